@@ -1,0 +1,66 @@
+// Symbol names (`EUR/USD`, `AUS.IDX/AUD`) and the symbols.txt list. A name becomes a file name and a URL
+// path segment, so anything that could escape a directory or is not a plausible instrument is refused here.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+
+// BASE/QUOTE, each part upper-case letters/digits with single dots between (no leading dot, no `..`).
+const PART = '[A-Z0-9]+(?:\\.[A-Z0-9]+)*';
+const SYMBOL_RE = new RegExp(`^${PART}/${PART}$`);
+const MAX_SYMBOL_LENGTH = 31; // fits the 32-byte symbol field of the .bin header
+
+/** Why `name` is not a valid symbol, or undefined when it is. */
+export function symbolProblem(name: string): string | undefined {
+  if (name.length === 0) return 'empty name';
+  if (name.length > MAX_SYMBOL_LENGTH) return `longer than ${MAX_SYMBOL_LENGTH} characters`;
+  if (/[\\\0]|\.\./.test(name) || name.startsWith('/') || name.startsWith('.')) return 'contains a path component';
+  if (!SYMBOL_RE.test(name)) {
+    if (SYMBOL_RE.test(name.toUpperCase())) return `must be upper case (${name.toUpperCase()})`;
+    return 'want BASE/QUOTE of upper-case letters, digits and dots, e.g. EUR/USD or AUS.IDX/AUD';
+  }
+  return undefined;
+}
+
+export function assertSymbol(name: string, where?: string): string {
+  const problem = symbolProblem(name);
+  if (problem) throw new ConfigError(`bad symbol name ${JSON.stringify(name)}: ${problem}`, where, 'BAD_SYMBOL');
+  return name;
+}
+
+/** `EUR/USD` → `EUR-USD`: the Dukascopy URL form, also used in every file name. */
+export function symbolFileName(symbol: string): string {
+  return symbol.replace('/', '-');
+}
+
+/** Parse symbols.txt text: one name a line, `#` starts a comment, blank lines ignored, duplicates refused. */
+export function parseSymbolList(text: string, file: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const name = raw.replace(/#.*/, '').trim();
+    if (!name) return;
+    assertSymbol(name, `${file}:${i + 1}`);
+    if (seen.has(name)) throw new ConfigError(`duplicate symbol ${name}`, `${file}:${i + 1}`, 'BAD_SYMBOL');
+    seen.add(name);
+    out.push(name);
+  });
+  return out;
+}
+
+/** symbols.user.txt when present, else symbols.txt, under `root`. */
+export async function loadSymbols(root: string): Promise<{ symbols: string[]; file: string }> {
+  for (const name of ['symbols.user.txt', 'symbols.txt']) {
+    const file = join(root, name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new ConfigError(`cannot read: ${(err as Error).message}`, file);
+    }
+    const symbols = parseSymbolList(text, file);
+    if (symbols.length === 0) throw new ConfigError('lists no symbols', file, 'BAD_SYMBOL');
+    return { symbols, file };
+  }
+  throw new ConfigError(`no symbols.txt in ${root}`, undefined, 'BAD_SYMBOL');
+}

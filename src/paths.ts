@@ -1,0 +1,52 @@
+// The directory layout under one root (DESIGN §1). Every stage asks this module where a file lives;
+// nothing else builds data paths, so the layout can change in one place.
+import { join } from 'node:path';
+import { compactDay, formatDay } from './util/dates.js';
+import { symbolFileName } from './config/symbols.js';
+
+export class Layout {
+  constructor(readonly root: string) {}
+
+  get cacheDir(): string { return join(this.root, 'cache'); }
+  get dataDir(): string { return join(this.root, 'data'); }
+  get tempDir(): string { return join(this.root, 'data', 'temp'); }
+  get locksDir(): string { return join(this.root, 'data', 'locks'); }
+  get runLock(): string { return join(this.locksDir, 'run.lock'); }
+  get transformDir(): string { return join(this.root, 'data', 'transform', '1m'); }
+  get aggregateDir(): string { return join(this.root, 'data', 'aggregate', '1m'); }
+  get resampleDir(): string { return join(this.root, 'data', 'resample'); }
+
+  /** Raw JSON of a closed day: cache/YYYY/MM/SYMBOL_YYYYMMDD.json */
+  cacheDay(symbol: string, day: number): string {
+    return join(this.cacheDir, ...yearMonth(day), `${dayStem(symbol, day)}.json`);
+  }
+  /** Raw JSON of the live (current UTC) day: data/temp/SYMBOL_YYYYMMDD.json */
+  liveDay(symbol: string, day: number): string {
+    return join(this.tempDir, `${dayStem(symbol, day)}.json`);
+  }
+  /** 1m day file of a closed day: data/transform/1m/YYYY/MM/SYMBOL_YYYYMMDD.bin */
+  transformDay(symbol: string, day: number): string {
+    return join(this.transformDir, ...yearMonth(day), `${dayStem(symbol, day)}.bin`);
+  }
+  /** 1m day file of the live day: data/temp/SYMBOL_YYYYMMDD.bin */
+  liveTransformDay(symbol: string, day: number): string {
+    return join(this.tempDir, `${dayStem(symbol, day)}.bin`);
+  }
+  dayLock(symbol: string, day: number): string {
+    return join(this.locksDir, `${dayStem(symbol, day)}.lck`);
+  }
+  aggregateStore(symbol: string): string { return join(this.aggregateDir, `${symbolFileName(symbol)}.bin`); }
+  aggregateCsv(symbol: string): string { return join(this.aggregateDir, `${symbolFileName(symbol)}.csv`); }
+  aggregateIndex(symbol: string): string { return join(this.aggregateDir, 'index', `${symbolFileName(symbol)}.idx`); }
+  resampleStore(tf: string, symbol: string): string { return join(this.resampleDir, tf, `${symbolFileName(symbol)}.bin`); }
+  resampleIndex(tf: string, symbol: string): string { return join(this.resampleDir, tf, 'index', `${symbolFileName(symbol)}.idx`); }
+}
+
+function yearMonth(day: number): [string, string] {
+  const iso = formatDay(day);
+  return [iso.slice(0, 4), iso.slice(5, 7)];
+}
+
+function dayStem(symbol: string, day: number): string {
+  return `${symbolFileName(symbol)}_${compactDay(day)}`;
+}

@@ -1,0 +1,70 @@
+// File writes that never leave a half-written file where a reader would take it as valid:
+// write to a unique temp name beside the target, fsync, rename over the target, fsync the directory.
+import { mkdir, open, rename, rm, readdir } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+
+let tempCounter = 0;
+
+export function tempNameFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Atomically replace `target` with `data` (temp file + fsync + rename + dir fsync). */
+export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = tempNameFor(target);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dirname(target));
+}
+
+/** Remove temp files a killed process left behind in `dir` (names from tempNameFor). */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of entries) {
+    if (name.startsWith('.') && name.endsWith('.tmp')) {
+      await rm(join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    const fh = await open(path, 'r');
+    await fh.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
