@@ -18,14 +18,19 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Atomically replace `target` with `data` (temp file + fsync + rename + dir fsync). */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Atomically replace `target` with `data` (temp file + fsync + rename + dir fsync). `durable: false` skips
+ * the fsyncs for derived files that a run can always recreate: rename still makes them all-or-nothing
+ * against a crash of the process, and readers validate them.
+ */
+export async function writeFileAtomic(target: string, data: Uint8Array | string, opts: { durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   await mkdir(dirname(target), { recursive: true });
   const tmp = tempNameFor(target);
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
@@ -38,7 +43,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
     await rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(dirname(target));
+  if (durable) await fsyncDir(dirname(target));
 }
 
 /** Remove temp files a killed process left behind in `dir` (names from tempNameFor). */

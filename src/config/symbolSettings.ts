@@ -1,0 +1,51 @@
+// Resolve the per-symbol settings of `transform.symbols` for one symbol. Keys are exact names or patterns
+// with `*` (`*`, `EUR/*`, `*.IDX/*`); every matching key applies, less specific first, so `*` gives the
+// defaults and an exact name overrides them field by field.
+import type { SymbolSettings } from './schema.js';
+
+export interface ShiftRule {
+  kind: 'fixed' | 'zone';
+  fixedMs: number;
+  zone?: string;
+  dstMs?: number;
+  stdMs?: number;
+}
+
+export interface ResolvedSymbolSettings {
+  shift: ShiftRule;
+  /** undefined = keep the decimals of the day's multiplier. */
+  roundDecimals: number | undefined;
+}
+
+export function patternMatches(pattern: string, symbol: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('[^/]*')}$`);
+  // A bare `*` matches the whole name, slash included.
+  return pattern === '*' || re.test(symbol);
+}
+
+/** Fewer wildcards and more literal characters = more specific. */
+function specificity(pattern: string): number {
+  const stars = pattern.split('*').length - 1;
+  return (stars === 0 ? 1_000_000 : 0) - stars * 1000 + pattern.length;
+}
+
+export function resolveSymbolSettings(table: Record<string, SymbolSettings>, symbol: string): ResolvedSymbolSettings {
+  const matching = Object.entries(table)
+    .filter(([pattern]) => patternMatches(pattern, symbol))
+    .sort(([a], [b]) => specificity(a) - specificity(b));
+  let shift: ShiftRule = { kind: 'fixed', fixedMs: 0 };
+  let roundDecimals: number | undefined;
+  for (const [, s] of matching) {
+    if (s.time_shift_ms !== undefined) shift = { kind: 'fixed', fixedMs: s.time_shift_ms };
+    if (s.time_shift_rule !== undefined) {
+      const r = s.time_shift_rule;
+      shift = { kind: 'zone', fixedMs: 0, zone: r.zone, dstMs: r.dst_ms, stdMs: r.std_ms };
+    }
+    if (s.round_decimals !== undefined) roundDecimals = s.round_decimals;
+  }
+  return { shift, roundDecimals };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}

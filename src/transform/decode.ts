@@ -1,0 +1,119 @@
+// Decode a Dukascopy day document into clean 1m candles: integer delta sums then one exact scaling per
+// price, rounding to the wanted decimals in integer arithmetic (no float drift), zero-volume minutes
+// dropped, time shift applied per candle. Any value that cannot be a real candle aborts, naming the file.
+import { CorruptFileError } from '../errors.js';
+import type { DayJson } from '../dukascopy/dayJson.js';
+import type { Candle } from '../store/format.js';
+import { DAY_MS, isoMinute } from '../util/dates.js';
+import type { ShiftFn } from './timeShift.js';
+
+export interface DecodeOptions {
+  /** Epoch ms of the UTC day the document is for; every candle must fall inside it. */
+  day: number;
+  /** Decimals to keep; undefined = the multiplier's own decimals. */
+  roundDecimals: number | undefined;
+  shift: ShiftFn;
+  file: string;
+}
+
+export interface DecodedDay {
+  candles: Candle[];
+  /** Decimals of the stored prices (min of the multiplier's and round_decimals). */
+  decimals: number;
+  zeroVolumeDropped: number;
+  /** Candles whose shifted time fell on or before the previous one (a DST fall-back hour). */
+  overlapDropped: number;
+}
+
+const MAX_DECIMALS = 12;
+const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, i) => 10 ** i);
+
+/** 1e-5 → 5. Only powers of ten are accepted: every real Dukascopy multiplier is one. */
+export function multiplierDecimals(multiplier: number): number | undefined {
+  for (let k = 0; k <= MAX_DECIMALS; k++) {
+    if (Math.abs(multiplier * POW10[k] - 1) < 1e-9) return k;
+  }
+  return undefined;
+}
+
+/** Round integer `n` (in units of 10^-from) to `to` decimals, half away from zero; result in 10^-to units. */
+function rescale(n: number, from: number, to: number): number {
+  if (to >= from) return n;
+  const p = POW10[from - to];
+  const q = Math.trunc(n / p);
+  const r = n - q * p;
+  return 2 * Math.abs(r) >= p ? q + Math.sign(n) : q;
+}
+
+export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
+  const { file } = opts;
+  const fail = (msg: string, i?: number) =>
+    new CorruptFileError('Transform', file, i === undefined ? msg : `candle ${i}: ${msg}`, undefined, 'BAD_CANDLE');
+  const k = multiplierDecimals(doc.multiplier);
+  if (k === undefined) throw fail(`multiplier ${doc.multiplier} is not a power of ten`);
+  const decimals = opts.roundDecimals === undefined ? k : Math.min(k, opts.roundDecimals);
+  const scale = POW10[decimals];
+  const n = doc.times.length;
+  const out: DecodedDay = { candles: [], decimals, zeroVolumeDropped: 0, overlapDropped: 0 };
+  if (n === 0) return out;
+
+  const baseUnits = (name: 'open' | 'high' | 'low' | 'close') => {
+    const v = doc[name] as number;
+    const units = Math.round(v * POW10[k]);
+    if (!(v > 0) || Math.abs(units / POW10[k] - v) > 1e-9 * Math.max(1, v)) throw fail(`base "${name}" ${v} is not a positive price on the ${doc.multiplier} grid`);
+    return units;
+  };
+  let o = baseUnits('open');
+  let h = baseUnits('high');
+  let l = baseUnits('low');
+  let c = baseUnits('close');
+  let t = doc.timestamp;
+  const dayEnd = opts.day + DAY_MS;
+  let lastTs = -Infinity;
+
+  for (let i = 0; i < n; i++) {
+    const step = doc.times[i];
+    if (!Number.isInteger(step) || (i === 0 ? step < 0 : step < 1)) throw fail(`times step ${step} (times must increase)`, i);
+    t += step * doc.shift;
+    const dO = doc.opens[i], dH = doc.highs[i], dL = doc.lows[i], dC = doc.closes[i];
+    if (!Number.isInteger(dO) || !Number.isInteger(dH) || !Number.isInteger(dL) || !Number.isInteger(dC)) throw fail('price deltas must be integers', i);
+    o += dO;
+    h += dH;
+    l += dL;
+    c += dC;
+    const volume = doc.volumes[i];
+    if (typeof volume !== 'number' || !Number.isFinite(volume) || volume < 0) throw fail(`volume ${volume} is not a finite number ≥ 0`, i);
+    if (t < opts.day || t >= dayEnd) throw fail(`time ${new Date(t).toISOString()} is outside the day`, i);
+    if (t % 60_000 !== 0) throw fail(`time ${new Date(t).toISOString()} is not on a minute`, i);
+    if (!(o > 0 && h > 0 && l > 0 && c > 0)) throw fail('price is not positive', i);
+    if (h < l) throw fail(`high ${h / POW10[k]} < low ${l / POW10[k]}`, i);
+    if (o > h || o < l || c > h || c < l) throw fail('open/close outside the high–low range', i);
+    if (volume === 0) {
+      out.zeroVolumeDropped++;
+      continue;
+    }
+    const ts = t + opts.shift(t);
+    if (ts <= lastTs) {
+      out.overlapDropped++;
+      continue;
+    }
+    lastTs = ts;
+    out.candles.push({
+      ts,
+      open: rescale(o, k, decimals) / scale,
+      high: rescale(h, k, decimals) / scale,
+      low: rescale(l, k, decimals) / scale,
+      close: rescale(c, k, decimals) / scale,
+      volume,
+      src: i,
+      origin: 0,
+      flags: 0,
+      count: 1,
+    });
+  }
+  return out;
+}
+
+export function describeCandle(c: Candle): string {
+  return `${isoMinute(c.ts)} O${c.open} H${c.high} L${c.low} C${c.close} V${c.volume}`;
+}

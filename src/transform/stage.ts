@@ -1,0 +1,62 @@
+// The Transform stage: find raw days that have no 1m day file yet (and the live day, every run) and
+// convert them in parallel, fail-fast.
+import type { Config } from '../config/schema.js';
+import { resolveSymbolSettings } from '../config/symbolSettings.js';
+import { symbolFileName } from '../config/symbols.js';
+import type { Layout } from '../paths.js';
+import { runTasks, siblingModule, threadCount, asWorkerReply } from '../pipeline/pool.js';
+import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { transformDayFile, type TransformResult, type TransformTask } from './transformDay.js';
+
+export interface TransformStats {
+  days: number;
+  candles: number;
+  bytesIn: number;
+  bytesOut: number;
+  zeroVolumeDropped: number;
+  overlapDropped: number;
+}
+
+export async function planTransform(layout: Layout, config: Config, symbols: readonly string[]): Promise<TransformTask[]> {
+  const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
+  const done = new Set((await listTreeDayFiles(layout.transformDir, 'bin')).map((f) => `${f.code}_${f.day}`));
+  const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
+  const tasks: TransformTask[] = [];
+  const add = (code: string, day: number, input: string, live: boolean) => {
+    const symbol = byCode.get(code);
+    if (!symbol) return;
+    const { shift, roundDecimals } = settings.get(symbol)!;
+    const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
+    tasks.push({ symbol, day, input, output, live, shift, roundDecimals });
+  };
+  for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) {
+    if (!done.has(`${f.code}_${f.day}`)) add(f.code, f.day, f.path, false);
+  }
+  // The live day's JSON may have grown: its day file is rebuilt every run (one small file per symbol).
+  for (const f of await listFlatDayFiles(layout.tempDir, 'json')) add(f.code, f.day, f.path, true);
+  return tasks;
+}
+
+export async function runTransform(
+  tasks: readonly TransformTask[],
+  opts: { threads: number; signal?: AbortSignal; onProgress?: (done: number, total: number, candles: number) => void },
+): Promise<TransformStats> {
+  const stats: TransformStats = { days: 0, candles: 0, bytesIn: 0, bytesOut: 0, zeroVolumeDropped: 0, overlapDropped: 0 };
+  await runTasks<TransformTask, TransformResult>(tasks, {
+    stage: 'Transform',
+    workerModule: siblingModule(import.meta.url, 'worker'),
+    inline: (task) => asWorkerReply('Transform', () => transformDayFile(task)),
+    threads: threadCount(opts.threads),
+    signal: opts.signal,
+    onResult: (r) => {
+      stats.days++;
+      stats.candles += r.candles;
+      stats.bytesIn += r.bytesIn;
+      stats.bytesOut += r.bytesOut;
+      stats.zeroVolumeDropped += r.zeroVolumeDropped;
+      stats.overlapDropped += r.overlapDropped;
+      opts.onProgress?.(stats.days, tasks.length, stats.candles);
+    },
+  });
+  return stats;
+}

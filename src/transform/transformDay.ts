@@ -1,0 +1,54 @@
+// One transform task: a raw day (cache JSON or the live day's temp JSON) → its 1m `.bin` day file,
+// written atomically. Runs in a worker thread or inline; knows nothing about scheduling.
+import { readFile } from 'node:fs/promises';
+import type { ShiftRule } from '../config/symbolSettings.js';
+import { parseDayJson } from '../dukascopy/dayJson.js';
+import { CorruptFileError } from '../errors.js';
+import { encodeFile } from '../store/format.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import { decodeDay } from './decode.js';
+import { shiftForDay } from './timeShift.js';
+
+export interface TransformTask {
+  symbol: string;
+  /** Epoch ms of the UTC day. */
+  day: number;
+  input: string;
+  output: string;
+  live: boolean;
+  shift: ShiftRule;
+  roundDecimals: number | undefined;
+}
+
+export interface TransformResult {
+  candles: number;
+  bytesIn: number;
+  bytesOut: number;
+  zeroVolumeDropped: number;
+  overlapDropped: number;
+}
+
+export async function transformDayFile(task: TransformTask): Promise<TransformResult> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(task.input);
+  } catch (err) {
+    throw new CorruptFileError('Transform', task.input, `cannot read: ${(err as Error).message}`, undefined, 'READ_FAILED');
+  }
+  const doc = parseDayJson(raw.toString('utf8'), task.input, 'Transform');
+  const decoded = decodeDay(doc, {
+    day: task.day,
+    roundDecimals: task.roundDecimals,
+    shift: shiftForDay(task.shift, task.day),
+    file: task.input,
+  });
+  const bin = encodeFile({ timeframe: '1m', symbol: task.symbol, decimals: decoded.decimals }, decoded.candles);
+  await writeFileAtomic(task.output, bin, { durable: false });
+  return {
+    candles: decoded.candles.length,
+    bytesIn: raw.length,
+    bytesOut: bin.length,
+    zeroVolumeDropped: decoded.zeroVolumeDropped,
+    overlapDropped: decoded.overlapDropped,
+  };
+}
