@@ -1,0 +1,121 @@
+// The decoder on real recorded payloads, checked against an independent decoding done here with
+// BigInt-free string arithmetic: cumulative integer sums, then the decimal text `n e-k` parsed by Number.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeDay } from '../../src/transform/decode.js';
+import { parseDayJson } from '../../src/dukascopy/dayJson.js';
+import { shiftForDay } from '../../src/transform/timeShift.js';
+import { CorruptFileError } from '../../src/errors.js';
+
+const FIXTURES = new URL('../../../shared/fixtures/dukascopy/', import.meta.url).pathname;
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+const utc = shiftForDay({ kind: 'fixed', fixedMs: 0 }, 0);
+
+function independentDecode(text: string, decimals: number) {
+  const j = JSON.parse(text);
+  const k = Math.round(-Math.log10(j.multiplier));
+  const toUnits = (v: number) => Math.round(v * 10 ** k);
+  const sums = { o: toUnits(j.open), h: toUnits(j.high), l: toUnits(j.low), c: toUnits(j.close) };
+  const round = (units: number) => {
+    // decimal string of units·10^-k, then rounded half away from zero to `decimals` via string digits
+    const exact = Number(`${units}e-${k}`);
+    if (decimals >= k) return exact;
+    const p = 10 ** (k - decimals);
+    const q = Math.sign(units) * Math.floor(Math.abs(units) / p + 0.5);
+    return Number(`${q}e-${decimals}`);
+  };
+  const out: { ts: number; o: number; h: number; l: number; c: number; v: number }[] = [];
+  let t = j.timestamp;
+  for (let i = 0; i < j.times.length; i++) {
+    t += j.times[i] * j.shift;
+    sums.o += j.opens[i];
+    sums.h += j.highs[i];
+    sums.l += j.lows[i];
+    sums.c += j.closes[i];
+    if (j.volumes[i] === 0) continue;
+    out.push({ ts: t, o: round(sums.o), h: round(sums.h), l: round(sums.l), c: round(sums.c), v: j.volumes[i] });
+  }
+  return out;
+}
+
+for (const [name, day, decimals] of [
+  ['candles-minute-EUR-USD-BID-2026-7-10.json', Date.UTC(2026, 6, 10), 5],
+  ['candles-minute-BTC-USD-BID-from-1783900800000.json', Date.UTC(2026, 6, 13), 1],
+] as const) {
+  test(`decodes the real payload ${name} exactly`, () => {
+    const text = fixture(name);
+    const decoded = decodeDay(parseDayJson(text, name, 'Transform'), { day, roundDecimals: undefined, shift: utc, file: name });
+    const expected = independentDecode(text, decimals);
+    assert.equal(decoded.decimals, decimals);
+    assert.equal(decoded.candles.length, expected.length);
+    assert.ok(decoded.candles.length > 1000);
+    decoded.candles.forEach((c, i) => {
+      const e = expected[i];
+      assert.deepEqual([c.ts, c.open, c.high, c.low, c.close, c.volume], [e.ts, e.o, e.h, e.l, e.c, e.v], `candle ${i}`);
+      assert.equal(c.count, 1);
+    });
+  });
+}
+
+test('EUR/USD fixture: missing minutes (times step 3) stay gaps, prices have at most 5 decimals', () => {
+  const text = fixture('candles-minute-EUR-USD-BID-2026-7-10.json');
+  const { candles } = decodeDay(parseDayJson(text, 'f', 'Transform'), { day: Date.UTC(2026, 6, 10), roundDecimals: undefined, shift: utc, file: 'f' });
+  const steps = candles.slice(1).map((c, i) => (c.ts - candles[i].ts) / 60000);
+  assert.ok(steps.includes(3));
+  for (const c of candles) for (const p of [c.open, c.high, c.low, c.close]) assert.equal(p, Number(p.toFixed(5)));
+});
+
+test('rounding to fewer decimals rounds half away from zero in integer arithmetic', () => {
+  const text = fixture('candles-minute-EUR-USD-BID-2026-7-10.json');
+  const day = Date.UTC(2026, 6, 10);
+  const { candles, decimals } = decodeDay(parseDayJson(text, 'f', 'Transform'), { day, roundDecimals: 3, shift: utc, file: 'f' });
+  assert.equal(decimals, 3);
+  const expected = independentDecode(text, 3);
+  candles.forEach((c, i) => assert.deepEqual([c.open, c.high, c.low, c.close], [expected[i].o, expected[i].h, expected[i].l, expected[i].c]));
+});
+
+test('empty day (weekend) decodes to no candles', () => {
+  const text = fixture('candles-minute-EUR-USD-BID-2026-7-11-empty.json');
+  const d = decodeDay(parseDayJson(text, 'f', 'Transform'), { day: Date.UTC(2026, 6, 11), roundDecimals: undefined, shift: utc, file: 'f' });
+  assert.equal(d.candles.length, 0);
+});
+
+test('MT4 rule: GMT+3 in New York summer, GMT+2 in winter, switching on the right minute', () => {
+  const rule = { kind: 'zone' as const, fixedMs: 0, zone: 'America/New_York', dstMs: 3 * 3600e3, stdMs: 2 * 3600e3 };
+  assert.equal(shiftForDay(rule, Date.UTC(2026, 6, 10))(Date.UTC(2026, 6, 10, 12)), 3 * 3600e3);
+  assert.equal(shiftForDay(rule, Date.UTC(2026, 0, 15))(Date.UTC(2026, 0, 15, 12)), 2 * 3600e3);
+  // 2026-03-08: New York springs forward at 07:00 UTC; 2026-11-01 falls back at 06:00 UTC.
+  const spring = shiftForDay(rule, Date.UTC(2026, 2, 8));
+  assert.equal(spring(Date.UTC(2026, 2, 8, 6, 59)), 2 * 3600e3);
+  assert.equal(spring(Date.UTC(2026, 2, 8, 7, 0)), 3 * 3600e3);
+  const fall = shiftForDay(rule, Date.UTC(2026, 10, 1));
+  assert.equal(fall(Date.UTC(2026, 10, 1, 5, 59)), 3 * 3600e3);
+  assert.equal(fall(Date.UTC(2026, 10, 1, 6, 0)), 2 * 3600e3);
+});
+
+const base = () => JSON.parse(fixture('candles-minute-EUR-USD-BID-2026-7-10.json'));
+const broken: [string, (j: any) => void, RegExp][] = [
+  ['arrays of unequal length', (j) => j.volumes.pop(), /unequal length/],
+  ['non-monotonic times', (j) => (j.times[5] = 0), /times must increase/],
+  ['negative price', (j) => { j.open = -1.1; }, /positive price/],
+  ['null in a price array (NaN)', (j) => (j.highs[3] = null), /integers/],
+  ['high below low', (j) => (j.lows[10] += 500), /high .* < low|outside the high/],
+  ['negative volume', (j) => (j.volumes[2] = -1), /volume/],
+  ['missing key', (j) => delete j.closes, /"closes" must be an array/],
+];
+for (const [what, mutate, message] of broken) {
+  test(`malformed input aborts naming the file: ${what}`, () => {
+    const j = base();
+    mutate(j);
+    assert.throws(
+      () => decodeDay(parseDayJson(JSON.stringify(j), 'cache/2026/07/EUR-USD_20260710.json', 'Transform'), { day: Date.UTC(2026, 6, 10), roundDecimals: undefined, shift: utc, file: 'cache/2026/07/EUR-USD_20260710.json' }),
+      (err: unknown) => err instanceof CorruptFileError && err.stage === 'Transform' && message.test(err.message) && err.message.includes('EUR-USD_20260710.json'),
+    );
+  });
+}
+
+test('invalid JSON aborts naming the file', () => {
+  assert.throws(() => parseDayJson('{"timestamp":1,', 'x.json', 'Transform'), /invalid JSON.*x\.json/);
+});
