@@ -1,0 +1,130 @@
+// The `candlestore` command line: parses arguments (commander), builds a RunContext and calls the stage
+// modules. It owns exit codes: 0 ok, 1 aborted (fail-fast), 2 bad usage/config, 3 another run holds the
+// lock, 130 interrupted.
+import { Command, CommanderError, Option } from 'commander';
+import { describeFailure, ConfigError, type Stage } from './errors.js';
+import { parseDay, parseInstant } from './util/dates.js';
+import { buildContext } from './pipeline/context.js';
+import { runCommand } from './commands/run.js';
+import { demoCommand } from './commands/demo.js';
+import { simCommand } from './commands/sim.js';
+import { verifyCommand } from './commands/verify.js';
+import { rebuildCommand, REBUILD_TARGETS } from './commands/rebuild.js';
+
+const program = new Command('candlestore')
+  .description('Keep a local, always-current history of Dukascopy 1-minute candles and every timeframe above it.')
+  .version('0.1.0')
+  .showHelpAfterError('(candlestore --help lists the commands)')
+  .exitOverride();
+
+const rootOption = () => new Option('--root <dir>', 'data root (config.yaml, symbols.txt, cache/, data/)').default('.');
+const nowOption = () => new Option('--now <iso>', 'pretend the current time is this instant (tests, replays)').argParser(asInstant);
+
+function asDay(value: string): number {
+  try {
+    return parseDay(value);
+  } catch (err) {
+    throw new ConfigError(`bad date ${JSON.stringify(value)}: ${(err as Error).message}`, undefined, 'BAD_USAGE');
+  }
+}
+function asInstant(value: string): number {
+  try {
+    return parseInstant(value);
+  } catch (err) {
+    throw new ConfigError(`bad --now ${JSON.stringify(value)}: ${(err as Error).message}`, undefined, 'BAD_USAGE');
+  }
+}
+
+// Signals cancel the running command; its stages unwind and release locks.
+const interrupt = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write(`\ncandlestore: ${sig} received, stopping…\n`);
+    interrupt.abort();
+  });
+}
+
+let currentStage: Stage = 'Config';
+export function setStage(stage: Stage): void {
+  currentStage = stage;
+}
+
+program
+  .command('run')
+  .description('incremental ETL: download → transform → aggregate → resample')
+  .addOption(rootOption())
+  .option('--from <date>', 'first day to fetch on a first run (default download.start_date)', asDay)
+  .option('--to <date>', 'last day, inclusive (default: today, live day included)', asDay)
+  .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
+  .option('--no-download', 'skip the download stage (work from the cache)')
+  .addOption(nowOption())
+  .option('-q, --quiet', 'print only errors')
+  .action(async (opts) => {
+    const ctx = await buildContext({ root: opts.root, symbols: opts.symbols, now: opts.now, quiet: opts.quiet });
+    await runCommand(ctx, { from: opts.from, to: opts.to, download: opts.download, signal: interrupt.signal });
+  });
+
+program
+  .command('rebuild')
+  .description(`delete derived layers and run again: ${REBUILD_TARGETS.join(' | ')}`)
+  .argument('<what>', REBUILD_TARGETS.join(' | '))
+  .addOption(rootOption())
+  .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
+  .addOption(nowOption())
+  .option('-q, --quiet', 'print only errors')
+  .action(async (what: string, opts) => {
+    const ctx = await buildContext({ root: opts.root, symbols: opts.symbols, now: opts.now, quiet: opts.quiet });
+    await rebuildCommand(ctx, what, interrupt.signal);
+  });
+
+program
+  .command('sim')
+  .description('serve the Dukascopy candle protocol locally with deterministic data')
+  .option('--host <host>', 'address to bind (loopback only unless --allow-remote)', '127.0.0.1')
+  .option('--port <n>', 'port (0 = any free port)', '8788')
+  .option('--seed <n>', 'data seed', '1')
+  .option('--now <iso>', 'freeze the server clock at this instant (the live day is cut here)')
+  .option('--faults <p>', 'probability 0..1 that a request gets a fault', '0')
+  .option('--fault-kinds <list>', 'comma list of 400,429,503,slow,truncated,invalid-json,reset (default all)')
+  .option('--allow-remote', 'allow binding a non-loopback address')
+  .option('--verbose', 'one log line per request')
+  .action(async (opts) => {
+    setStage('Sim');
+    await simCommand(opts, interrupt.signal);
+  });
+
+program
+  .command('verify')
+  .description('integrity report of every store; exits 1 on damage')
+  .addOption(rootOption())
+  .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
+  .option('--gap-minutes <n>', 'report runs of more than N missing minutes inside a trading day', '30')
+  .action(async (opts) => {
+    const ctx = await buildContext({ root: opts.root, symbols: opts.symbols });
+    setStage('Verify');
+    process.exitCode = await verifyCommand(ctx, { gapMinutes: Number(opts.gapMinutes) });
+  });
+
+program
+  .command('demo')
+  .description('start sim in-process and run the whole pipeline for the default symbols into ./demo-data')
+  .option('--root <dir>', 'where the demo data goes', 'demo-data')
+  .option('--days <n>', 'how many days of history', '30')
+  .option('--symbols <list>', 'comma-separated symbols (default: symbols.txt of the project)')
+  .action(async (opts) => {
+    await demoCommand({ root: opts.root, days: Number(opts.days), symbols: opts.symbols, signal: interrupt.signal });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // help and version end with exit 0; usage mistakes with 2 (commander already printed the message)
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    const { line, exitCode } = describeFailure(err, currentStage);
+    process.stderr.write(`${line}\n`);
+    process.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,47 @@
+// What one command invocation knows: root, config, symbols, clock and where to print. Built once by the CLI
+// and handed to stages as a small typed object (no globals).
+import { resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { loadConfig } from '../config/load.js';
+import { assertSymbol, loadSymbols } from '../config/symbols.js';
+import { Layout } from '../paths.js';
+import { createProgress, type ProgressFactory } from '../util/progress.js';
+
+export interface RunContext {
+  layout: Layout;
+  config: Config;
+  configFiles: string[];
+  symbols: string[];
+  /** The clock: epoch ms now (the live day is the UTC day of this instant). */
+  now: () => number;
+  log: (line: string) => void;
+  progress: ProgressFactory;
+}
+
+export interface ContextOptions {
+  root?: string;
+  /** Comma-separated symbols overriding symbols.txt. */
+  symbols?: string;
+  now?: number;
+  quiet?: boolean;
+  /** Overrides applied after the config files (the demo points download.base_url at its sim). */
+  overrides?: (config: Config) => Config;
+}
+
+export async function buildContext(opts: ContextOptions): Promise<RunContext> {
+  const root = resolve(opts.root ?? '.');
+  const { config, files } = await loadConfig(root);
+  const symbols = opts.symbols
+    ? opts.symbols.split(',').map((s) => assertSymbol(s.trim(), '--symbols'))
+    : (await loadSymbols(root)).symbols;
+  const fixedNow = opts.now;
+  return {
+    layout: new Layout(root),
+    config: opts.overrides ? opts.overrides(config) : config,
+    configFiles: files,
+    symbols,
+    now: fixedNow === undefined ? () => Date.now() : () => fixedNow,
+    log: opts.quiet ? () => {} : (line) => process.stdout.write(`${line}\n`),
+    progress: createProgress(process.stderr, opts.quiet),
+  };
+}
