@@ -1,0 +1,260 @@
+// The Download stage (DESIGN §4): decide which days to fetch, fetch them with a small worker pool over one
+// DownloadClient, and put each body in place atomically.
+//   - closed day (day < today UTC) in [from, to] without a cache file → cache/YYYY/MM/SYMBOL_YYYYMMDD.json;
+//     an existing cache file is never fetched again;
+//   - today (if in [from, to]) → every run, live URL, merged forward-only into data/temp/SYMBOL_YYYYMMDD.json
+//     (liveMerge.ts);
+//   - a live file left in data/temp for a day that has closed since → that day's final version goes to the
+//     cache like any closed day, then its temp .json and .bin are deleted (even when the day is outside
+//     [from, to]: the temp file would otherwise linger).
+// "today" comes from the caller's `nowMs` (the Clock: Date.now() or --now), never from Date.now() here.
+// Fail-fast: the first error aborts every other request and sleep, waits until all workers have stopped (so
+// no write is half done), and is rethrown; files only ever appear at final paths by rename.
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { CancelledError } from '../errors.js';
+import { parseDayJson, type DayJson } from '../dukascopy/dayJson.js';
+import { symbolFileName } from '../config/symbols.js';
+import type { Layout } from '../paths.js';
+import { DAY_MS, eachDay, parseDay, startOfDay } from '../util/dates.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
+import { DownloadClient, type DownloadOptions, type DownloadStats } from './client.js';
+import { encodeDayJson, mergeLiveDay } from './liveMerge.js';
+import type { RateLimiter } from './rateLimiter.js';
+
+export type { DownloadOptions, DownloadStats } from './client.js';
+
+/** One day the run has to touch. */
+export interface DayTask {
+  symbol: string;
+  /** Epoch ms of the day's 00:00 UTC. */
+  day: number;
+  /** true: today's live file (fetched every run, merged forward-only). */
+  live: boolean;
+  /** Final path: the cache file, or the live file in data/temp. */
+  file: string;
+  /** false: the cache file exists already and only `staleTemps` are left to delete. */
+  fetch: boolean;
+  /** Temp files of a day that has closed (its old live .json and .bin), deleted once `file` is in place. */
+  staleTemps: string[];
+}
+
+export interface DownloadPlan {
+  nowMs: number;
+  /** 00:00 UTC of the day containing nowMs. */
+  today: number;
+  tasks: DayTask[];
+}
+
+/** A day the transform stage has to (re)process. */
+export interface DownloadedDay {
+  symbol: string;
+  day: number;
+  file: string;
+  live: boolean;
+  /** Size of `file`. */
+  bytes: number;
+  /** false only for a live day whose file got no new candle (listed so a missing .bin can be rebuilt). */
+  changed: boolean;
+}
+
+export interface DownloadRunStats extends DownloadStats {
+  /** Days fetched successfully (closed and live). */
+  daysDownloaded: number;
+}
+
+export interface DownloadResult {
+  days: DownloadedDay[];
+  stats: DownloadRunStats;
+}
+
+export interface DownloadProgress {
+  done: number;
+  total: number;
+  symbol: string;
+  day: number;
+  live: boolean;
+}
+
+export interface RunDownloadsContext {
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+  /** Defaults to the process-wide limiter (globalRateLimiter). */
+  limiter?: RateLimiter;
+}
+
+/** Work out which days to fetch for `symbols` over [fromDay, toDay] (epoch ms, inclusive) at `nowMs`. */
+export async function planDownloads(layout: Layout, symbols: readonly string[], fromDay: number, toDay: number, nowMs: number): Promise<DownloadPlan> {
+  const today = startOfDay(nowMs);
+  const from = startOfDay(fromDay);
+  const to = startOfDay(toDay);
+  const dirs = new DirCache();
+  const tempNames = await dirs.names(layout.tempDir);
+  const tasks: DayTask[] = [];
+  for (const symbol of symbols) {
+    const stale = staleLiveDays(tempNames, symbol, today);
+    const closed = (day: number, staleTemps: string[]): DayTask => ({ symbol, day, live: false, file: layout.cacheDay(symbol, day), fetch: true, staleTemps });
+    const tempsOf = (day: number) => [layout.liveDay(symbol, day), layout.liveTransformDay(symbol, day)];
+    for (const day of eachDay(from, Math.min(to, today - DAY_MS))) {
+      const task = closed(day, stale.delete(day) ? tempsOf(day) : []);
+      if (!(await dirs.has(task.file))) tasks.push(task);
+      else if (task.staleTemps.length > 0) tasks.push({ ...task, fetch: false });
+    }
+    for (const day of [...stale].sort((a, b) => a - b)) {
+      const task = closed(day, tempsOf(day));
+      tasks.push((await dirs.has(task.file)) ? { ...task, fetch: false } : task);
+    }
+    if (from <= today && today <= to) {
+      tasks.push({ symbol, day: today, live: true, file: layout.liveDay(symbol, today), fetch: true, staleTemps: [] });
+    }
+  }
+  return { nowMs, today, tasks };
+}
+
+/** Run a plan: at most `opts.concurrency` requests in flight; first error cancels the rest and is rethrown. */
+export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ctx: RunDownloadsContext = {}): Promise<DownloadResult> {
+  const { tasks } = plan;
+  const dirsToClean = new Set<string>();
+  for (const t of tasks) {
+    dirsToClean.add(dirname(t.file));
+    for (const f of t.staleTemps) dirsToClean.add(dirname(f));
+  }
+  for (const dir of dirsToClean) await removeStaleTemps(dir);
+
+  const ctrl = new AbortController();
+  const onOuterAbort = () => ctrl.abort(ctx.signal?.reason);
+  if (ctx.signal?.aborted) throw new CancelledError('Download');
+  ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const client = new DownloadClient(opts, ctx.limiter);
+  const days: DownloadedDay[] = [];
+  let daysDownloaded = 0;
+  let firstError: unknown;
+  let next = 0;
+  let done = 0;
+
+  const runTask = async (task: DayTask): Promise<void> => {
+    if (!task.fetch) {
+      await removeAll(task.staleTemps);
+      return;
+    }
+    const fetched = await client.fetchDay({ symbol: task.symbol, day: task.day, live: task.live }, ctrl.signal);
+    daysDownloaded++;
+    if (ctrl.signal.aborted) throw new CancelledError('Download');
+    if (!task.live) {
+      await writeFileAtomic(task.file, fetched.text);
+      await removeAll(task.staleTemps);
+      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: false, bytes: fetched.bytes, changed: true });
+      return;
+    }
+    const existing = await readLiveFile(task.file);
+    const merged = mergeLiveDay(existing?.doc, fetched.doc, task.day, plan.nowMs, task.file);
+    if (existing && merged.appended === 0) {
+      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, bytes: existing.bytes, changed: false });
+      return;
+    }
+    const text = encodeDayJson(merged.doc);
+    await writeFileAtomic(task.file, text);
+    days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, bytes: Buffer.byteLength(text), changed: true });
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!ctrl.signal.aborted && next < tasks.length) {
+      const task = tasks[next++];
+      try {
+        await runTask(task);
+      } catch (err) {
+        if (firstError === undefined && !(err instanceof CancelledError && ctrl.signal.aborted)) {
+          firstError = err;
+          ctrl.abort(err);
+        }
+        return;
+      }
+      done++;
+      ctx.onProgress?.({ done, total: tasks.length, symbol: task.symbol, day: task.day, live: task.live });
+    }
+  };
+
+  try {
+    const workers = Math.max(1, Math.min(Math.floor(opts.concurrency), tasks.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    ctx.signal?.removeEventListener('abort', onOuterAbort);
+    if (ctrl.signal.aborted) await client.destroy();
+    else await client.close();
+  }
+  if (firstError !== undefined) throw firstError;
+  if (ctx.signal?.aborted) throw new CancelledError('Download');
+  days.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.day - b.day));
+  return { days, stats: { ...client.stats, statuses: { ...client.stats.statuses }, daysDownloaded } };
+}
+
+/** planDownloads + runDownloads. */
+export async function downloadDays(
+  layout: Layout,
+  symbols: readonly string[],
+  fromDay: number,
+  toDay: number,
+  nowMs: number,
+  opts: DownloadOptions,
+  ctx: RunDownloadsContext = {},
+): Promise<DownloadResult> {
+  return runDownloads(await planDownloads(layout, symbols, fromDay, toDay, nowMs), opts, ctx);
+}
+
+/** Days before `today` that still have a live file `SYMBOL_YYYYMMDD.json` in data/temp. */
+function staleLiveDays(tempNames: ReadonlySet<string>, symbol: string, today: number): Set<number> {
+  const prefix = `${symbolFileName(symbol)}_`;
+  const out = new Set<number>();
+  for (const name of tempNames) {
+    if (!name.startsWith(prefix) || !name.endsWith('.json')) continue;
+    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(name.slice(prefix.length, -'.json'.length));
+    if (!m) continue;
+    let day: number;
+    try {
+      day = parseDay(`${m[1]}-${m[2]}-${m[3]}`);
+    } catch {
+      continue;
+    }
+    if (day < today) out.add(day);
+  }
+  return out;
+}
+
+async function readLiveFile(file: string): Promise<{ doc: DayJson; bytes: number } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return { doc: parseDayJson(text, file, 'Download'), bytes: Buffer.byteLength(text) };
+}
+
+async function removeAll(files: readonly string[]): Promise<void> {
+  for (const f of files) await rm(f, { force: true });
+}
+
+/** Directory listings read once each, so planning 20 years × N symbols costs one readdir per month. */
+class DirCache {
+  private readonly listings = new Map<string, Promise<Set<string>>>();
+
+  names(dir: string): Promise<Set<string>> {
+    let p = this.listings.get(dir);
+    if (!p) {
+      p = readdir(dir).then(
+        (names) => new Set(names),
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return new Set<string>();
+          throw err;
+        },
+      );
+      this.listings.set(dir, p);
+    }
+    return p;
+  }
+
+  async has(file: string): Promise<boolean> {
+    return (await this.names(dirname(file))).has(basename(file));
+  }
+}
