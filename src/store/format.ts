@@ -43,6 +43,36 @@ export const R_COUNT = 60;
 /** Words per record in a Float64Array view (open is word 1 … volume is word 5). */
 export const RECORD_WORDS = RECORD_SIZE / 8;
 
+/** Word indexes of fields in a BigInt64Array/Float64Array view of a record (ts and src are integer words). */
+export const W_TS = 0;
+export const W_OPEN = 1;
+export const W_HIGH = 2;
+export const W_LOW = 3;
+export const W_CLOSE = 4;
+export const W_VOLUME = 5;
+export const W_SRC = 6;
+/** 32-bit words per record, and the low/high halves of ts and src in a Uint32Array/Int32Array view. */
+export const RECORD_WORDS32 = RECORD_SIZE / 4;
+export const W32_TS_LO = 0;
+export const W32_TS_HI = 1;
+export const W32_SRC_LO = 12;
+export const W32_SRC_HI = 13;
+
+/** Byte position of record `i` (record 0 starts right after the header). */
+export function recordPos(i: number): number {
+  return HEADER_SIZE + i * RECORD_SIZE;
+}
+
+/** Whole records in a file of `size` bytes; a partial trailing record is not counted. */
+export function wholeRecords(size: number): number {
+  return size <= HEADER_SIZE ? 0 : Math.floor((size - HEADER_SIZE) / RECORD_SIZE);
+}
+
+/** True when `pos` is where a record starts or the file could end (64, 128, …). */
+export function isRecordBoundary(pos: number): boolean {
+  return Number.isSafeInteger(pos) && pos >= HEADER_SIZE && (pos - HEADER_SIZE) % RECORD_SIZE === 0;
+}
+
 /** flags bit 0: the bar is still forming (only ever the last record of a resampled file). */
 export const FLAG_OPEN = 1;
 
