@@ -60,8 +60,13 @@ export class FileAppender {
     this.written = size;
   }
 
+  /** Flush buffered bytes (no fsync) and close. */
   async close(): Promise<void> {
-    await this.fh.close();
+    try {
+      await this.flush();
+    } finally {
+      await this.fh.close();
+    }
   }
 
   private async writeAt(data: Uint8Array, pos: number): Promise<void> {

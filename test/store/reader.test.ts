@@ -1,0 +1,128 @@
+// StoreReader and StoreWriter round trips on real files: typed views, ranges, lower-bound search with
+// O(log n) reads, chunked scans that never re-read, limits at out_pos and partial trailing records.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CorruptFileError } from '../../src/errors.js';
+import { HEADER_SIZE, RECORD_SIZE, W_OPEN, W_TS, type Candle } from '../../src/store/format.js';
+import { StoreReader } from '../../src/store/reader.js';
+import { StoreWriter } from '../../src/store/writer.js';
+import { DAY, dayCandles, dayFileBytes, tempRoot, utcDay } from './helpers.js';
+
+const opts = { stage: 'Verify' as const };
+
+async function sampleFile(root: string, candles: Candle[]): Promise<string> {
+  const file = join(root, 'sample.bin');
+  await writeFile(file, dayFileBytes('EUR/USD', candles));
+  return file;
+}
+
+test('readRange exposes typed-array views over one buffer, equal to the encoded candles', async (t) => {
+  const candles = dayCandles(utcDay('2024-03-05'));
+  const r = await StoreReader.open(await sampleFile(await tempRoot(t), candles), opts);
+  t.after(() => r.close());
+  assert.equal(r.recordCount, candles.length);
+  assert.equal(r.header.symbol, 'EUR/USD');
+  const chunk = await r.readRange(10, 5);
+  assert.equal(chunk.count, 5);
+  assert.equal(chunk.startPos, HEADER_SIZE + 10 * RECORD_SIZE);
+  assert.equal(chunk.f64.buffer, chunk.buf.buffer, 'views share the read buffer');
+  for (let i = 0; i < 5; i++) {
+    const c = candles[10 + i];
+    assert.equal(chunk.i64[i * 8 + W_TS], BigInt(c.ts));
+    assert.equal(chunk.f64[i * 8 + W_OPEN], c.open);
+    assert.equal(chunk.ts(i), c.ts);
+    assert.deepEqual(chunk.candle(i), c);
+  }
+  assert.equal((await r.readRange(candles.length - 2, 10)).count, 2, 'clamped at the end');
+  assert.equal((await r.readRange(candles.length, 10)).count, 0);
+});
+
+test('findByTime is a lower bound and reads O(log n) records', async (t) => {
+  const candles = dayCandles(utcDay('2024-03-05'), { missing: 0.3 });
+  const r = await StoreReader.open(await sampleFile(await tempRoot(t), candles), opts);
+  t.after(() => r.close());
+  const bound = Math.ceil(Math.log2(candles.length + 1)) + 1;
+  const probes = [candles[0].ts - 1, candles[0].ts, candles[500].ts, candles[500].ts + 1, candles.at(-1)!.ts, candles.at(-1)!.ts + 1];
+  for (const ts of probes) {
+    const before = r.reads;
+    const got = await r.findByTime(ts);
+    const want = candles.findIndex((c) => c.ts >= ts);
+    assert.equal(got, want === -1 ? candles.length : want, `lower bound of ${ts}`);
+    assert.ok(r.reads - before <= bound, `${r.reads - before} reads > ${bound}`);
+  }
+});
+
+test('scan reads forward from a position in whole-record chunks and never re-reads', async (t) => {
+  const candles = dayCandles(utcDay('2024-03-05'));
+  const r = await StoreReader.open(await sampleFile(await tempRoot(t), candles), opts);
+  t.after(() => r.close());
+  const from = HEADER_SIZE + 100 * RECORD_SIZE;
+  const before = r.bytesRead;
+  const seen: number[] = [];
+  for await (const chunk of r.scan(from, 1000)) {
+    assert.equal(chunk.buf.length % RECORD_SIZE, 0);
+    assert.ok(chunk.buf.length <= 1000);
+    for (let i = 0; i < chunk.count; i++) seen.push(chunk.ts(i));
+  }
+  assert.deepEqual(seen, candles.slice(100).map((c) => c.ts));
+  assert.equal(r.bytesRead - before, (candles.length - 100) * RECORD_SIZE);
+  await assert.rejects(async () => { for await (const _ of r.scan(from + 1)) void _; }, RangeError);
+});
+
+test('TruncatedTrailingRecordIsIgnored, or refused in strict mode', async (t) => {
+  const root = await tempRoot(t);
+  const candles = dayCandles(utcDay('2024-03-05')).slice(0, 50);
+  const file = await sampleFile(root, candles);
+  await appendFile(file, Buffer.alloc(30, 7));
+  const r = await StoreReader.open(file, opts);
+  assert.equal(r.recordCount, 50);
+  let n = 0;
+  for await (const c of r.scan()) n += c.count;
+  assert.equal(n, 50);
+  await r.close();
+  await assert.rejects(StoreReader.open(file, { ...opts, strict: true }), (e: unknown) => e instanceof CorruptFileError && e.code === 'TRUNCATED');
+});
+
+test('a limit (out_pos) hides records past it; a file shorter than the limit is an error', async (t) => {
+  const root = await tempRoot(t);
+  const candles = dayCandles(utcDay('2024-03-05')).slice(0, 50);
+  const file = await sampleFile(root, candles);
+  const r = await StoreReader.open(file, { ...opts, limit: HEADER_SIZE + 20 * RECORD_SIZE });
+  assert.equal(r.recordCount, 20);
+  assert.equal((await r.readRange(0, 100)).count, 20);
+  assert.equal(await r.findByTime(candles[30].ts), 20);
+  await r.close();
+  await assert.rejects(StoreReader.open(file, { ...opts, limit: HEADER_SIZE + 60 * RECORD_SIZE }), /index says/);
+});
+
+test('wrong symbol or timeframe is refused with a clear error', async (t) => {
+  const file = await sampleFile(await tempRoot(t), dayCandles(utcDay('2024-03-05')).slice(0, 3));
+  await assert.rejects(StoreReader.open(file, { ...opts, expect: { symbol: 'GBP/USD' } }), /holds symbol EUR\/USD, expected GBP\/USD/);
+  await assert.rejects(StoreReader.open(file, { ...opts, expect: { timeframe: '5m' } }), /holds timeframe 1m, expected 5m/);
+});
+
+test('writer: create, append in buffered writes, sync, truncate, reopen', async (t) => {
+  const root = await tempRoot(t);
+  const file = join(root, 'w.bin');
+  const a = dayCandles(utcDay('2024-03-05'));
+  const b = dayCandles(utcDay('2024-03-05') + DAY);
+  const w = await StoreWriter.create(file, { timeframe: '1m', symbol: 'EUR/USD', decimals: 5 });
+  await w.appendCandles(a);
+  await w.appendCandles(b);
+  assert.equal(w.recordCount, a.length + b.length);
+  await w.sync();
+  await w.truncate(HEADER_SIZE + a.length * RECORD_SIZE);
+  await w.close();
+  const r = await StoreReader.open(file, { ...opts, strict: true });
+  assert.deepEqual((await r.readRange(0, 1e9)).candles(), a);
+  await r.close();
+  const w2 = await StoreWriter.open(file, { stage: 'Aggregate', expect: { symbol: 'EUR/USD' } });
+  assert.equal(w2.size, HEADER_SIZE + a.length * RECORD_SIZE);
+  await w2.appendCandles(b);
+  await w2.close();
+  const r2 = await StoreReader.open(file, opts);
+  assert.deepEqual((await r2.readRange(0, 1e9)).candles(), [...a, ...b]);
+  await r2.close();
+});
