@@ -90,14 +90,15 @@ export class DownloadClient {
   /** Download one day, validated; throws DownloadError (final) or CancelledError (signal aborted). */
   async fetchDay(req: DayRequest, signal?: AbortSignal): Promise<FetchedDay> {
     const url = req.live ? liveUrl(this.opts.baseUrl, req.symbol) : dayUrl(this.opts.baseUrl, req.symbol, req.day);
-    const dayLabel = req.live ? `${formatDay(req.day)} (live)` : formatDay(req.day);
+    const day = formatDay(req.day);
+    const what = req.live ? 'live day: ' : '';
     for (let attempt = 0; ; attempt++) {
       await this.limiter.acquire(signal);
       const r = await this.attempt(url, signal);
       if (r.ok) return r.value;
-      if (!r.retryable) throw new DownloadError(r.code, req.symbol, dayLabel, r.message, { status: r.status, cause: r.cause });
+      if (!r.retryable) throw new DownloadError(r.code, req.symbol, day, `${what}${r.message}`, { status: r.status, cause: r.cause });
       if (attempt >= this.opts.maxRetries) {
-        throw new DownloadError('RETRIES_EXHAUSTED', req.symbol, dayLabel, `failed after ${attempt + 1} attempts: ${r.message}`, {
+        throw new DownloadError('RETRIES_EXHAUSTED', req.symbol, day, `${what}failed after ${attempt + 1} attempts: ${r.message}`, {
           status: r.status,
           cause: r.cause,
         });

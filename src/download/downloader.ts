@@ -113,6 +113,7 @@ export async function planDownloads(layout: Layout, symbols: readonly string[], 
 
 /** Run a plan: at most `opts.concurrency` requests in flight; first error cancels the rest and is rethrown. */
 export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ctx: RunDownloadsContext = {}): Promise<DownloadResult> {
+  if (ctx.signal?.aborted) throw new CancelledError('Download');
   const { tasks } = plan;
   const dirsToClean = new Set<string>();
   for (const t of tasks) {
@@ -123,7 +124,6 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
 
   const ctrl = new AbortController();
   const onOuterAbort = () => ctrl.abort(ctx.signal?.reason);
-  if (ctx.signal?.aborted) throw new CancelledError('Download');
   ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const client = new DownloadClient(opts, ctx.limiter);
   const days: DownloadedDay[] = [];
