@@ -179,7 +179,9 @@ class AppendRun {
       const ts = chunk.ts(i);
       if (prev !== undefined && ts <= prev) {
         const what = ts === prev ? 'duplicates' : 'goes back before';
-        const where = this.lastSource === file ? 'the record before it' : `the last record already aggregated from ${this.lastSource} into ${this.paths.store}`;
+        const where = this.lastSource === file ? 'the record before it'
+          : this.lastSource === this.paths.store ? `the last record of the store ${this.paths.store}`
+          : `the last record appended from ${this.lastSource} to the store ${this.paths.store}`;
         throw new CorruptFileError(STAGE, file, `record ts ${iso(ts)} ${what} ${where} (ts ${iso(prev)}); timestamps must strictly increase`, chunk.posOf(i), 'TS_ORDER');
       }
       prev = ts;
