@@ -8,6 +8,7 @@
 // The final store and index are a function of the day files only, whatever crashes happened on the way.
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { CancelledError, CandleError, CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
@@ -113,7 +114,14 @@ class AppendRun {
         await this.openCsv(false);
       }
     }
+    let turn = performance.now();
     for (const day of await listDayFiles(layout, this.symbol, this.state?.lastDate ?? 0)) {
+      // File I/O is synchronous (see store/reader.ts): let the event loop run now and then, so an abort
+      // from another worker, or a progress tick, gets through.
+      if (performance.now() - turn > 20) {
+        await nextTurn();
+        turn = performance.now();
+      }
       this.checkAbort();
       await this.appendDay(day);
       if (this.uncommitted >= (this.opts.commitBytes ?? DEFAULT_COMMIT_BYTES)) await this.commit();

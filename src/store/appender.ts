@@ -1,14 +1,19 @@
 // Buffered appends to one file at explicit positions (pwrite), with sync and truncate. The store writer and
 // the CSV mirror both sit on it. Bytes are on disk only after flush(); durable only after sync().
-import { open, type FileHandle } from 'node:fs/promises';
+// Writes are synchronous syscalls behind a Promise-shaped API (see reader.ts for why); fsync goes through
+// the thread pool since it can take milliseconds.
+import { closeSync, constants, fstatSync, fsync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 
 export const DEFAULT_WRITE_BUFFER = 4 * 1024 * 1024;
+
+const fsyncAsync = promisify(fsync);
 
 export class FileAppender {
   private fill = 0;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     readonly file: string,
     /** Bytes on disk (written, maybe not yet synced). */
     private written: number,
@@ -17,9 +22,10 @@ export class FileAppender {
 
   /** Open `file` for appending at its current end, creating it when missing; `truncate` empties it first. */
   static async open(file: string, opts: { truncate?: boolean; bufferBytes?: number } = {}): Promise<FileAppender> {
-    const fh = opts.truncate ? await open(file, 'w+') : await openOrCreate(file);
-    const size = (await fh.stat()).size;
-    return new FileAppender(fh, file, size, Buffer.allocUnsafeSlow(opts.bufferBytes ?? DEFAULT_WRITE_BUFFER));
+    // Read-write, created when missing, never O_APPEND (on Linux it ignores write positions).
+    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | (opts.truncate ? constants.O_TRUNC : 0), 0o644);
+    const size = fstatSync(fd).size;
+    return new FileAppender(fd, file, size, Buffer.allocUnsafeSlow(opts.bufferBytes ?? DEFAULT_WRITE_BUFFER));
   }
 
   /** Logical size: bytes on disk plus bytes still buffered. */
@@ -28,9 +34,9 @@ export class FileAppender {
   }
 
   async append(data: Uint8Array): Promise<void> {
-    if (this.fill + data.length > this.buf.length) await this.flush();
+    if (this.fill + data.length > this.buf.length) this.flushSync();
     if (data.length >= this.buf.length) {
-      await this.writeAt(data, this.written);
+      this.writeAt(data, this.written);
       this.written += data.length;
       return;
     }
@@ -40,50 +46,41 @@ export class FileAppender {
 
   /** Write buffered bytes to the file. */
   async flush(): Promise<void> {
-    if (this.fill === 0) return;
-    await this.writeAt(this.buf.subarray(0, this.fill), this.written);
-    this.written += this.fill;
-    this.fill = 0;
+    this.flushSync();
   }
 
   /** Flush and fsync: everything appended so far survives a crash. */
   async sync(): Promise<void> {
-    await this.flush();
-    await this.fh.sync();
+    this.flushSync();
+    await fsyncAsync(this.fd);
   }
 
   /** Cut the file to `size` bytes (buffered bytes are flushed first) and fsync. */
   async truncate(size: number): Promise<void> {
-    await this.flush();
-    await this.fh.truncate(size);
-    await this.fh.sync();
+    this.flushSync();
+    ftruncateSync(this.fd, size);
+    await fsyncAsync(this.fd);
     this.written = size;
   }
 
   /** Flush buffered bytes (no fsync) and close. */
   async close(): Promise<void> {
     try {
-      await this.flush();
+      this.flushSync();
     } finally {
-      await this.fh.close();
+      closeSync(this.fd);
     }
   }
 
-  private async writeAt(data: Uint8Array, pos: number): Promise<void> {
+  private flushSync(): void {
+    if (this.fill === 0) return;
+    this.writeAt(this.buf.subarray(0, this.fill), this.written);
+    this.written += this.fill;
+    this.fill = 0;
+  }
+
+  private writeAt(data: Uint8Array, pos: number): void {
     let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, pos + done);
-      done += bytesWritten;
-    }
-  }
-}
-
-/** r+ (not append mode: on Linux O_APPEND ignores write positions), creating the file when missing. */
-async function openOrCreate(file: string): Promise<FileHandle> {
-  try {
-    return await open(file, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return open(file, 'w+');
+    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, pos + done);
   }
 }

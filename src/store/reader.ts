@@ -2,7 +2,11 @@
 // by time reading O(log n) timestamps, and a forward chunked scan from a byte position that never re-reads.
 // The visible end is the last whole record, capped at the index's out_pos when one is given, so a reader
 // never returns a partial trailing record or an uncommitted tail.
-import { open, type FileHandle } from 'node:fs/promises';
+//
+// I/O uses synchronous positioned reads behind a Promise-shaped API: a libuv thread-pool round trip costs
+// more than reading a whole 92 KB day file (measured 4x slower for 700 day files), stage work runs in
+// worker threads, and each call blocks for at most one chunk (4 MiB).
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptFileError, type Stage } from '../errors.js';
 import { RecordChunk } from './chunk.js';
 import { HEADER_SIZE, RECORD_SIZE, decodeHeader, isRecordBoundary, recordPos, wholeRecords, type Header } from './format.js';
@@ -30,7 +34,7 @@ export class StoreReader {
   reads = 0;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     readonly file: string,
     readonly header: Header,
     /** Size of the file when opened. */
@@ -41,11 +45,11 @@ export class StoreReader {
   ) {}
 
   static async open(file: string, opts: ReaderOptions): Promise<StoreReader> {
-    const fh = await open(file, 'r');
+    const fd = openSync(file, 'r');
     try {
-      const size = (await fh.stat()).size;
+      const size = fstatSync(fd).size;
       const head = Buffer.alloc(Math.min(size, HEADER_SIZE));
-      await readFully(fh, head, 0);
+      readFully(fd, head, 0);
       const header = decodeHeader(head, file, opts.stage, opts.expect);
       let end = recordPos(wholeRecords(size));
       if (opts.limit !== undefined) {
@@ -57,12 +61,12 @@ export class StoreReader {
       } else if (opts.strict && end !== size) {
         throw new CorruptFileError(opts.stage, file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
       }
-      const reader = new StoreReader(fh, file, header, size, end, opts.stage);
+      const reader = new StoreReader(fd, file, header, size, end, opts.stage);
       reader.bytesRead = head.length;
       reader.reads = 1;
       return reader;
     } catch (err) {
-      await fh.close();
+      closeSync(fd);
       throw err;
     }
   }
@@ -91,7 +95,7 @@ export class StoreReader {
   async tsAt(i: number): Promise<number> {
     if (i < 0 || i >= this.recordCount) throw new RangeError(`record ${i} outside 0..${this.recordCount - 1}`);
     const b = Buffer.allocUnsafe(8);
-    await this.readInto(b, recordPos(i));
+    this.readInto(b, recordPos(i));
     return Number(b.readBigInt64LE(0));
   }
 
@@ -121,18 +125,18 @@ export class StoreReader {
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    closeSync(this.fd);
   }
 
   private async readAt(pos: number, length: number): Promise<RecordChunk> {
     // allocUnsafeSlow: an own ArrayBuffer at offset 0, so the typed-array views need no copy.
     const buf = Buffer.allocUnsafeSlow(length);
-    if (length > 0) await this.readInto(buf, pos);
+    if (length > 0) this.readInto(buf, pos);
     return new RecordChunk(buf, pos);
   }
 
-  private async readInto(buf: Buffer, pos: number): Promise<void> {
-    const got = await readFully(this.fh, buf, pos);
+  private readInto(buf: Buffer, pos: number): void {
+    const got = readFully(this.fd, buf, pos);
     this.reads++;
     this.bytesRead += got;
     if (got !== buf.length) {
@@ -141,10 +145,10 @@ export class StoreReader {
   }
 }
 
-async function readFully(fh: FileHandle, buf: Buffer, pos: number): Promise<number> {
+function readFully(fd: number, buf: Buffer, pos: number): number {
   let got = 0;
   while (got < buf.length) {
-    const { bytesRead } = await fh.read(buf, got, buf.length - got, pos + got);
+    const bytesRead = readSync(fd, buf, got, buf.length - got, pos + got);
     if (bytesRead === 0) break;
     got += bytesRead;
   }
