@@ -233,8 +233,24 @@ function hhmm(text: string): number {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Offset of `timezone` from UTC at instant `utcMs`, in ms (wall clock − UTC). */
+/**
+ * Offset of `timezone` from UTC at instant `utcMs`, in ms (wall clock − UTC). Memoized per UTC day: when
+ * the offset is the same at both ends of the day (no DST change inside it), it holds for the whole day.
+ */
 function zoneOffset(timezone: string, utcMs: number): number {
+  const day = Math.floor(utcMs / DAY_MS);
+  const key = `${timezone}|${day}`;
+  let ends = offsetCache.get(key);
+  if (ends === undefined) {
+    ends = [exactZoneOffset(timezone, day * DAY_MS), exactZoneOffset(timezone, day * DAY_MS + DAY_MS - MINUTE_MS)];
+    if (offsetCache.size >= 16384) offsetCache.clear();
+    offsetCache.set(key, ends);
+  }
+  return ends[0] === ends[1] ? ends[0] : exactZoneOffset(timezone, utcMs);
+}
+const offsetCache = new Map<string, [number, number]>();
+
+function exactZoneOffset(timezone: string, utcMs: number): number {
   let f = formatters.get(timezone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
