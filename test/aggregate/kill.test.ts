@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Layout } from '../../src/paths.js';
+import { readIndexFile } from '../../src/store/indexFile.js';
 import { DAY, dayCandles, dayFileBytes, rng, tempRoot, utcDay, writeDay } from '../store/helpers.js';
 import { SYMBOL, storeFiles, writeClosedDays, writeLiveDay } from './helpers.js';
 
@@ -45,6 +46,11 @@ function runChild(root: string, killAfterMs?: number): Promise<ChildResult> {
   });
 }
 
+async function committedBytes(layout: Layout): Promise<number> {
+  const ix = await readIndexFile(layout.aggregateIndex(SYMBOL), 'Aggregate');
+  return ix?.outPos ?? 0;
+}
+
 /** Inputs of step i of the schedule: L1 live and growing for i < 10, then closed, L2 live and growing. */
 async function setLive(layout: Layout, step: number): Promise<void> {
   if (step < 10) {
@@ -72,7 +78,9 @@ test('kill -9 at 20 random moments, rerun each time: byte-identical to an uninte
   let kills = 0;
   for (let i = 0; i < KILLS; i++) {
     await setLive(crashed, i);
-    const r = await runChild(crashed.root, rand() * reference.ms * 0.3);
+    // Aim the kill inside the work left: the fraction of the final store not yet committed.
+    const left = 1 - (await committedBytes(crashed)) / want.store.length;
+    const r = await runChild(crashed.root, rand() * Math.max(5, reference.ms * left * 0.6));
     if (r.killed) kills++;
   }
   await setLive(crashed, KILLS);

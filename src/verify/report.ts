@@ -1,0 +1,47 @@
+// Plain-text rendering of a verify report: one block per store (status line, its findings, its gaps), then a
+// summary line. No colours or widths that depend on a TTY, so the same text goes to logs and terminals.
+import { isoMinute } from '../util/dates.js';
+import type { FileSummary, Finding, Gap, VerifyReport } from './types.js';
+
+export interface FormatOptions {
+  /** Gaps listed per store before "… and N more" (default 20). */
+  maxGaps?: number;
+}
+
+/** True when the CLI should exit non-zero. */
+export function hasDamage(report: VerifyReport): boolean {
+  return report.damage.length > 0;
+}
+
+export function formatVerifyReport(report: VerifyReport, opts: FormatOptions = {}): string {
+  const maxGaps = opts.maxGaps ?? 20;
+  const lines: string[] = [];
+  for (const f of report.files) {
+    lines.push(statusLine(f));
+    const mine = (x: Finding | Gap) => x.symbol === f.symbol && x.timeframe === f.timeframe;
+    for (const d of report.damage.filter(mine)) lines.push(`  DAMAGE   ${d.check.padEnd(8)} ${d.message}${at(d)}`);
+    for (const w of report.warnings.filter(mine)) lines.push(`  warning  ${w.check.padEnd(8)} ${w.message}${at(w)}`);
+    const gaps = report.gaps.filter(mine);
+    if (gaps.length > 0) {
+      lines.push(`  gaps     ${gaps.length} run(s) of missing minutes inside a day:`);
+      for (const g of gaps.slice(0, maxGaps)) lines.push(`           ${g.day} ${g.from}–${g.to} (${g.minutes} min)`);
+      if (gaps.length > maxGaps) lines.push(`           … and ${gaps.length - maxGaps} more`);
+    }
+  }
+  const damaged = report.files.filter((f) => f.damage > 0).length;
+  lines.push(
+    `${report.files.length} store(s) checked: ${damaged} damaged, ${report.damage.length} damage finding(s), ${report.warnings.length} warning(s), ${report.gaps.length} gap(s)` +
+      (damaged > 0 ? ' — run `candlestore rebuild aggregate` to rebuild damaged stores from the day files' : ''),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function statusLine(f: FileSummary): string {
+  const status = f.damage > 0 ? 'DAMAGED' : !f.exists ? 'missing' : f.warnings > 0 ? 'ok (warnings)' : 'ok';
+  const span = f.firstTs === undefined ? '' : `  ${isoMinute(f.firstTs)} … ${isoMinute(f.lastTs!)}`;
+  return `${f.symbol} ${f.timeframe}  ${f.file}  ${f.records.toLocaleString('en-US')} records${span}  ${status}`;
+}
+
+function at(f: Finding): string {
+  return f.offset === undefined || f.message.includes(' at byte ') ? '' : ` (at byte ${f.offset})`;
+}
