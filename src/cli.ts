@@ -45,10 +45,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// Errors from stages carry their own stage; this names the command's stage for anything else.
 let currentStage: Stage = 'Config';
-export function setStage(stage: Stage): void {
-  currentStage = stage;
-}
 
 program
   .command('run')
@@ -90,7 +88,7 @@ program
   .option('--allow-remote', 'allow binding a non-loopback address')
   .option('--verbose', 'one log line per request')
   .action(async (opts) => {
-    setStage('Sim');
+    currentStage = 'Sim';
     await simCommand(opts, interrupt.signal);
   });
 
@@ -102,8 +100,10 @@ program
   .option('--gap-minutes <n>', 'report runs of more than N missing minutes inside a trading day', '30')
   .action(async (opts) => {
     const ctx = await buildContext({ root: opts.root, symbols: opts.symbols });
-    setStage('Verify');
-    process.exitCode = await verifyCommand(ctx, { gapMinutes: Number(opts.gapMinutes) });
+    currentStage = 'Verify';
+    const gapMinutes = Number(opts.gapMinutes);
+    if (!Number.isInteger(gapMinutes) || gapMinutes < 1) throw new ConfigError(`--gap-minutes must be a whole number ≥ 1, got ${opts.gapMinutes}`, undefined, 'BAD_USAGE');
+    process.exitCode = await verifyCommand(ctx, { gapMinutes, signal: interrupt.signal });
   });
 
 program

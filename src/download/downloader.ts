@@ -83,15 +83,25 @@ export interface RunDownloadsContext {
   limiter?: RateLimiter;
 }
 
-/** Work out which days to fetch for `symbols` over [fromDay, toDay] (epoch ms, inclusive) at `nowMs`. */
-export async function planDownloads(layout: Layout, symbols: readonly string[], fromDay: number, toDay: number, nowMs: number): Promise<DownloadPlan> {
+/**
+ * Work out which days to fetch for `symbols` over [fromDay, toDay] (epoch ms, inclusive) at `nowMs`.
+ * `fromDay` may differ per symbol (a symbol whose store already exists continues where it ends).
+ */
+export async function planDownloads(
+  layout: Layout,
+  symbols: readonly string[],
+  fromDay: number | ((symbol: string) => number),
+  toDay: number,
+  nowMs: number,
+): Promise<DownloadPlan> {
   const today = startOfDay(nowMs);
-  const from = startOfDay(fromDay);
+  const fromOf = typeof fromDay === 'function' ? fromDay : () => fromDay;
   const to = startOfDay(toDay);
   const dirs = new DirCache();
   const tempNames = await dirs.names(layout.tempDir);
   const tasks: DayTask[] = [];
   for (const symbol of symbols) {
+    const from = startOfDay(fromOf(symbol));
     const stale = staleLiveDays(tempNames, symbol, today);
     const closed = (day: number, staleTemps: string[]): DayTask => ({ symbol, day, live: false, file: layout.cacheDay(symbol, day), fetch: true, staleTemps });
     const tempsOf = (day: number) => [layout.liveDay(symbol, day), layout.liveTransformDay(symbol, day)];
@@ -192,7 +202,7 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
 export async function downloadDays(
   layout: Layout,
   symbols: readonly string[],
-  fromDay: number,
+  fromDay: number | ((symbol: string) => number),
   toDay: number,
   nowMs: number,
   opts: DownloadOptions,

@@ -25,8 +25,8 @@ export interface RunSummary {
   lockTakenOverFrom: number | undefined;
 }
 
-/** Run `stages` in order under the run lock. Rejects with the first stage's error, tagged with its stage. */
-export async function runStages(ctx: RunContext, stages: PipelineStage[], signal?: AbortSignal): Promise<RunSummary> {
+/** Run `stages` in order under the run lock (after `prepare`, if given). Rejects with the first stage's error, tagged with its stage. */
+export async function runStages(ctx: RunContext, stages: PipelineStage[], signal?: AbortSignal, prepare?: () => Promise<void>): Promise<RunSummary> {
   const started = performance.now();
   const lock = await acquireRunLock(ctx.layout.runLock, ctx.layout.locksDir);
   if (lock.tookOverFrom !== undefined) ctx.log(`took over a stale lock left by process ${lock.tookOverFrom || '(unknown)'}: ${lock.file}`);
@@ -37,6 +37,8 @@ export async function runStages(ctx: RunContext, stages: PipelineStage[], signal
   try {
     // Temp files of a killed run are never valid data; clear them before anything reads the folders.
     await removeStaleTemps(ctx.layout.tempDir);
+    // Work that must happen under the lock before the stages (rebuild deletes derived layers here).
+    await prepare?.();
     for (const s of stages) {
       if (controller.signal.aborted) throw new CandleError(s.stage, 'CANCELLED', 'run cancelled by signal', { exitCode: 130 });
       const t0 = performance.now();

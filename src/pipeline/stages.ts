@@ -4,6 +4,14 @@ import type { PipelineStage } from './run.js';
 import { formatBytes } from './run.js';
 import { planTransform, runTransform } from '../transform/stage.js';
 import { threadCount } from './pool.js';
+import { downloadDays } from '../download/downloader.js';
+import { readIndexFile } from '../store/indexFile.js';
+import { dateToMs } from '../aggregate/dayFiles.js';
+import { aggregateSymbol, newAggregateStats, type AggregateStats } from '../aggregate/aggregate.js';
+import { parseDay, startOfDay } from '../util/dates.js';
+import { CancelledError } from '../errors.js';
+import { symbolFileName } from '../config/symbols.js';
+import { listTreeDayFiles } from '../util/dayFiles.js';
 
 export interface RangeOptions {
   /** First day to fetch on a first run (default download.start_date). */
@@ -12,6 +20,64 @@ export interface RangeOptions {
   to?: number;
   /** false: work from the cache only. */
   download: boolean;
+  /** Rebuilds: a symbol without a store starts at its earliest cached day rather than start_date. */
+  fromCache?: boolean;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStage {
+  return {
+    stage: 'Download',
+    async run(signal) {
+      const now = ctx.now();
+      const firstRunFrom = opts.from ?? parseDay(ctx.config.download.start_date);
+      // A symbol whose store exists continues at its last day (the store is append-only, so earlier days
+      // could not be added anyway); --from applies to first runs.
+      const fromOf = new Map<string, number>();
+      const earliestCached = opts.fromCache ? await earliestCacheDays(ctx) : new Map<string, number>();
+      for (const symbol of ctx.symbols) {
+        const ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), 'Download');
+        fromOf.set(symbol, ix && ix.lastDate > 0 ? dateToMs(ix.lastDate) : (earliestCached.get(symbolFileName(symbol)) ?? firstRunFrom));
+      }
+      const d = ctx.config.download;
+      let bar: ReturnType<typeof ctx.progress.stage> | undefined;
+      const result = await downloadDays(
+        ctx.layout,
+        ctx.symbols,
+        (s) => fromOf.get(s)!,
+        opts.to ?? startOfDay(now),
+        now,
+        {
+          baseUrl: d.base_url,
+          rateLimitRps: d.rate_limit_rps,
+          concurrency: d.concurrency,
+          timeoutMs: d.timeout_ms,
+          maxRetries: d.max_retries,
+          backoffMs: d.backoff_ms,
+          backoffMaxMs: d.backoff_max_ms,
+        },
+        {
+          signal,
+          onProgress: (p) => {
+            bar ??= ctx.progress.stage('download', p.total, 'days');
+            bar.update(p.done, p.symbol);
+          },
+        },
+      ).finally(() => bar?.stop());
+      const s = result.stats;
+      return {
+        detail: `${fmt(s.daysDownloaded)} days downloaded, ${formatBytes(s.bytes)}, ${fmt(s.requests)} requests, ${fmt(s.retries)} retries`,
+        counters: { daysDownloaded: s.daysDownloaded, bytes: s.bytes, requests: s.requests, retries: s.retries },
+      };
+    },
+  };
+}
+
+async function earliestCacheDays(ctx: RunContext): Promise<Map<string, number>> {
+  const first = new Map<string, number>();
+  for (const f of await listTreeDayFiles(ctx.layout.cacheDir, 'json')) if (!first.has(f.code)) first.set(f.code, f.day);
+  return first;
 }
 
 export function transformStage(ctx: RunContext): PipelineStage {
@@ -24,7 +90,7 @@ export function transformStage(ctx: RunContext): PipelineStage {
         const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });
         const dropped = s.overlapDropped ? `, ${s.overlapDropped} in DST fall-back overlap dropped` : '';
         return {
-          detail: `${s.days} days, ${s.candles.toLocaleString('en-US')} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}`,
+          detail: `${fmt(s.days)} days, ${fmt(s.candles)} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}`,
           counters: { ...s },
         };
       } finally {
@@ -34,7 +100,59 @@ export function transformStage(ctx: RunContext): PipelineStage {
   };
 }
 
+/** Run `work` for every item with at most `limit` in flight; the first failure cancels the rest. */
+export async function forEachFailFast<T>(items: readonly T[], limit: number, signal: AbortSignal, work: (item: T, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let first: unknown;
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length && !controller.signal.aborted) {
+      const item = items[next++];
+      try {
+        await work(item, controller.signal);
+      } catch (err) {
+        if (first === undefined && !(err instanceof CancelledError && controller.signal.aborted)) first = err;
+        controller.abort();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (first !== undefined) throw first;
+  if (signal.aborted) throw new CancelledError('Aggregate');
+}
+
+export function aggregateStage(ctx: RunContext): PipelineStage {
+  return {
+    stage: 'Aggregate',
+    async run(signal) {
+      const all: AggregateStats[] = [];
+      const bar = ctx.progress.stage('aggregate', ctx.symbols.length, 'symbols');
+      try {
+        await forEachFailFast(ctx.symbols, 4, signal, async (symbol, sig) => {
+          const stats = newAggregateStats(symbol);
+          all.push(stats);
+          await aggregateSymbol(ctx.layout, symbol, { csv: ctx.config.aggregate.csv, signal: sig, stats, onRepair: (m) => ctx.log(`repair: ${m}`) });
+          bar.update(all.length);
+        });
+      } finally {
+        bar.stop();
+      }
+      const sum = (f: (s: AggregateStats) => number) => all.reduce((a, s) => a + f(s), 0);
+      const repairs = sum((s) => s.repairs.length);
+      return {
+        detail: `${fmt(sum((s) => s.recordsAppended))} candles appended from ${fmt(sum((s) => s.daysRead))} day files${repairs ? `, ${repairs} repairs` : ''}`,
+        counters: { recordsAppended: sum((s) => s.recordsAppended), bytesRead: sum((s) => s.bytesRead), daysRead: sum((s) => s.daysRead), repairs },
+      };
+    },
+  };
+}
+
 export function pipelineStages(ctx: RunContext, opts: RangeOptions): PipelineStage[] {
-  void opts;
-  return [transformStage(ctx)];
+  return [...(opts.download ? [downloadStage(ctx, opts)] : []), transformStage(ctx), aggregateStage(ctx)];
 }

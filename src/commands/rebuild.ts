@@ -1,0 +1,66 @@
+// `candlestore rebuild full|aggregate|resample|weekly`: delete derived layers of the selected symbols
+// (under the run lock, so never beside a running `run`) and run the pipeline again.
+//   resample  = resampled timeframes
+//   aggregate = aggregate store (+ its CSV mirror and index) and everything resampled from it
+//   full      = transform day files too (the raw cache stays)
+//   weekly    = also re-download the last 7 closed days, then rebuild full
+import { readdir, rm } from 'node:fs/promises';
+
+import { ConfigError } from '../errors.js';
+import { symbolFileName } from '../config/symbols.js';
+import type { RunContext } from '../pipeline/context.js';
+import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
+import { pipelineStages } from '../pipeline/stages.js';
+import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { DAY_MS, startOfDay } from '../util/dates.js';
+
+export const REBUILD_TARGETS = ['full', 'aggregate', 'resample', 'weekly'] as const;
+export type RebuildTarget = (typeof REBUILD_TARGETS)[number];
+
+export async function rebuildCommand(ctx: RunContext, what: string, signal?: AbortSignal): Promise<RunSummary> {
+  if (!(REBUILD_TARGETS as readonly string[]).includes(what)) {
+    throw new ConfigError(`rebuild what? ${JSON.stringify(what)} is not one of ${REBUILD_TARGETS.join(', ')}`, undefined, 'BAD_USAGE');
+  }
+  const target = what as RebuildTarget;
+  const prepare = async () => {
+    const removed = await deleteDerived(ctx, target);
+    ctx.log(`rebuild ${target}: removed ${removed} files`);
+  };
+  const stages = pipelineStages(ctx, { download: true, fromCache: true });
+  const summary = await runStages(ctx, stages, signal, prepare);
+  ctx.log(formatSummary(summary));
+  return summary;
+}
+
+async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<number> {
+  const { layout } = ctx;
+  const codes = new Set(ctx.symbols.map(symbolFileName));
+  const files: string[] = [];
+  for (const symbol of ctx.symbols) {
+    for (const tf of await listDir(layout.resampleDir)) files.push(layout.resampleIndex(tf, symbol), layout.resampleStore(tf, symbol));
+  }
+  if (target !== 'resample') {
+    for (const symbol of ctx.symbols) files.push(layout.aggregateIndex(symbol), layout.aggregateStore(symbol), layout.aggregateCsv(symbol));
+  }
+  if (target === 'full' || target === 'weekly') {
+    for (const f of await listTreeDayFiles(layout.transformDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
+    for (const f of await listFlatDayFiles(layout.tempDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
+  }
+  if (target === 'weekly') {
+    const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
+    for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
+  }
+  // Index files first: a crash half-way leaves stores without an index, which the next run rebuilds.
+  for (const f of files) await rm(f, { force: true });
+  return files.length;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+
