@@ -69,8 +69,8 @@ async function readYamlFile(file: string, mode: 'optional' | 'required'): Promis
     doc = parseYaml(text);
   } catch (err) {
     if (err instanceof YAMLParseError) {
-      const pos = err.linePos?.[0];
-      throw new ConfigError(`invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${err.message.split('\n')[0]}`, file);
+      // yaml's message already ends with "at line L, column C:"
+      throw new ConfigError(`invalid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}`, file);
     }
     throw new ConfigError(`invalid YAML: ${(err as Error).message}`, file);
   }

@@ -1,0 +1,64 @@
+// Run the real CLI (bin/candlestore.js → dist/) as a child process, as a user would. Always async: tests
+// keep `sim` in-process, and a blocking spawn would freeze the server the child talks to.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+export const BIN = new URL('../../bin/candlestore.js', import.meta.url).pathname;
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh data root with config.yaml pointing at `baseUrl` and the given symbols. */
+export function makeRoot(baseUrl: string, symbols: string[], extraYaml = ''): string {
+  const root = mkdtempSync(join(tmpdir(), 'cs-root-'));
+  writeFileSync(
+    join(root, 'config.yaml'),
+    `download:\n  base_url: ${baseUrl}\n  rate_limit_rps: 1000\n  concurrency: 4\n  backoff_ms: 20\n  backoff_max_ms: 200\n  timeout_ms: 5000\n${extraYaml}`,
+  );
+  writeFileSync(join(root, 'symbols.txt'), `${symbols.join('\n')}\n`);
+  return root;
+}
+
+/** Every file under `dir` (relative path → bytes), skipping nothing: used for byte-identical comparisons. */
+export function snapshot(dir: string, filter: (rel: string) => boolean = () => true): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (filter(relative(dir, p))) out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function listFiles(dir: string): string[] {
+  try {
+    return [...snapshot(dir).keys()].sort();
+  } catch {
+    return [];
+  }
+}
