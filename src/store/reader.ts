@@ -13,7 +13,7 @@ import { HEADER_SIZE, RECORD_SIZE, decodeHeader, isRecordBoundary, recordPos, wh
 import { readIndexFile } from './indexFile.js';
 import type { StoreIndex } from './indexFormat.js';
 
-/** Default scan chunk: big enough to amortise syscalls, small enough to stay in cache-friendly memory. */
+/** Default scan chunk: big enough to amortise syscalls, small enough to keep memory flat. */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export interface ReaderOptions {

@@ -1,9 +1,9 @@
 // Test helpers: realistic 1m day files (what Transform writes) in a temp root, and an independent
 // computation of what the aggregate store must hold (plain offsets, not the code under test).
-import { mkdtemp, rm, mkdir, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Layout } from '../../src/paths.js';
+import type { Layout } from '../../src/paths.js';
 import { encodeFile, encodeHeader, type Candle } from '../../src/store/format.js';
 
 export const DAY = 86_400_000;
@@ -91,12 +91,4 @@ export function expectedCsv(candles: readonly Candle[], decimals = 5): string {
     return `${t.slice(0, 10)} ${t.slice(11, 16)},${c.open.toFixed(decimals)},${c.high.toFixed(decimals)},${c.low.toFixed(decimals)},${c.close.toFixed(decimals)},${c.volume}`;
   });
   return `time,open,high,low,close,volume\n${lines.map((l) => `${l}\n`).join('')}`;
-}
-
-export async function readBytes(file: string): Promise<Buffer> {
-  return readFile(file);
-}
-
-export function layoutAt(root: string): Layout {
-  return new Layout(root);
 }
