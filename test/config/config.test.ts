@@ -70,7 +70,7 @@ const badConfigs: [string, Record<string, string>, RegExp][] = [
   ['bad zone', { 'config.yaml': 'transform:\n  symbols:\n    "*":\n      time_shift_rule: {zone: Mars/Base, dst_ms: 0, std_ms: 0}\n' }, /time_shift_rule\.zone: expected an IANA/],
   ['both shifts', { 'config.yaml': 'transform:\n  symbols:\n    "*":\n      time_shift_ms: 0\n      time_shift_rule: {zone: UTC, dst_ms: 0, std_ms: 0}\n' }, /either time_shift_ms or time_shift_rule/],
   ['bad pattern', { 'config.yaml': 'transform:\n  symbols:\n    "../x":\n      time_shift_ms: 0\n' }, /transform\.symbols/],
-  ['YAML syntax', { 'config.yaml': 'download:\n  concurrency: [1,\n' }, /config\.yaml: invalid YAML: .*at line 2/],
+  ['YAML syntax', { 'config.yaml': 'download:\n  concurrency: [1,\n' }, /config\.yaml: invalid YAML: .*at line \d+, column \d+/],
   ['top level list', { 'config.yaml': '- a\n- b\n' }, /top level must be a mapping/],
   ['bad key in an include names the include', { 'config.yaml': 'includes: ["x.yaml"]\n', 'x.yaml': 'aggregate:\n  csv: maybe\n' }, /x\.yaml: aggregate\.csv/],
   ['include escaping the root', { 'config.yaml': 'includes: ["../*.yaml"]\n' }, /inside the root/],
