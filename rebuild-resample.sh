@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# candlestore rebuild resample — thin wrapper for cron jobs; extra arguments (e.g. --root DIR) are passed on.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+exec node "$here/bin/candlestore.js" rebuild resample "$@"
