@@ -146,7 +146,7 @@ export function aggregateStage(ctx: RunContext): PipelineStage {
       const sum = (f: (s: AggregateStats) => number) => all.reduce((a, s) => a + f(s), 0);
       const repairs = sum((s) => s.repairs.length);
       return {
-        detail: `${fmt(sum((s) => s.recordsAppended))} candles appended from ${fmt(sum((s) => s.daysRead))} day files${repairs ? `, ${repairs} repairs` : ''}`,
+        detail: `${fmt(sum((s) => s.recordsAppended))} candles appended from ${fmt(sum((s) => s.daysRead))} day files (${fmt(sum((s) => s.bytesRead))} bytes read)${repairs ? `, ${repairs} repairs` : ''}`,
         counters: { recordsAppended: sum((s) => s.recordsAppended), bytesRead: sum((s) => s.bytesRead), daysRead: sum((s) => s.daysRead), repairs },
       };
     },
