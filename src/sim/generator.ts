@@ -1,6 +1,6 @@
 // Deterministic minute candles for the `sim` server: any (seed, symbol, UTC day) always gives the same
 // candles, encoded exactly like the real Dukascopy day document (DESIGN §3, fixtures in
-// ../shared/fixtures/dukascopy/).
+// test/fixtures/dukascopy (copied from ../shared/fixtures)/).
 //
 // Model. Prices live on the instrument's integer grid (units of `multiplier`).
 // - The level at each UTC day start is a closed-form function of (seed, symbol, dayIndex): the instrument's

@@ -1,7 +1,7 @@
 // The `sim` instrument catalog: every instrument the local protocol server knows, with a realistic price
 // level, decimals (`priceScale`, multiplier = 10^-priceScale), per-minute volatility, volume scale and
 // trading hours, and the instrument document served at `/v1/instruments/{CODE}` (shaped like the real
-// service's, see ../shared/fixtures/dukascopy/instrument-*.json).
+// service's, see test/fixtures/dukascopy (copied from ../shared/fixtures)/instrument-*.json).
 //
 // Trading hours, deliberately simple and all in UTC except exchange sessions:
 // - `fx-week` (FX, metals, commodities): open from Sunday 22:00 to Friday 22:00 UTC, always exactly those

@@ -1,5 +1,6 @@
 // The Transform stage: find raw days that have no 1m day file yet (and the live day, every run) and
 // convert them in parallel, fail-fast.
+import { rm } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { resolveSymbolSettings } from '../config/symbolSettings.js';
 import { symbolFileName } from '../config/symbols.js';
@@ -19,7 +20,10 @@ export interface TransformStats {
 
 export async function planTransform(layout: Layout, config: Config, symbols: readonly string[]): Promise<TransformTask[]> {
   const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
-  const done = new Set((await listTreeDayFiles(layout.transformDir, 'bin')).map((f) => `${f.code}_${f.day}`));
+  // The run lock is held: any temp file in the transform tree is debris of a killed run.
+  const debris: string[] = [];
+  const done = new Set((await listTreeDayFiles(layout.transformDir, 'bin', (p) => debris.push(p))).map((f) => `${f.code}_${f.day}`));
+  await Promise.all(debris.map((p) => rm(p, { force: true })));
   const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
   const tasks: TransformTask[] = [];
   const add = (code: string, day: number, input: string, live: boolean) => {

@@ -31,8 +31,13 @@ function parseName(dir: string, name: string, ext: string): DayFile | undefined 
   }
 }
 
-/** All day files under `base/YYYY/MM/` with extension `ext`, sorted by code then day. */
-export async function listTreeDayFiles(base: string, ext: string): Promise<DayFile[]> {
+const TEMP_RE = /^\..+\.tmp$/;
+
+/**
+ * All day files under `base/YYYY/MM/` with extension `ext`, sorted by code then day. Temp files that a
+ * killed writer left (see util/fsx tempNameFor) are passed to `onTemp` when given.
+ */
+export async function listTreeDayFiles(base: string, ext: string, onTemp?: (path: string) => void): Promise<DayFile[]> {
   const out: DayFile[] = [];
   for (const year of (await listDir(base)).filter((y) => /^\d{4}$/.test(y)).sort()) {
     for (const month of (await listDir(join(base, year))).filter((m) => /^\d{2}$/.test(m)).sort()) {
@@ -40,6 +45,7 @@ export async function listTreeDayFiles(base: string, ext: string): Promise<DayFi
       for (const name of await listDir(dir)) {
         const f = parseName(dir, name, ext);
         if (f) out.push(f);
+        else if (onTemp && TEMP_RE.test(name)) onTemp(join(dir, name));
       }
     }
   }

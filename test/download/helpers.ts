@@ -1,5 +1,5 @@
 // Test helpers for the Download stage: a small node:http server that speaks the Dukascopy candle protocol
-// (DESIGN §3) with deterministic synthetic days shaped like ../shared/fixtures/dukascopy, scripted faults per
+// (DESIGN §3) with deterministic synthetic days shaped like test/fixtures/dukascopy (copied from ../shared/fixtures), scripted faults per
 // URL path, and a request log; plus an encoder/decoder of the day JSON written independently of src/.
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

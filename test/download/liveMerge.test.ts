@@ -6,7 +6,7 @@ import { parseDayJson, type DayJson } from '../../src/dukascopy/dayJson.js';
 import { encodeDayJson, mergeLiveDay } from '../../src/download/liveMerge.js';
 import { DAY, MINUTE, decodeDay } from './helpers.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/dukascopy/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/dukascopy/', import.meta.url));
 const load = (name: string) => readFileSync(FIXTURES + name, 'utf8');
 const EURUSD = load('candles-minute-EUR-USD-BID-2026-7-10.json');
 const BTCUSD = load('candles-minute-BTC-USD-BID-from-1783900800000.json');

@@ -11,7 +11,7 @@ import { getInstrument, instrumentDocument, SIM_INSTRUMENTS } from '../../src/si
 import { parseSimCliOptions, runSimFromCli } from '../../src/sim/cli.js';
 import { FAULT_KINDS, startSim, type FaultKind, type SimServer } from '../../src/sim/server.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/dukascopy/', import.meta.url);
+const FIXTURES = new URL('../fixtures/dukascopy/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8').trim();
 const SYMBOLS_TXT = new URL('../../symbols.txt', import.meta.url);
 

@@ -9,7 +9,7 @@ import { parseDayJson } from '../../src/dukascopy/dayJson.js';
 import { shiftForDay } from '../../src/transform/timeShift.js';
 import { CorruptFileError } from '../../src/errors.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/dukascopy/', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/dukascopy/', import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 const utc = shiftForDay({ kind: 'fixed', fixedMs: 0 }, 0);
 
