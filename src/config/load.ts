@@ -8,6 +8,7 @@ import { glob } from 'tinyglobby';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
+import { validateResampleConfig } from '../resample/plan.js';
 
 export const CONFIG_FILES = ['config.yaml', 'config.user.yaml'] as const;
 
@@ -25,6 +26,7 @@ export async function loadConfig(root: string): Promise<{ config: Config; files:
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(formatIssues(result.error), files.join(' + ') || 'defaults');
+  validateResampleConfig(result.data, files.join(' + ') || 'defaults');
   return { config: result.data, files };
 }
 

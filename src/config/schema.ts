@@ -2,6 +2,7 @@
 // file is validated on its own (errors name the file it came from) and again after merging.
 import { z } from 'zod';
 import { parseDay } from '../util/dates.js';
+import { DEFAULT_CASCADE, RULE_SYNTAX, TIMEFRAME_NAME, parseRule } from '../resample/rules.js';
 
 const HOURS_14 = 14 * 3_600_000;
 
@@ -42,6 +43,37 @@ export type SymbolSettings = z.infer<typeof symbolSettingsSchema>;
 
 const symbolPattern = z.string().regex(/^[A-Z0-9.*]+(?:\/[A-Z0-9.*]+)?$/, 'expected a symbol or a pattern such as *, EUR/*, *.IDX/*');
 
+/** A resampled timeframe (docs/resample.md). Cross-checks (sources, nesting, cycles) run after merging. */
+const timeframeName = z.string().regex(TIMEFRAME_NAME, 'expected a timeframe name of 1 to 7 ASCII letters and digits');
+const timeframeSchema = z
+  .object({
+    name: timeframeName,
+    rule: z.string().refine((r) => parseRule(r) !== undefined, RULE_SYNTAX),
+    source: timeframeName,
+    origin: z.literal('session', { error: "only 'session' is supported (bars align to the session range start, or to store-time midnight without a session)" }).default('session'),
+    label: z.literal('left', { error: "only 'left' is supported (a bar is labelled with its start time)" }).default('left'),
+    closed: z.literal('left', { error: "only 'left' is supported (a bar holds [start, end))" }).default('left'),
+  })
+  .strict();
+
+const localTime = z.string().regex(/^(?:[01][0-9]|2[0-3]):[0-5][0-9]$/, 'expected a local time HH:MM from 00:00 to 23:59');
+const localEndTime = z.string().regex(/^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/, 'expected a local time HH:MM from 00:00 to 24:00');
+
+/** One trading range of a session, in the session's local time; `from` ≥ `to` wraps past midnight. */
+const sessionRange = z
+  .object({
+    from: localTime,
+    to: localEndTime,
+    weekdays: z.array(z.number().int().min(1, 'ISO weekdays are 1 (Monday) to 7 (Sunday)').max(7, 'ISO weekdays are 1 (Monday) to 7 (Sunday)')).min(1).optional(),
+    from_date: isoDay.optional(),
+    to_date: isoDay.optional(),
+  })
+  .strict()
+  .refine((r) => !(r.from === '00:00' && r.to === '00:00'), { message: "00:00 to 00:00 is ambiguous: write 00:00 to 24:00 for a whole day", path: ['to'] })
+  .refine((r) => r.from_date === undefined || r.to_date === undefined || r.from_date <= r.to_date, { message: 'from_date is after to_date', path: ['to_date'] });
+
+const sessionSchema = z.object({ timezone: timeZone, ranges: z.array(sessionRange).min(1) }).strict();
+
 export const configSchema = z
   .object({
     /** Globs (relative to the file) of more YAML files merged over this one, in sorted order. */
@@ -72,6 +104,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    resample: z
+      .object({
+        /** The cascade, in any order; a later config file replaces the whole list. */
+        timeframes: z.array(timeframeSchema).default(() => DEFAULT_CASCADE.map((tf) => ({ ...tf, origin: 'session' as const, label: 'left' as const, closed: 'left' as const }))),
+        /** Per symbol or pattern: extra or replaced timeframes (by name) and timeframes to skip. */
+        symbols: z
+          .record(symbolPattern, z.object({ timeframes: z.array(timeframeSchema).default([]), skip_timeframes: z.array(timeframeName).default([]) }).strict())
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Per symbol or pattern (most specific wins): trading sessions; null = none (bars on store-time days). */
+    sessions: z.record(symbolPattern, sessionSchema.nullable()).default({}),
     /** Worker threads for CPU stages; 0 = one per core. */
     workers: z.number().int().min(0).max(256).default(0),
   })

@@ -1,0 +1,232 @@
+// Verify resampled timeframe files against their sources, read-only: header (symbol, timeframe, decimals of
+// the source), index (size, tail_crc, data_crc, definition fingerprint, in_pos = the open bar's src), bar
+// order and flags (closed bars 0, the last bar FLAG_OPEN), and for every bar its OHLCV and count recomputed
+// from the source rows its src/count point at (open = first open, close = last close, high max, low min,
+// volume summed in row order, exactly as the resampler does). Findings reuse src/verify's Finding shape;
+// a closed bar that disagrees with its source is damage, an open bar that lags its source is a warning
+// (the next run rewrites it). Trade-off: one forward pass over each file and the part of its source its
+// bars cover, no bucket recomputation (the reference tests cover the bucketing).
+import { crc32 } from 'node:zlib';
+import type { Config } from '../config/schema.js';
+import { CorruptFileError } from '../errors.js';
+import type { Layout } from '../paths.js';
+import type { RecordChunk } from '../store/chunk.js';
+import { FLAG_OPEN, HEADER_SIZE, RECORD_SIZE, isRecordBoundary } from '../store/format.js';
+import { readIndexFile } from '../store/indexFile.js';
+import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
+import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
+import { fileSize } from '../store/writer.js';
+import type { Finding, Severity } from '../verify/types.js';
+import { resolveSymbolPlan } from './plan.js';
+import { REBUILD_HINT } from './repair.js';
+import { BASE_TIMEFRAME } from './rules.js';
+
+export interface ResampleFileSummary {
+  kind: 'resample';
+  symbol: string;
+  timeframe: string;
+  file: string;
+  exists: boolean;
+  /** Bars in the file (closed + open). */
+  records: number;
+  firstTs?: number;
+  lastTs?: number;
+  damage: number;
+  warnings: number;
+}
+
+export interface ResampleVerifyReport {
+  files: ResampleFileSummary[];
+  damage: Finding[];
+  warnings: Finding[];
+}
+
+const MAX_PER_CHECK = 20;
+
+/** Verify every timeframe file of each symbol (the symbol's plan from `config`). */
+export async function verifyTimeframes(layout: Layout, symbols: readonly string[], config: Config, opts: { signal?: AbortSignal } = {}): Promise<ResampleVerifyReport> {
+  const report: ResampleVerifyReport = { files: [], damage: [], warnings: [] };
+  for (const symbol of symbols) {
+    const plan = resolveSymbolPlan(config, symbol);
+    const sourceEnds = new Map<string, { file: string; end: number } | undefined>();
+    const aggIndex = await readIndexFile(layout.aggregateIndex(symbol), 'Verify').catch(() => undefined);
+    sourceEnds.set(BASE_TIMEFRAME, aggIndex ? { file: layout.aggregateStore(symbol), end: aggIndex.outPos } : undefined);
+    for (const tf of plan.timeframes) {
+      if (opts.signal?.aborted) break;
+      const file = layout.resampleStore(tf.name, symbol);
+      const summary: ResampleFileSummary = { kind: 'resample', symbol, timeframe: tf.name, file, exists: false, records: 0, damage: 0, warnings: 0 };
+      report.files.push(summary);
+      const counts = new Map<string, number>();
+      const add = (severity: Severity, check: string, message: string, offset?: number) => {
+        const key = `${severity}:${check}`;
+        const n = (counts.get(key) ?? 0) + 1;
+        counts.set(key, n);
+        summary[severity === 'damage' ? 'damage' : 'warnings']++;
+        if (n > MAX_PER_CHECK) return;
+        const finding: Finding = { severity, symbol, timeframe: tf.name, file, check, message: n === MAX_PER_CHECK ? `${message} (further ${check} findings of this file not listed)` : message, offset };
+        (severity === 'damage' ? report.damage : report.warnings).push(finding);
+      };
+      const source = sourceEnds.get(tf.source);
+      const end = await verifyFile(layout, symbol, tf.name, tf.fingerprint, source, summary, add);
+      sourceEnds.set(tf.name, end === undefined ? undefined : { file, end });
+    }
+  }
+  return report;
+}
+
+type Add = (severity: Severity, check: string, message: string, offset?: number) => void;
+
+/** Verify one file; returns its visible end as a source for its dependents (undefined: unusable). */
+async function verifyFile(
+  layout: Layout, symbol: string, timeframe: string, fingerprint: number, source: { file: string; end: number } | undefined,
+  summary: ResampleFileSummary, add: Add,
+): Promise<number | undefined> {
+  const store = layout.resampleStore(timeframe, symbol);
+  const indexFile = layout.resampleIndex(timeframe, symbol);
+  const size = await fileSize(store);
+  let index: StoreIndex | undefined;
+  try {
+    index = await readIndexFile(indexFile, 'Verify');
+  } catch (err) {
+    if (!(err instanceof CorruptFileError)) throw err;
+    add('damage', 'index', `${err.message}; ${REBUILD_HINT}`);
+    return undefined;
+  }
+  if (size === undefined) {
+    if (index) add('damage', 'store', `the file is missing but its index ${indexFile} exists; ${REBUILD_HINT}`);
+    else if (source) add('warning', 'store', 'no file yet (resample has not run for this timeframe)');
+    return undefined;
+  }
+  summary.exists = true;
+  if (!index) {
+    add('warning', 'index', `no index ${indexFile}: never committed (an interrupted first run); the next run rebuilds the file`);
+    return undefined;
+  }
+  if (index.lastDate !== fingerprint) {
+    add('warning', 'definition', `built with another definition of ${timeframe} (the config changed since); the next run rebuilds it`);
+    return undefined;
+  }
+  if (size < index.outPos) {
+    add('damage', 'size', `truncated: the file is ${size} bytes but the index says ${index.outPos} were committed; ${REBUILD_HINT}`, size);
+    return undefined;
+  }
+  if (size > index.outPos + RECORD_SIZE) add('warning', 'size', `${size - index.outPos - RECORD_SIZE} bytes past the open bar (an interrupted run; the next run cuts them off)`, index.outPos + RECORD_SIZE);
+  const hasOpen = size >= index.outPos + RECORD_SIZE;
+  const end = index.outPos + (hasOpen ? RECORD_SIZE : 0);
+  let reader: StoreReader;
+  try {
+    reader = await StoreReader.open(store, { stage: 'Verify', expect: { symbol, timeframe }, limit: end });
+  } catch (err) {
+    if (!(err instanceof CorruptFileError)) throw err;
+    add('damage', 'header', err.message, err.offset);
+    return undefined;
+  }
+  let src: StoreReader | undefined;
+  try {
+    if (!source) {
+      add('damage', 'source', `its source has no usable file (see the findings of the source); ${REBUILD_HINT}`);
+      return undefined;
+    }
+    src = await StoreReader.open(source.file, { stage: 'Verify', limit: source.end });
+    if (src.header.decimals !== reader.header.decimals) add('damage', 'header', `${reader.header.decimals} decimals but its source ${source.file} has ${src.header.decimals}; ${REBUILD_HINT}`);
+    if (!hasOpen && index.outPos > HEADER_SIZE) add('warning', 'open', 'the open bar is missing (the next run writes it)', index.outPos);
+    if (!isRecordBoundary(index.inPos) || index.inPos > source.end) add('damage', 'index', `in_pos ${index.inPos} is not a record position within its source (end ${source.end}); ${REBUILD_HINT}`);
+    const cursor = new SourceCursor(src);
+    const check = new BarCheck(add, index, source.end, cursor, hasOpen ? reader.recordCount - 1 : -1);
+    let crc = 0;
+    let last: Buffer | undefined;
+    for await (const chunk of reader.scan()) {
+      for (let i = 0; i < chunk.count; i++) {
+        const pos = chunk.posOf(i);
+        if (pos < index.outPos) {
+          crc = crc32(chunk.record(i), crc);
+          last = chunk.record(i);
+        }
+        await check.bar(chunk, i);
+      }
+      if (chunk.count > 0) {
+        summary.firstTs ??= chunk.ts(0);
+        summary.lastTs = chunk.ts(chunk.count - 1);
+      }
+    }
+    summary.records = reader.recordCount;
+    if (tailCrcOf(last) !== index.tailCrc) add('damage', 'tail', `the last closed bar does not match the index's tail_crc; ${REBUILD_HINT}`, index.outPos - RECORD_SIZE);
+    if (crc !== index.dataCrc) add('damage', 'data_crc', `the closed bars do not match the index's data_crc (a bar was changed); ${REBUILD_HINT}`);
+    if (!hasOpen && index.inPos !== source.end && index.outPos === HEADER_SIZE) add('warning', 'index', `no bars, but in_pos ${index.inPos} is not the source's end ${source.end}`);
+    return end;
+  } finally {
+    await reader.close();
+    await src?.close();
+  }
+}
+
+/** Forward-moving window over a source file's records, by byte position. */
+class SourceCursor {
+  chunk: RecordChunk | undefined;
+
+  constructor(private readonly reader: StoreReader) {}
+
+  /** Make sure the current chunk holds the record at `pos` (reads the next 4 MiB from there when not). */
+  async load(pos: number): Promise<RecordChunk> {
+    const c = this.chunk;
+    if (c && pos >= c.startPos && pos < c.endPos) return c;
+    this.chunk = await this.reader.readRange((pos - HEADER_SIZE) / RECORD_SIZE, DEFAULT_CHUNK_BYTES / RECORD_SIZE);
+    return this.chunk;
+  }
+}
+
+class BarCheck {
+  private prevTs = -Infinity;
+  private prevEnd = HEADER_SIZE;
+  private index = 0;
+
+  constructor(private readonly add: Add, private readonly ix: StoreIndex, private readonly sourceEnd: number, private readonly cursor: SourceCursor, private readonly openIndex: number) {}
+
+  async bar(c: RecordChunk, i: number): Promise<void> {
+    const k = this.index++;
+    const pos = c.posOf(i);
+    const isOpen = k === this.openIndex;
+    const ts = c.ts(i);
+    const flags = c.record(i).readUInt16LE(58);
+    const count = c.record(i).readUInt32LE(60);
+    const src = c.src(i);
+    const at = new Date(ts).toISOString();
+    if (ts <= this.prevTs) this.add('damage', 'order', `bar ${k} (ts ${at}) is not after the bar before it (${new Date(this.prevTs).toISOString()})`, pos);
+    this.prevTs = ts;
+    if (flags !== (isOpen ? FLAG_OPEN : 0)) this.add('damage', 'flags', `bar ${k} (ts ${at}) has flags ${flags}; only the last bar is open (flag ${FLAG_OPEN})`, pos);
+    if (isOpen && src !== this.ix.inPos) this.add('damage', 'index', `in_pos ${this.ix.inPos} is not the open bar's src ${src}`, pos);
+    const severity: Severity = isOpen ? 'warning' : 'damage';
+    const lag = isOpen ? ' (the open bar lags its source; the next run rewrites it)' : `; ${REBUILD_HINT}`;
+    if (!isRecordBoundary(src) || src < this.prevEnd || count === 0 || src + count * RECORD_SIZE > this.sourceEnd) {
+      this.add(severity, 'source', `bar ${k} (ts ${at}): source rows ${src}+${count}×64 are not inside the source after the previous bar's rows${lag}`, pos);
+      this.prevEnd = Math.max(this.prevEnd, src + count * RECORD_SIZE);
+      return;
+    }
+    if (!isOpen && src + count * RECORD_SIZE > this.ix.inPos) this.add('damage', 'index', `closed bar ${k} (ts ${at}) uses source rows at or past in_pos ${this.ix.inPos}`, pos);
+    this.prevEnd = src + count * RECORD_SIZE;
+    let o = 0, h = 0, l = 0, cl = 0, v = 0;
+    for (let n = 0; n < count; ) {
+      const chunk = await this.cursor.load(src + n * RECORD_SIZE);
+      // Rows of this bar inside the loaded chunk, folded synchronously.
+      for (let j = (src + n * RECORD_SIZE - chunk.startPos) / RECORD_SIZE; j < chunk.count && n < count; j++, n++) {
+        const rh = chunk.high(j), rl = chunk.low(j);
+        if (n === 0) {
+          o = chunk.open(j); h = rh; l = rl; v = chunk.volume(j);
+        } else {
+          if (rh > h) h = rh;
+          if (rl < l) l = rl;
+          v += chunk.volume(j);
+        }
+        cl = chunk.close(j);
+      }
+    }
+    const want = { open: o, high: h, low: l, close: cl, volume: v };
+    const got = { open: c.open(i), high: c.high(i), low: c.low(i), close: c.close(i), volume: c.volume(i) };
+    for (const f of ['open', 'high', 'low', 'close', 'volume'] as const) {
+      if (!Object.is(got[f], want[f])) {
+        this.add(severity, 'ohlcv', `bar ${k} (ts ${at}): ${f} ${got[f]} but its ${count} source rows give ${want[f]}${lag}`, pos);
+        break;
+      }
+    }
+  }
+}
