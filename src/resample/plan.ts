@@ -96,8 +96,12 @@ function matchingPatterns<T>(table: Record<string, T>, symbol: string): [string,
     .sort(([a], [b]) => specificity(a) - specificity(b));
 }
 
-/** Fewer wildcards and more literal characters = more specific (as in config/symbolSettings.ts). */
+/**
+ * Fewer wildcards and more literal characters = more specific (as in config/symbolSettings.ts), except that
+ * the bare `*` is always the least specific: `*.IDX/*` (two wildcards) must still override `*`.
+ */
 function specificity(pattern: string): number {
+  if (pattern === '*') return -Infinity;
   const stars = pattern.split('*').length - 1;
   return (stars === 0 ? 1_000_000 : 0) - stars * 1000 + pattern.length;
 }
