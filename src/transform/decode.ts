@@ -3,11 +3,13 @@
 // dropped, time shift applied per candle. Any value that cannot be a real candle aborts, naming the file.
 import { CorruptFileError } from '../errors.js';
 import type { DayJson } from '../dukascopy/dayJson.js';
-import type { Candle } from '../store/format.js';
-import { DAY_MS, isoMinute } from '../util/dates.js';
+import { BinBuilder } from '../store/builder.js';
+import { DAY_MS } from '../util/dates.js';
 import type { ShiftFn } from './timeShift.js';
 
 export interface DecodeOptions {
+  /** Written into the day file's header. */
+  symbol: string;
   /** Epoch ms of the UTC day the document is for; every candle must fall inside it. */
   day: number;
   /** Decimals to keep; undefined = the multiplier's own decimals. */
@@ -17,7 +19,10 @@ export interface DecodeOptions {
 }
 
 export interface DecodedDay {
-  candles: Candle[];
+  /** The complete 1m day file (header + records), ready to write. */
+  bin: Buffer;
+  /** Records in `bin`. */
+  count: number;
   /** Decimals of the stored prices (min of the multiplier's and round_decimals). */
   decimals: number;
   zeroVolumeDropped: number;
@@ -54,8 +59,11 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
   const decimals = opts.roundDecimals === undefined ? k : Math.min(k, opts.roundDecimals);
   const scale = POW10[decimals];
   const n = doc.times.length;
-  const out: DecodedDay = { candles: [], decimals, zeroVolumeDropped: 0, overlapDropped: 0 };
-  if (n === 0) return out;
+  const builder = new BinBuilder(n, { timeframe: '1m', symbol: opts.symbol, decimals });
+  let zeroVolumeDropped = 0;
+  let overlapDropped = 0;
+  const done = (): DecodedDay => ({ bin: builder.finish(), count: builder.count, decimals, zeroVolumeDropped, overlapDropped });
+  if (n === 0) return done();
 
   const baseUnits = (name: 'open' | 'high' | 'low' | 'close') => {
     const v = doc[name] as number;
@@ -89,31 +97,17 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
     if (h < l) throw fail(`high ${h / POW10[k]} < low ${l / POW10[k]}`, i);
     if (o > h || o < l || c > h || c < l) throw fail('open/close outside the high–low range', i);
     if (volume === 0) {
-      out.zeroVolumeDropped++;
+      zeroVolumeDropped++;
       continue;
     }
     const ts = t + opts.shift(t);
     if (ts <= lastTs) {
-      out.overlapDropped++;
+      overlapDropped++;
       continue;
     }
     lastTs = ts;
-    out.candles.push({
-      ts,
-      open: rescale(o, k, decimals) / scale,
-      high: rescale(h, k, decimals) / scale,
-      low: rescale(l, k, decimals) / scale,
-      close: rescale(c, k, decimals) / scale,
-      volume,
-      src: i,
-      origin: 0,
-      flags: 0,
-      count: 1,
-    });
+    // src = the candle's row in the JSON arrays; origin 0, flags 0, one source row.
+    builder.push(ts, rescale(o, k, decimals) / scale, rescale(h, k, decimals) / scale, rescale(l, k, decimals) / scale, rescale(c, k, decimals) / scale, volume, i, 0, 0, 1);
   }
-  return out;
-}
-
-export function describeCandle(c: Candle): string {
-  return `${isoMinute(c.ts)} O${c.open} H${c.high} L${c.low} C${c.close} V${c.volume}`;
+  return done();
 }

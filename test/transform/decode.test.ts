@@ -1,5 +1,5 @@
-// The decoder on real recorded payloads, checked against an independent decoding done here with
-// BigInt-free string arithmetic: cumulative integer sums, then the decimal text `n e-k` parsed by Number.
+// The decoder on real recorded payloads, checked against the independent decoding of test/helpers
+// (cumulative integer sums, then the decimal text `n e-k` parsed by Number).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,37 +8,22 @@ import { decodeDay } from '../../src/transform/decode.js';
 import { parseDayJson } from '../../src/dukascopy/dayJson.js';
 import { shiftForDay } from '../../src/transform/timeShift.js';
 import { CorruptFileError } from '../../src/errors.js';
+import { decodeFile, type Candle } from '../../src/store/format.js';
+import { independentDecode } from '../helpers/independent.js';
+
+/** The decoder's day file read back through the format module (round trip). */
+function decodeCandles(text: string, day: number, roundDecimals: number | undefined, file = 'f'): { candles: Candle[]; decimals: number } {
+  const d = decodeDay(parseDayJson(text, file, 'Transform'), { symbol: 'EUR/USD', day, roundDecimals, shift: utc, file });
+  const { header, candles } = decodeFile(d.bin, file, 'Transform', { symbol: 'EUR/USD', timeframe: '1m' });
+  assert.equal(header.decimals, d.decimals);
+  assert.equal(candles.length, d.count);
+  return { candles, decimals: d.decimals };
+}
 
 const FIXTURES = new URL('../fixtures/dukascopy/', import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 const utc = shiftForDay({ kind: 'fixed', fixedMs: 0 }, 0);
 
-function independentDecode(text: string, decimals: number) {
-  const j = JSON.parse(text);
-  const k = Math.round(-Math.log10(j.multiplier));
-  const toUnits = (v: number) => Math.round(v * 10 ** k);
-  const sums = { o: toUnits(j.open), h: toUnits(j.high), l: toUnits(j.low), c: toUnits(j.close) };
-  const round = (units: number) => {
-    // decimal string of units·10^-k, then rounded half away from zero to `decimals` via string digits
-    const exact = Number(`${units}e-${k}`);
-    if (decimals >= k) return exact;
-    const p = 10 ** (k - decimals);
-    const q = Math.sign(units) * Math.floor(Math.abs(units) / p + 0.5);
-    return Number(`${q}e-${decimals}`);
-  };
-  const out: { ts: number; o: number; h: number; l: number; c: number; v: number }[] = [];
-  let t = j.timestamp;
-  for (let i = 0; i < j.times.length; i++) {
-    t += j.times[i] * j.shift;
-    sums.o += j.opens[i];
-    sums.h += j.highs[i];
-    sums.l += j.lows[i];
-    sums.c += j.closes[i];
-    if (j.volumes[i] === 0) continue;
-    out.push({ ts: t, o: round(sums.o), h: round(sums.h), l: round(sums.l), c: round(sums.c), v: j.volumes[i] });
-  }
-  return out;
-}
 
 for (const [name, day, decimals] of [
   ['candles-minute-EUR-USD-BID-2026-7-10.json', Date.UTC(2026, 6, 10), 5],
@@ -46,7 +31,7 @@ for (const [name, day, decimals] of [
 ] as const) {
   test(`decodes the real payload ${name} exactly`, () => {
     const text = fixture(name);
-    const decoded = decodeDay(parseDayJson(text, name, 'Transform'), { day, roundDecimals: undefined, shift: utc, file: name });
+    const decoded = decodeCandles(text, day, undefined, name);
     const expected = independentDecode(text, decimals);
     assert.equal(decoded.decimals, decimals);
     assert.equal(decoded.candles.length, expected.length);
@@ -54,14 +39,14 @@ for (const [name, day, decimals] of [
     decoded.candles.forEach((c, i) => {
       const e = expected[i];
       assert.deepEqual([c.ts, c.open, c.high, c.low, c.close, c.volume], [e.ts, e.o, e.h, e.l, e.c, e.v], `candle ${i}`);
-      assert.equal(c.count, 1);
+      assert.deepEqual([c.count, c.src, c.origin, c.flags], [1, e.row, 0, 0]);
     });
   });
 }
 
 test('EUR/USD fixture: missing minutes (times step 3) stay gaps, prices have at most 5 decimals', () => {
   const text = fixture('candles-minute-EUR-USD-BID-2026-7-10.json');
-  const { candles } = decodeDay(parseDayJson(text, 'f', 'Transform'), { day: Date.UTC(2026, 6, 10), roundDecimals: undefined, shift: utc, file: 'f' });
+  const { candles } = decodeCandles(text, Date.UTC(2026, 6, 10), undefined);
   const steps = candles.slice(1).map((c, i) => (c.ts - candles[i].ts) / 60000);
   assert.ok(steps.includes(3));
   for (const c of candles) for (const p of [c.open, c.high, c.low, c.close]) assert.equal(p, Number(p.toFixed(5)));
@@ -70,7 +55,7 @@ test('EUR/USD fixture: missing minutes (times step 3) stay gaps, prices have at 
 test('rounding to fewer decimals rounds half away from zero in integer arithmetic', () => {
   const text = fixture('candles-minute-EUR-USD-BID-2026-7-10.json');
   const day = Date.UTC(2026, 6, 10);
-  const { candles, decimals } = decodeDay(parseDayJson(text, 'f', 'Transform'), { day, roundDecimals: 3, shift: utc, file: 'f' });
+  const { candles, decimals } = decodeCandles(text, day, 3);
   assert.equal(decimals, 3);
   const expected = independentDecode(text, 3);
   candles.forEach((c, i) => assert.deepEqual([c.open, c.high, c.low, c.close], [expected[i].o, expected[i].h, expected[i].l, expected[i].c]));
@@ -78,8 +63,7 @@ test('rounding to fewer decimals rounds half away from zero in integer arithmeti
 
 test('empty day (weekend) decodes to no candles', () => {
   const text = fixture('candles-minute-EUR-USD-BID-2026-7-11-empty.json');
-  const d = decodeDay(parseDayJson(text, 'f', 'Transform'), { day: Date.UTC(2026, 6, 11), roundDecimals: undefined, shift: utc, file: 'f' });
-  assert.equal(d.candles.length, 0);
+  assert.equal(decodeCandles(text, Date.UTC(2026, 6, 11), undefined).candles.length, 0);
 });
 
 test('MT4 rule: GMT+3 in New York summer, GMT+2 in winter, switching on the right minute', () => {
@@ -110,7 +94,7 @@ for (const [what, mutate, message] of broken) {
     const j = base();
     mutate(j);
     assert.throws(
-      () => decodeDay(parseDayJson(JSON.stringify(j), 'cache/2026/07/EUR-USD_20260710.json', 'Transform'), { day: Date.UTC(2026, 6, 10), roundDecimals: undefined, shift: utc, file: 'cache/2026/07/EUR-USD_20260710.json' }),
+      () => decodeDay(parseDayJson(JSON.stringify(j), 'cache/2026/07/EUR-USD_20260710.json', 'Transform'), { symbol: 'EUR/USD', day: Date.UTC(2026, 6, 10), roundDecimals: undefined, shift: utc, file: 'cache/2026/07/EUR-USD_20260710.json' }),
       (err: unknown) => err instanceof CorruptFileError && err.stage === 'Transform' && message.test(err.message) && err.message.includes('EUR-USD_20260710.json'),
     );
   });
