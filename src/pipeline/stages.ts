@@ -12,6 +12,7 @@ import { parseDay, startOfDay } from '../util/dates.js';
 import { CancelledError } from '../errors.js';
 import { symbolFileName } from '../config/symbols.js';
 import { listTreeDayFiles } from '../util/dayFiles.js';
+import { planResample, runResample } from '../resample/stage.js';
 
 export interface RangeOptions {
   /** First day to fetch on a first run (default download.start_date). */
@@ -153,6 +154,26 @@ export function aggregateStage(ctx: RunContext): PipelineStage {
   };
 }
 
+export function resampleStage(ctx: RunContext): PipelineStage {
+  return {
+    stage: 'Resample',
+    async run(signal) {
+      const tasks = planResample(ctx.layout, ctx.config, ctx.symbols);
+      const bar = ctx.progress.stage('resample', tasks.length, 'symbols');
+      try {
+        const s = await runResample(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });
+        for (const m of s.repairs) ctx.log(`repair: ${m}`);
+        return {
+          detail: `${fmt(s.barsClosed)} bars closed, ${fmt(s.filesChanged)} timeframe files updated, ${fmt(s.rowsRead)} source rows read (${formatBytes(s.bytesRead)})${s.repairs.length ? `, ${s.repairs.length} repairs` : ''}`,
+          counters: { barsClosed: s.barsClosed, filesChanged: s.filesChanged, rowsRead: s.rowsRead, bytesRead: s.bytesRead, repairs: s.repairs.length },
+        };
+      } finally {
+        bar.stop();
+      }
+    },
+  };
+}
+
 export function pipelineStages(ctx: RunContext, opts: RangeOptions): PipelineStage[] {
-  return [...(opts.download ? [downloadStage(ctx, opts)] : []), transformStage(ctx), aggregateStage(ctx)];
+  return [...(opts.download ? [downloadStage(ctx, opts)] : []), transformStage(ctx), aggregateStage(ctx), resampleStage(ctx)];
 }
