@@ -1,0 +1,44 @@
+// Child process of the bench: one cold `run --no-download` (transform → aggregate → resample) of a root,
+// run through the pipeline coordinator exactly as the CLI does (run lock, stage order, worker threads),
+// in a fresh process so each repetition starts cold (no JIT, no pools, RSS of this run alone).
+// Prints one `BENCH-RESULT {json}` line: per-stage seconds and counters, the monotonic-clock window of
+// each stage (to cut CPU profiles by stage), and process.resourceUsage().maxRSS.
+//   node bench/dist/bench/child/pipeline.js --root DIR [--now ISO]
+import { parseArgs } from 'node:util';
+import { buildContext } from '../../src/pipeline/context.js';
+import { runStages, type PipelineStage } from '../../src/pipeline/run.js';
+import { parseInstant } from '../../src/util/dates.js';
+import { coldStages } from '../stages.js';
+
+export interface PipelineChildResult {
+  stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number }[];
+  seconds: number;
+  resampleFrom: 'run' | 'module';
+  maxRssKb: number;
+}
+
+const { values } = parseArgs({ options: { root: { type: 'string' }, now: { type: 'string' } } });
+if (!values.root) throw new Error('--root is required');
+const ctx = await buildContext({ root: values.root, now: values.now ? parseInstant(values.now) : undefined, quiet: true });
+const { stages, resampleFrom } = await coldStages(ctx);
+const windows = new Map<string, { startUs: number; endUs: number }>();
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+const timed: PipelineStage[] = stages.map((s) => ({
+  stage: s.stage,
+  async run(signal) {
+    const startUs = nowUs();
+    try {
+      return await s.run(signal);
+    } finally {
+      windows.set(s.stage, { startUs, endUs: nowUs() });
+    }
+  },
+}));
+const summary = await runStages(ctx, timed);
+const result: PipelineChildResult = {
+  stages: summary.stages.map((r) => ({ stage: r.stage, seconds: r.seconds, counters: r.counters, ...windows.get(r.stage)! })),
+  seconds: summary.seconds,
+  resampleFrom,
+  maxRssKb: process.resourceUsage().maxRSS,
+};
+process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
