@@ -47,7 +47,6 @@ export interface ColdResult {
   jsonBytes: number;
   store1mBytes: number;
   resampledBytes: number;
-  resampleFrom: 'run' | 'module';
   pageCacheDropped: boolean;
   reps: ColdRep[];
   /** Medians of the warm repetitions. */
@@ -93,7 +92,6 @@ export async function measureCold(data: RawCache, warmReps: number, log: (line: 
     jsonBytes: data.jsonBytes,
     store1mBytes: sizes.store1m,
     resampledBytes: sizes.resampled,
-    resampleFrom: reps[0].child.resampleFrom,
     pageCacheDropped,
     reps,
     warm: medianFigures(warmReps_.map((r) => r.figures)),

@@ -13,14 +13,13 @@ import { coldStages } from '../stages.js';
 export interface PipelineChildResult {
   stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number }[];
   seconds: number;
-  resampleFrom: 'run' | 'module';
   maxRssKb: number;
 }
 
 const { values } = parseArgs({ options: { root: { type: 'string' }, now: { type: 'string' } } });
 if (!values.root) throw new Error('--root is required');
 const ctx = await buildContext({ root: values.root, now: values.now ? parseInstant(values.now) : undefined, quiet: true });
-const { stages, resampleFrom } = await coldStages(ctx);
+const stages = coldStages(ctx);
 const windows = new Map<string, { startUs: number; endUs: number }>();
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const timed: PipelineStage[] = stages.map((s) => ({
@@ -38,7 +37,6 @@ const summary = await runStages(ctx, timed);
 const result: PipelineChildResult = {
   stages: summary.stages.map((r) => ({ stage: r.stage, seconds: r.seconds, counters: r.counters, ...windows.get(r.stage)! })),
   seconds: summary.seconds,
-  resampleFrom,
   maxRssKb: process.resourceUsage().maxRSS,
 };
 process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
