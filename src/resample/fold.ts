@@ -8,6 +8,7 @@ import { CorruptFileError } from '../errors.js';
 import type { RecordChunk } from '../store/chunk.js';
 import { FLAG_OPEN, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, W32_SRC_HI, W32_SRC_LO, W32_TS_HI, W32_TS_LO, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
 import type { Bucketer } from './bucket.js';
+import { giveBuffer, takeBuffer } from './scan.js';
 
 const TWO_32 = 4294967296;
 /** 16-bit words per record, and the index of origin (byte 56) and flags (byte 58) in an Int16/Uint16 view. */
@@ -36,13 +37,14 @@ export class BarSink {
 
   constructor(private readonly flush: (bytes: Buffer) => void, start: { dataCrc: number; tailCrc: number }, capacityBytes = 4 * 1024 * 1024) {
     this.capacity = Math.max(1, Math.floor(capacityBytes / RECORD_SIZE));
-    this.buf = Buffer.allocUnsafeSlow(this.capacity * RECORD_SIZE);
+    this.buf = takeBuffer(this.capacity * RECORD_SIZE);
     const ab = this.buf.buffer;
-    this.f64 = new Float64Array(ab, 0, this.capacity * RECORD_WORDS);
-    this.u32 = new Uint32Array(ab, 0, this.capacity * RECORD_WORDS32);
-    this.i32 = new Int32Array(ab, 0, this.capacity * RECORD_WORDS32);
-    this.i16 = new Int16Array(ab, 0, this.capacity * RECORD_WORDS16);
-    this.u16 = new Uint16Array(ab, 0, this.capacity * RECORD_WORDS16);
+    const at = this.buf.byteOffset;
+    this.f64 = new Float64Array(ab, at, this.capacity * RECORD_WORDS);
+    this.u32 = new Uint32Array(ab, at, this.capacity * RECORD_WORDS32);
+    this.i32 = new Int32Array(ab, at, this.capacity * RECORD_WORDS32);
+    this.i16 = new Int16Array(ab, at, this.capacity * RECORD_WORDS16);
+    this.u16 = new Uint16Array(ab, at, this.capacity * RECORD_WORDS16);
     this.dataCrc = start.dataCrc;
     this.tailCrc = start.tailCrc;
   }
@@ -62,6 +64,11 @@ export class BarSink {
     this.tailCrc = crc32(bytes.subarray(bytes.length - RECORD_SIZE));
     this.flush(bytes);
     this.fill = 0;
+  }
+
+  /** Return the buffer to the pool; the sink is unusable afterwards. */
+  release(): void {
+    giveBuffer(this.buf);
   }
 
   /** The open bar's 64 bytes (a fresh buffer; call after drain). */

@@ -19,6 +19,7 @@ import { fileSize } from '../store/writer.js';
 import { fsyncDir } from '../util/fsx.js';
 import { makeBucketer } from './bucket.js';
 import { BarSink, Folder } from './fold.js';
+import { SourceScan } from './scan.js';
 import type { SymbolPlan, TimeframePlan } from './plan.js';
 import { REBUILD_HINT, damaged, repairTimeframe } from './repair.js';
 import { BASE_RULE, BASE_TIMEFRAME, type Rule } from './rules.js';
@@ -124,17 +125,16 @@ async function resampleTimeframe(layout: Layout, plan: SymbolPlan, tf: Timeframe
   const out = new BarFile(paths.store, ix ? ix.outPos : HEADER_SIZE, ix ? undefined : encodeHeader({ timeframe: tf.name, symbol: plan.symbol, decimals: source.decimals }));
   const sink = new BarSink((bytes) => out.write(bytes), { dataCrc: ix?.dataCrc ?? 0, tailCrc: ix?.tailCrc ?? 0 });
   const folder = new Folder(makeBucketer(tf.rule, source.rule, plan.session, plan.shift), sink, source.file);
-  const reader = await StoreReader.open(source.file, { stage: STAGE, expect: { symbol: plan.symbol, timeframe: source.timeframe }, limit: source.end });
+  const scan = await SourceScan.open(source.file, STAGE, { symbol: plan.symbol, timeframe: source.timeframe }, source.end);
   try {
     try {
-      for await (const chunk of reader.scan(fromPos, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES)) {
+      for (const chunk of scan.chunks(fromPos, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES)) {
         if (opts.signal?.aborted) throw new CancelledError(STAGE);
         folder.fold(chunk);
       }
     } finally {
-      stats.bytesRead = reader.bytesRead;
+      stats.bytesRead = scan.bytesRead;
       stats.rowsRead = folder.rows;
-      await reader.close();
     }
     sink.drain();
     stats.barsClosed = sink.closed;
@@ -153,6 +153,7 @@ async function resampleTimeframe(layout: Layout, plan: SymbolPlan, tf: Timeframe
     stats.changed = true;
     return self;
   } finally {
+    sink.release();
     out.close();
   }
 }
