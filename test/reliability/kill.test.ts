@@ -1,0 +1,118 @@
+// Crash safety of the whole pipeline: `candlestore run` (download → transform → aggregate → resample)
+// against `sim` on 127.0.0.1, SIGKILLed at random moments and rerun after each kill. Every round starts from
+// an empty root and ends with a run that is allowed to finish; its data tree (cache, data/transform,
+// data/aggregate with CSV mirror, data/resample, data/temp, every index, data/locks) must be byte-identical
+// to one uninterrupted run, and `candlestore verify` must pass.
+//
+// Where the kills land: each round aims two kills at every stage in pipeline order — it waits for the
+// stage's progress line on stderr (`transform: 57 days to do`) and kills at a uniformly drawn moment of the
+// stage's expected remaining time (per-unit times measured on the clean run × units left) — plus, now and
+// then, a kill at a uniform moment of the whole expected run, which also covers start-up, lock takeover,
+// temp cleanup and the gaps between stages. The stage a kill actually hit is the last progress line the
+// child printed before it (start-up counts as download). CANDLESTORE_KILL_SEED replays a run's choices.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSim, type SimServer } from '../../src/sim/server.js';
+import { makeRoot, runCli } from '../helpers/cli.js';
+import { SOAK, STAGES, removeTree, rng, secs, seedFrom, stageTimes, treeDiff, watchCli, type StageName } from '../helpers/reliability.js';
+
+const SYMBOLS = ['EUR/USD', 'XAU/USD', 'BTC/USD'];
+const NOW = '2026-03-10T15:20:30Z';
+const FROM = '2026-02-14'; // 24 closed days + the live day, × 3 symbols
+const KILLS = Number(process.env.CANDLESTORE_KILLS ?? (SOAK ? 300 : 50));
+const EXTRA = 'aggregate:\n  csv: true\n';
+
+let sim: SimServer;
+const roots: string[] = [];
+before(async () => {
+  sim = await startSim({ host: '127.0.0.1', port: 0, seed: 11, now: Date.parse(NOW) });
+});
+after(async () => {
+  await sim.close();
+  for (const r of roots) removeTree(r);
+});
+
+const args = (root: string) => ['run', '--root', root, '--from', FROM, '--now', NOW];
+
+test(`kill -9 at ${KILLS} random moments of \`run\` across every stage, rerun each time: byte-identical to a clean run, verify passes`, async () => {
+  const started = performance.now();
+  const seed = seedFrom('CANDLESTORE_KILL_SEED');
+  const random = rng(seed);
+
+  // The uninterrupted reference, and how long each stage takes per unit of work.
+  const clean = makeRoot(sim.url, SYMBOLS, EXTRA);
+  roots.push(clean);
+  const ref = watchCli(args(clean));
+  const refEnd = await ref.done;
+  assert.equal(refEnd.code, 0, ref.stderr());
+  const times = stageTimes(ref.stderr());
+  const stages = STAGES.filter((s) => times.has(s)); // resample appears here once it is in the pipeline
+  assert.ok(stages.length >= 3, `progress lines missing from stderr:\n${ref.stderr()}`);
+  const cleanVerify = await runCli(['verify', '--root', clean]);
+  assert.equal(cleanVerify.code, 0, cleanVerify.stdout);
+  /** Expected ms left in `stage` when it starts with `todo` units (download/transform drain; the others redo). */
+  const expectedMs = (stage: StageName, todo: number) => {
+    const t = times.get(stage)!;
+    const perUnit = (t.seconds * 1000) / Math.max(1, t.units);
+    return stage === 'download' || stage === 'transform' ? Math.max(20, perUnit * todo) : Math.max(20, t.seconds * 1000);
+  };
+
+  const perStage = new Map<StageName, number>(STAGES.map((s) => [s, 0]));
+  let kills = 0;
+  let rounds = 0;
+  let runs = 0;
+  while (kills < KILLS) {
+    const root = makeRoot(sim.url, SYMBOLS, EXTRA);
+    roots.push(root);
+    rounds++;
+    const targets = stages.flatMap((s) => [s, s]);
+    for (;;) {
+      // Aim at the next stage of this round, or (1 in 6, or when every stage had its kills) anywhere.
+      const anywhere = random() < 1 / 6 || targets.length === 0;
+      const target = anywhere ? undefined : targets.shift();
+      const last = kills >= KILLS || (anywhere && targets.length === 0 && random() < 0.5);
+      const w = watchCli(args(root));
+      runs++;
+      let hit: StageName | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const kill = () => {
+        hit = w.stage() ?? 'download';
+        w.child.kill('SIGKILL');
+      };
+      if (!last) {
+        if (target) {
+          w.onStage((s, todo) => {
+            if (s === target && !timer) timer = setTimeout(kill, random() * expectedMs(s, todo));
+          });
+        } else {
+          timer = setTimeout(kill, random() * refEnd.ms);
+        }
+      }
+      const end = await w.done;
+      clearTimeout(timer);
+      if (end.signal === 'SIGKILL') {
+        kills++;
+        perStage.set(hit!, perStage.get(hit!)! + 1);
+        continue;
+      }
+      assert.equal(end.code, 0, `run after ${kills} kills failed (seed ${seed}):\n${w.stderr()}`);
+      break; // the round's run finished
+    }
+    const diff = treeDiff(root, clean);
+    assert.deepEqual(diff, [], `round ${rounds}: the tree differs from the clean run after kills (seed ${seed})`);
+    // Byte-identical to the verified clean tree already says it all; verify the last round's tree anyway.
+    if (kills >= KILLS) {
+      const v = await runCli(['verify', '--root', root]);
+      assert.equal(v.code, 0, `round ${rounds}: verify failed (seed ${seed}):\n${v.stdout}`);
+    }
+    removeTree(roots.pop());
+  }
+
+  const count = (s: StageName) => perStage.get(s)!;
+  console.log(
+    `kills survived: ${kills} (download ${count('download')}, transform ${count('transform')}, aggregate ${count('aggregate')}, resample ${count('resample')})` +
+      ` in ${rounds} rounds, ${runs} runs, ${secs(performance.now() - started)}; clean run ${secs(refEnd.ms)}; seed ${seed}`,
+  );
+  // Every stage of the pipeline took kills, not just the longest one.
+  for (const s of stages) assert.ok(count(s) >= Math.floor(KILLS / (2 * stages.length)), `only ${count(s)} kills in ${s} (seed ${seed})`);
+});
