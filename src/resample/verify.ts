@@ -124,7 +124,7 @@ async function verifyFile(
   let src: StoreReader | undefined;
   try {
     if (!source) {
-      add('damage', 'source', `its source has no usable file (see the findings of the source); ${REBUILD_HINT}`);
+      add('warning', 'source', 'not checked: its source has no usable file (see the findings of the source)');
       return undefined;
     }
     src = await StoreReader.open(source.file, { stage: 'Verify', limit: source.end });
