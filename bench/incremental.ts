@@ -51,9 +51,11 @@ export interface IncrementalResult {
   cliStartupSeconds: number;
   identical: boolean;
   simRequests: number;
+  /** With a profile directory: one more download-excluded step under --cpu-prof (not in the medians). */
+  profiledStep?: CliRun;
 }
 
-export async function measureIncremental(preset: Preset, log: (line: string) => void): Promise<IncrementalResult> {
+export async function measureIncremental(preset: Preset, log: (line: string) => void, opts: { profileDir?: string } = {}): Promise<IncrementalResult> {
   const inc = preset.incremental;
   const firstLive = parseDay(inc.firstLiveDay);
   const from = firstLive - inc.historyDays * DAY_MS;
@@ -96,6 +98,13 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
       steps.push({ now: iso(), withDownload, withoutDownload });
       log(`  incremental step ${k} (--now ${iso()}): ${withDownload.wallSeconds.toFixed(3)} s with download, ${withoutDownload.wallSeconds.toFixed(3)} s without (${withoutDownload.inProcessSeconds.toFixed(3)} s in-process)`);
     }
+    const identical = sameTrees(join(roots.A, 'data'), join(roots.B, 'data'), ['locks']);
+    let profiledStep: CliRun | undefined;
+    if (opts.profileDir) {
+      clock += DAY_MS;
+      await downloadB();
+      profiledStep = await cli(['run', '--root', roots.B, '--no-download', '--now', iso()], ['--cpu-prof', '--cpu-prof-dir', opts.profileDir]);
+    }
     const startup: number[] = [];
     for (let i = 0; i < 3; i++) startup.push((await runNode([CLI, '--version'], { timed: false })).wallSeconds);
     const withoutDownload = median(steps.map((s) => s.withoutDownload.wallSeconds));
@@ -103,7 +112,7 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
       symbols: inc.symbols.length,
       aliases: inc.symbols.filter((s) => s.name !== s.source).length,
       historyDays: inc.historyDays,
-      storeCandles: storeCandles(roots.B),
+      storeCandles: storeCandles(roots.A),
       fullBuild: { withDownload: fullA, fromCache: fullB },
       steps,
       median: {
@@ -113,8 +122,9 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
       },
       ratioToFullBuild: withoutDownload / fullB.wallSeconds,
       cliStartupSeconds: median(startup),
-      identical: sameTrees(join(roots.A, 'data'), join(roots.B, 'data'), ['locks']),
+      identical,
       simRequests: front.requests,
+      profiledStep,
     };
   } finally {
     await front.close();
@@ -123,8 +133,8 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
 }
 
 /** Run the CLI; parse its summary (stage lines and total); a run without every measured stage is an error. */
-async function cli(args: string[]): Promise<CliRun> {
-  const r: ChildResult = await runNode([CLI, ...args]);
+async function cli(args: string[], nodeFlags: string[] = []): Promise<CliRun> {
+  const r: ChildResult = await runNode([...nodeFlags, CLI, ...args]);
   if (r.code !== 0) throw new Error(`candlestore ${args.join(' ')} exited ${r.code}:\n${r.stderr.trim()}`);
   const stages: Record<string, number> = {};
   let total = NaN;

@@ -1,0 +1,124 @@
+// The bench's output: one row per figure (ours, target, ours ÷ target oriented so ≥ 1 means met, the
+// reference project's figure beside it), printed as a Markdown table and written with every raw
+// measurement to bench/results.json.
+import { writeFileSync } from 'node:fs';
+import { REFERENCE, TARGETS, type Target } from './config.js';
+import type { ColdResult } from './cold.js';
+import type { IncrementalResult } from './incremental.js';
+import type { Machine } from './measure.js';
+import type { PeerResult } from './duckdb.js';
+import type { LookupResult, ScanResult } from './scan.js';
+import type { Probes } from './probes.js';
+import type { ProfileSummary } from './profile.js';
+
+export interface Results {
+  date: string;
+  preset: string;
+  machine: Machine;
+  loadAvgAtEnd: number[];
+  benchSeconds: number;
+  datasets: Record<string, unknown>;
+  cold?: ColdResult;
+  small?: ColdResult;
+  incremental?: IncrementalResult;
+  peer?: PeerResult;
+  scan?: ScanResult;
+  lookups?: LookupResult[];
+  probes?: Probes;
+  profiles?: ProfileSummary[];
+  failures: { section: string; message: string }[];
+  rows?: Row[];
+}
+
+export interface Row {
+  section: string;
+  figure: string;
+  ours: string;
+  target: string;
+  /** Ours ÷ target, oriented so that ≥ 1 means the target is met; undefined for context rows. */
+  ratio?: number;
+  reference: string;
+}
+
+const M = (x: number) => `${(x / 1e6).toFixed(2)}M`;
+const s3 = (x: number) => `${x.toFixed(3)} s`;
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const MiB = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+function ratio(t: Target, value: number): number {
+  return t.higher ? value / t.value : t.value / value;
+}
+
+export function buildRows(r: Results): Row[] {
+  const rows: Row[] = [];
+  const add = (section: string, figure: string, ours: string, target?: Target, value?: number, reference = '') =>
+    rows.push({ section, figure, ours, target: target?.text ?? '', ratio: target && value !== undefined ? ratio(target, value) : undefined, reference });
+  if (r.cold) {
+    const w = r.cold.warm;
+    const c = '1 cold pipeline';
+    add(c, 'transform (2 worker threads)', `${M(w.transform.candlesPerSec)} candles/s · ${w.transform.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.transform.seconds)}`, TARGETS.transform, w.transform.candlesPerSec, REFERENCE.transform);
+    add(c, 'aggregate', `${(w.aggregate.mbPerSec / 1000).toFixed(2)} GB/s · ${M(w.aggregate.candlesPerSec)} candles/s · ${s3(w.aggregate.seconds)}`, TARGETS.aggregate, w.aggregate.mbPerSec * 1e6, REFERENCE.aggregate);
+    add(c, 'resample, all 9 timeframes', `${M(w.resample.candlesPerSec)} 1m candles/s · ${w.resample.mbPerSec.toFixed(0)} MB/s · ${s3(w.resample.seconds)}`, TARGETS.resample, w.resample.candlesPerSec, REFERENCE.resample);
+    add(c, 'end to end (warm page cache)', `${M(w.endToEnd.candlesPerSec)} candles/s · ${w.endToEnd.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.endToEnd.seconds)} for ${M(r.cold.candles1m)} candles`, TARGETS.coldEndToEnd, w.endToEnd.candlesPerSec, REFERENCE.coldEndToEnd);
+    if (r.cold.cold) {
+      add(c, 'end to end (page cache dropped)', `${M(r.cold.cold.endToEnd.candlesPerSec)} candles/s · ${s3(r.cold.cold.endToEnd.seconds)} (transform ${M(r.cold.cold.transform.candlesPerSec)}/s)`);
+    }
+    add(c, 'whole process (start-up included)', `${s3(w.processSeconds)}`);
+  }
+  if (r.incremental) {
+    const i = r.incremental;
+    const c = '2 incremental';
+    const what = `${i.symbols} symbols × 1 day, all TFs`;
+    add(c, `${what}, download excluded`, `${s3(i.median.withoutDownload)} (in-process ${s3(i.median.inProcessWithoutDownload)})`, TARGETS.incremental, i.median.withoutDownload, REFERENCE.incremental);
+    add(c, `${what}, download included`, s3(i.median.withDownload), undefined, undefined, REFERENCE.incremental);
+    add(c, 'incremental ÷ full build from cache', `${pct(i.ratioToFullBuild)} of ${s3(i.fullBuild.fromCache.wallSeconds)} (${i.symbols} × ${i.historyDays} days, ${M(i.storeCandles)} candles)`);
+    add(c, 'CLI start-up floor (`--version`)', s3(i.cliStartupSeconds));
+    add(c, 'download-included and -excluded roots byte-identical', i.identical ? 'yes' : 'NO');
+  }
+  if (r.peer) {
+    const p = r.peer;
+    const c = '3 peer (DuckDB)';
+    add(c, `DuckDB ${p.duckdbVersion} load (excluded)`, `${s3(p.loadSeconds)} for ${M(p.rows1m)} rows`);
+    add(c, '5m+1h+1d from 1m: DuckDB ÷ ours', `${p.speedup.toFixed(2)}× (DuckDB ${s3(p.duckdbSeconds)}, ours ${s3(p.oursSeconds)}, ours cascaded ${s3(p.oursCascadeSeconds)})`, TARGETS.vsDuckdb, p.speedup);
+    const bars = p.check.filter((x) => x.files === 'same-work').reduce((n, x) => n + x.bars, 0);
+    const bad = p.check.reduce((n, x) => n + x.mismatches + Math.abs(x.bars - x.duckdbBars), 0);
+    add(c, 'same bars (count, ts, OHLC, volume, count)', `${bad === 0 ? 'yes' : `NO: ${bad} differences`}: ${bars.toLocaleString('en-US')} bars × 2 file sets`);
+  }
+  if (r.scan) {
+    const s = r.scan;
+    const c = '4 physical limit';
+    add(c, 'store scan ÷ raw read (warm)', `${pct(s.warm.ratio)}: scan ${s.warm.scanGBps.toFixed(2)} GB/s (${M(s.warm.scanRecordsPerSec)} rec/s), raw ${s.warm.rawGBps.toFixed(2)} GB/s`, TARGETS.scanVsRaw, s.warm.ratio);
+    if (s.cold) add(c, 'store scan ÷ raw read (page cache dropped)', `${pct(s.cold.ratio)}: scan ${s.cold.scanGBps.toFixed(2)} GB/s, raw ${s.cold.rawGBps.toFixed(2)} GB/s`);
+  }
+  for (const l of r.lookups ?? []) {
+    add('5 random access', `${l.window}-candle window, ${l.timeframe} store (${M(l.records)} records)`, `p50 ${l.p50Ms.toFixed(3)} ms · p99 ${l.p99Ms.toFixed(3)} ms${l.shortWindows ? ` (${l.shortWindows} windows short: store smaller than the window)` : ''}`, TARGETS.lookupP50, l.p50Ms, l.timeframe === '1m' ? REFERENCE.lookup : '');
+  }
+  if (r.cold && r.small) {
+    const big = r.cold.warm.maxRssKb;
+    const small = r.small.warm.maxRssKb;
+    const growth = big / small;
+    const dataGrowth = r.cold.candles1m / r.small.candles1m;
+    add('6 memory', 'peak RSS of a full rebuild', `${MiB(small)} at ${M(r.small.candles1m)} candles → ${MiB(big)} at ${M(r.cold.candles1m)} (${dataGrowth.toFixed(1)}× data): ×${growth.toFixed(2)}`, TARGETS.rssGrowth, growth);
+  }
+  if (r.probes) {
+    const p = r.probes;
+    add('floors (1 core)', 'JSON.parse of real days', `${p.jsonParse.daysPerSec.toFixed(0)} days/s · ${M(p.jsonParse.candlesPerSec)} candles/s · ${p.jsonParse.mbPerSec.toFixed(0)} MB/s`, undefined, undefined, '~3.5k days/s/core (issue #5)');
+    add('floors (1 core)', 'plain JS loop over 64-byte records', `${M(p.recordLoop.recordsPerSec)} records/s · ${p.recordLoop.gbPerSec.toFixed(2)} GB/s`, undefined, undefined, '~15M rows/s/core (issue #5)');
+  }
+  for (const f of r.failures) rows.push({ section: f.section, figure: 'FAILED', ours: f.message.split('\n')[0], target: '', reference: '' });
+  return rows;
+}
+
+export function formatTable(rows: readonly Row[]): string {
+  const cell = (s: string) => s.replaceAll('|', '\\|');
+  const lines = ['| # | figure | ours | target | ours ÷ target | reference (DESIGN §9) |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const met = r.ratio === undefined ? '' : `${r.ratio.toFixed(2)} ${r.ratio >= 1 ? '✓' : '✗'}`;
+    lines.push(`| ${cell(r.section)} | ${cell(r.figure)} | ${cell(r.ours)} | ${cell(r.target)} | ${met} | ${cell(r.reference)} |`);
+  }
+  return lines.join('\n');
+}
+
+export function writeResults(file: string, r: Results): void {
+  writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
+}
