@@ -10,7 +10,7 @@
 // any sequence of runs leaves the same bytes as one run from scratch.
 import { closeSync, constants, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CancelledError, CandleError, CorruptFileError, type Stage } from '../errors.js';
+import { CancelledError, CandleError, ConfigError, CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary } from '../store/format.js';
 import { readIndexFile, writeIndexFile } from '../store/indexFile.js';
@@ -201,7 +201,7 @@ class BarFile {
 
 function asResampleError(err: unknown, file: string, symbol: string, timeframe: string): CandleError {
   if (err instanceof CandleError) {
-    if (!(err instanceof CancelledError)) err.stage = STAGE;
+    if (!(err instanceof CancelledError) && !(err instanceof ConfigError)) err.stage = STAGE;
     return err;
   }
   const message = err instanceof Error ? err.message : String(err);
