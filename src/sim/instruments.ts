@@ -15,6 +15,7 @@ import { CandleError } from '../errors.js';
 import { assertSymbol, symbolFileName } from '../config/symbols.js';
 import { DAY_MS, MINUTE_MS } from '../util/dates.js';
 import { formatJavaDouble } from './format.js';
+import { zonedToUtc } from '../util/tz.js';
 
 export type Market = 'fx' | 'metal' | 'commodity' | 'index' | 'crypto';
 
@@ -229,52 +230,6 @@ function hhmm(text: string): number {
   const m = /^(\d{2}):(\d{2})$/.exec(text);
   if (!m) throw new RangeError(`bad session time ${JSON.stringify(text)} (want HH:MM)`);
   return +m[1] * 60 + +m[2];
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * Offset of `timezone` from UTC at instant `utcMs`, in ms (wall clock − UTC). Memoized per UTC day: when
- * the offset is the same at both ends of the day (no DST change inside it), it holds for the whole day.
- */
-function zoneOffset(timezone: string, utcMs: number): number {
-  const day = Math.floor(utcMs / DAY_MS);
-  const key = `${timezone}|${day}`;
-  let ends = offsetCache.get(key);
-  if (ends === undefined) {
-    ends = [exactZoneOffset(timezone, day * DAY_MS), exactZoneOffset(timezone, day * DAY_MS + DAY_MS - MINUTE_MS)];
-    if (offsetCache.size >= 16384) offsetCache.clear();
-    offsetCache.set(key, ends);
-  }
-  return ends[0] === ends[1] ? ends[0] : exactZoneOffset(timezone, utcMs);
-}
-const offsetCache = new Map<string, [number, number]>();
-
-function exactZoneOffset(timezone: string, utcMs: number): number {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
-    formatters.set(timezone, f);
-  }
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(utcMs)) if (part.type !== 'literal') p[part.type] = +part.value;
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute);
-  return wall - Math.floor(utcMs / MINUTE_MS) * MINUTE_MS;
-}
-
-/** The UTC instant of a wall-clock time in `timezone` (given as ms "as if UTC"); DST from that date. */
-export function zonedToUtc(timezone: string, wallMs: number): number {
-  const guess = wallMs - zoneOffset(timezone, wallMs);
-  const offset = zoneOffset(timezone, guess);
-  return wallMs - offset;
 }
 
 // ------------------------------------------------------------------------------------------ document

@@ -64,3 +64,27 @@ export function findSwitchMinute(from: number, to: number, pred: (instant: numbe
   }
   return hi;
 }
+
+const dayEnds = new Map<string, [number, number]>();
+
+/**
+ * zoneOffsetMs memoized per UTC day: the offsets at the day's first and last minute are cached, and only a
+ * day with a switch between them asks Intl again. For hot loops (sim's trading hours).
+ */
+export function zoneOffsetCachedMs(zone: string, instant: number): number {
+  const day = Math.floor(instant / 86_400_000);
+  const key = `${zone}|${day}`;
+  let ends = dayEnds.get(key);
+  if (ends === undefined) {
+    ends = [zoneOffsetMs(zone, day * 86_400_000), zoneOffsetMs(zone, day * 86_400_000 + 86_340_000)];
+    if (dayEnds.size >= 16384) dayEnds.clear();
+    dayEnds.set(key, ends);
+  }
+  return ends[0] === ends[1] ? ends[0] : zoneOffsetMs(zone, instant);
+}
+
+/** The UTC instant of a wall-clock time in `zone` (given as ms "as if UTC"); DST from that date. */
+export function zonedToUtc(zone: string, wallMs: number): number {
+  const guess = wallMs - zoneOffsetCachedMs(zone, wallMs);
+  return wallMs - zoneOffsetCachedMs(zone, guess);
+}
