@@ -69,6 +69,9 @@ export async function runTasks<T, R>(tasks: readonly T[], opts: RunTasksOptions<
   const pool = useThreads
     ? new Piscina({ filename: opts.workerModule, minThreads: opts.threads, maxThreads: opts.threads, idleTimeout: 1000 })
     : undefined;
+  // A worker that finishes a task at the moment an abort cancels it posts a reply piscina no longer expects;
+  // piscina reports that as an 'error' event, which unhandled would crash the process instead of the ABORT.
+  pool?.on('error', (err) => fail(controller.signal.aborted ? new CancelledError(opts.stage) : err));
   const runOne = async (task: T): Promise<WorkerReply<R>> =>
     pool ? pool.run(task, { signal: controller.signal }) : opts.inline(task);
   try {
