@@ -1,9 +1,10 @@
 // Finding a symbol's 1m day files: closed days under data/transform/1m/YYYY/MM/SYMBOL_YYYYMMDD.bin and the
 // live day under data/temp/SYMBOL_YYYYMMDD.bin. Dates are carried as YYYYMMDD numbers, as in the index.
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { symbolFileName } from '../config/symbols.js';
 import type { Layout } from '../paths.js';
+import { compactDay } from '../util/dates.js';
+import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 
 export interface DayFile {
   /** YYYYMMDD */
@@ -23,55 +24,23 @@ export function dateToMs(date: number): number {
  * both a closed and a live file (the live one not yet removed), the closed file wins.
  */
 export async function listDayFiles(layout: Layout, symbol: string, fromDate: number): Promise<DayFile[]> {
-  const name = new RegExp(`^${escapeRegExp(symbolFileName(symbol))}_(\\d{8})\\.bin$`);
+  const prefix = `${symbolFileName(symbol)}_`;
+  const fromDay = fromDate > 0 ? dateToMs(fromDate) : undefined;
   const byDate = new Map<number, DayFile>();
-  for (const file of await listLive(layout, symbol, name)) if (file.date >= fromDate) byDate.set(file.date, file);
-  const fromYear = Math.floor(fromDate / 10000);
-  const fromMonth = Math.floor(fromDate / 100) % 100;
-  for (const year of await subdirs(layout.transformDir, /^\d{4}$/)) {
-    if (+year < fromYear) continue;
-    const yearDir = join(layout.transformDir, year);
-    for (const month of await subdirs(yearDir, /^\d{2}$/)) {
-      if (+year === fromYear && +month < fromMonth) continue;
-      for (const entry of await names(join(yearDir, month))) {
-        const m = name.exec(entry);
-        if (!m) continue;
-        const date = +m[1];
-        const file = join(yearDir, month, entry);
-        // Only files where the layout puts them: a misplaced copy is not a day of this store.
-        if (date < fromDate || file !== layout.transformDay(symbol, dateToMs(date))) continue;
-        byDate.set(date, { date, file, live: false });
-      }
+  // Only files where the layout puts them: a misplaced copy is not a day of this store.
+  for (const f of await listFlatDayFiles(layout.tempDir, 'bin')) {
+    if (f.path.startsWith(join(layout.tempDir, prefix)) && f.path === layout.liveTransformDay(symbol, f.day) && (fromDay === undefined || f.day >= fromDay)) {
+      byDate.set(f.day, { date: yyyymmdd(f.day), file: f.path, live: true });
+    }
+  }
+  for (const f of await listTreeDayFiles(layout.transformDir, 'bin', { fromDay, prefix })) {
+    if (f.path === layout.transformDay(symbol, f.day) && (fromDay === undefined || f.day >= fromDay)) {
+      byDate.set(f.day, { date: yyyymmdd(f.day), file: f.path, live: false });
     }
   }
   return [...byDate.values()].sort((a, b) => a.date - b.date);
 }
 
-async function listLive(layout: Layout, symbol: string, name: RegExp): Promise<DayFile[]> {
-  const out: DayFile[] = [];
-  for (const entry of await names(layout.tempDir)) {
-    const m = name.exec(entry);
-    if (!m) continue;
-    const date = +m[1];
-    const file = join(layout.tempDir, entry);
-    if (file === layout.liveTransformDay(symbol, dateToMs(date))) out.push({ date, file, live: true });
-  }
-  return out;
-}
-
-async function subdirs(dir: string, pattern: RegExp): Promise<string[]> {
-  return (await names(dir)).filter((n) => pattern.test(n));
-}
-
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function yyyymmdd(day: number): number {
+  return Number(compactDay(day));
 }

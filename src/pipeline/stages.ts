@@ -37,9 +37,9 @@ export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStag
       // could not be added anyway); --from applies to first runs.
       const fromOf = new Map<string, number>();
       const earliestCached = opts.fromCache ? await earliestCacheDays(ctx) : new Map<string, number>();
+      const resume = await resumeDays(ctx, 'Download');
       for (const symbol of ctx.symbols) {
-        const ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), 'Download');
-        fromOf.set(symbol, ix && ix.lastDate > 0 ? dateToMs(ix.lastDate) : (earliestCached.get(symbolFileName(symbol)) ?? firstRunFrom));
+        fromOf.set(symbol, resume.get(symbol) ?? earliestCached.get(symbolFileName(symbol)) ?? firstRunFrom);
       }
       const d = ctx.config.download;
       let bar: ReturnType<typeof ctx.progress.stage> | undefined;
@@ -75,6 +75,16 @@ export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStag
   };
 }
 
+/** The last day in each symbol's aggregate store (from its index), where an incremental run resumes. */
+async function resumeDays(ctx: RunContext, stage: 'Download' | 'Transform'): Promise<Map<string, number | undefined>> {
+  const out = new Map<string, number | undefined>();
+  for (const symbol of ctx.symbols) {
+    const ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), stage);
+    out.set(symbol, ix && ix.lastDate > 0 ? dateToMs(ix.lastDate) : undefined);
+  }
+  return out;
+}
+
 async function earliestCacheDays(ctx: RunContext): Promise<Map<string, number>> {
   const first = new Map<string, number>();
   for (const f of await listTreeDayFiles(ctx.layout.cacheDir, 'json')) if (!first.has(f.code)) first.set(f.code, f.day);
@@ -85,7 +95,10 @@ export function transformStage(ctx: RunContext): PipelineStage {
   return {
     stage: 'Transform',
     async run(signal) {
-      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols);
+      // Days before every store's last day are aggregated already: skip listing their month folders.
+      const resume = [...(await resumeDays(ctx, 'Transform')).values()];
+      const fromDay = resume.every((d) => d !== undefined) ? Math.min(...(resume as number[])) : undefined;
+      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, fromDay);
       const bar = ctx.progress.stage('transform', tasks.length, 'days');
       try {
         const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });

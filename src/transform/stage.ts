@@ -18,11 +18,15 @@ export interface TransformStats {
   overlapDropped: number;
 }
 
-export async function planTransform(layout: Layout, config: Config, symbols: readonly string[]): Promise<TransformTask[]> {
+/**
+ * Raw days without a 1m day file, plus the live day. `fromDay` (optional) limits the search to month folders
+ * from that day's month on: the pipeline passes the earliest last day of the symbols' stores.
+ */
+export async function planTransform(layout: Layout, config: Config, symbols: readonly string[], fromDay?: number): Promise<TransformTask[]> {
   const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
   // The run lock is held: any temp file in the transform tree is debris of a killed run.
   const debris: string[] = [];
-  const done = new Set((await listTreeDayFiles(layout.transformDir, 'bin', (p) => debris.push(p))).map((f) => `${f.code}_${f.day}`));
+  const done = new Set((await listTreeDayFiles(layout.transformDir, 'bin', { fromDay, onTemp: (p) => debris.push(p) })).map((f) => `${f.code}_${f.day}`));
   await Promise.all(debris.map((p) => rm(p, { force: true })));
   const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
   const tasks: TransformTask[] = [];
@@ -33,7 +37,7 @@ export async function planTransform(layout: Layout, config: Config, symbols: rea
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
     tasks.push({ symbol, day, input, output, live, shift, roundDecimals });
   };
-  for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) {
+  for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { fromDay })) {
     if (!done.has(`${f.code}_${f.day}`)) add(f.code, f.day, f.path, false);
   }
   // The live day's JSON may have grown: its day file is rebuilt every run (one small file per symbol).

@@ -33,19 +33,32 @@ function parseName(dir: string, name: string, ext: string): DayFile | undefined 
 
 const TEMP_RE = /^\..+\.tmp$/;
 
-/**
- * All day files under `base/YYYY/MM/` with extension `ext`, sorted by code then day. Temp files that a
- * killed writer left (see util/fsx tempNameFor) are passed to `onTemp` when given.
- */
-export async function listTreeDayFiles(base: string, ext: string, onTemp?: (path: string) => void): Promise<DayFile[]> {
+export interface TreeListOptions {
+  /** Skip month folders before this day's month (epoch ms; incremental runs only look at recent months). */
+  fromDay?: number;
+  /** Only names starting with this prefix (one symbol's files: `EUR-USD_`). */
+  prefix?: string;
+  /** Temp files a killed writer left (see util/fsx tempNameFor) are passed here. */
+  onTemp?: (path: string) => void;
+}
+
+/** Day files under `base/YYYY/MM/` with extension `ext`, sorted by code then day. */
+export async function listTreeDayFiles(base: string, ext: string, opts: TreeListOptions = {}): Promise<DayFile[]> {
   const out: DayFile[] = [];
+  const from = opts.fromDay === undefined ? '' : new Date(opts.fromDay).toISOString().slice(0, 7); // YYYY-MM
   for (const year of (await listDir(base)).filter((y) => /^\d{4}$/.test(y)).sort()) {
+    if (year < from.slice(0, 4)) continue;
     for (const month of (await listDir(join(base, year))).filter((m) => /^\d{2}$/.test(m)).sort()) {
+      if (`${year}-${month}` < from) continue;
       const dir = join(base, year, month);
       for (const name of await listDir(dir)) {
+        if (opts.prefix !== undefined && !name.startsWith(opts.prefix)) {
+          if (opts.onTemp && TEMP_RE.test(name)) opts.onTemp(join(dir, name));
+          continue;
+        }
         const f = parseName(dir, name, ext);
         if (f) out.push(f);
-        else if (onTemp && TEMP_RE.test(name)) onTemp(join(dir, name));
+        else if (opts.onTemp && TEMP_RE.test(name)) opts.onTemp(join(dir, name));
       }
     }
   }
