@@ -7,12 +7,11 @@
 //   session calendar  session date → its day / week / month / year, ts = local midnight on the store axis
 // Trade-off: state lives in mutable fields read by the caller (no result objects on the hot path).
 import type { SessionSpec } from './plan.js';
-import type { Rule } from './rules.js';
+import type { CalendarUnit, Rule } from './rules.js';
 import { SessionCalendar, nextPeriod, periodStart } from './sessions.js';
 import { storeAxis, zoneOffsets } from './zone.js';
 import type { ShiftRule } from '../config/symbolSettings.js';
 import { DAY_MS, MINUTE_MS } from '../util/dates.js';
-import type { CalendarUnit } from './rules.js';
 
 export interface Bucketer {
   /** The row is part of a bar (false: outside every session range). */
