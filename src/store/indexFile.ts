@@ -1,10 +1,10 @@
 // Reading and replacing `.idx` pointer files on disk (the bytes are defined in indexFormat.ts).
 // The index is written only after the data it points at was written and fsynced, and always replaced whole:
 // temp file + fsync + rename + directory fsync, so a reader sees the old index or the new one, never a mix.
-import { readFile, readdir, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Stage } from '../errors.js';
-import { writeFileAtomic } from '../util/fsx.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import { decodeIndex, encodeIndex, type StoreIndex } from './indexFormat.js';
 
 /** The index at `file`, or undefined when there is none. A damaged index throws CorruptFileError (BAD_INDEX). */
@@ -24,26 +24,7 @@ export async function writeIndexFile(file: string, ix: StoreIndex): Promise<void
   await writeFileAtomic(file, encodeIndex(ix));
 }
 
-/**
- * Remove temp files that an interrupted writeFileAtomic(`target`) left beside it. Unlike fsx's
- * removeStaleTemps (whole directory) this only touches `target`'s own temps, so symbols aggregated in
- * parallel, whose indexes share one directory, never lose each other's in-flight temp file.
- */
-export async function removeStaleTempsOf(target: string): Promise<number> {
-  const dir = dirname(target);
-  const prefix = `.${basename(target)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
-      await rm(join(dir, name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
+/** Remove temp files that an interrupted writeFileAtomic(`target`) left beside it (only `target`'s own). */
+export function removeStaleTempsOf(target: string): Promise<number> {
+  return removeStaleTemps(dirname(target), target);
 }

@@ -46,8 +46,12 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string,
   if (durable) await fsyncDir(dirname(target));
 }
 
-/** Remove temp files a killed process left behind in `dir` (names from tempNameFor). */
-export async function removeStaleTemps(dir: string): Promise<number> {
+/**
+ * Remove temp files a killed process left behind in `dir` (names from tempNameFor). With `target`, only that
+ * file's own temps: workers of one run that share a directory never lose each other's in-flight temp file.
+ */
+export async function removeStaleTemps(dir: string, target?: string): Promise<number> {
+  const prefix = target === undefined ? '.' : `.${basename(target)}.`;
   let entries: string[];
   try {
     entries = await readdir(dir);
@@ -56,7 +60,7 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   }
   let removed = 0;
   for (const name of entries) {
-    if (name.startsWith('.') && name.endsWith('.tmp')) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
       await rm(join(dir, name), { force: true });
       removed++;
     }
