@@ -14,7 +14,7 @@ import { CancelledError, CandleError, CorruptFileError, type Stage } from '../er
 import type { Layout } from '../paths.js';
 import { FileAppender } from '../store/appender.js';
 import type { RecordChunk } from '../store/chunk.js';
-import { HEADER_SIZE, type Header } from '../store/format.js';
+import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, type Header } from '../store/format.js';
 import { writeIndexFile } from '../store/indexFile.js';
 import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
@@ -185,6 +185,10 @@ class AppendRun {
     let prev = this.lastTs;
     for (let i = 0; i < chunk.count; i++) {
       const ts = chunk.ts(i);
+      const bad = notA1mRow(chunk, i);
+      if (bad) {
+        throw new CorruptFileError(STAGE, file, `record ts ${iso(ts)} cannot be a 1m candle (${bad}): the day file is damaged; delete it so its day is converted again, then run \`candlestore rebuild aggregate\``, chunk.posOf(i), 'BAD_RECORD');
+      }
       if (prev !== undefined && ts <= prev) {
         const what = ts === prev ? 'duplicates' : 'goes back before';
         const where = this.lastSource === file ? 'the record before it'
@@ -251,6 +255,20 @@ function asAggregateError(err: unknown, file: string, symbol: string): CandleErr
   }
   const message = err instanceof Error ? err.message : String(err);
   return new CandleError(STAGE, 'IO_ERROR', `${symbol}: ${message} (${file})`, { cause: err });
+}
+
+/**
+ * Why record i of a 1m day file cannot be a candle the transform wrote, or undefined: the store must never
+ * take in what `verify` would call damage (prices not finite or not low ≤ open, close ≤ high; volume not
+ * finite or < 0), nor a row that is not one closed source minute (count 1, flags 0, origin 0).
+ */
+function notA1mRow(c: RecordChunk, i: number): string | undefined {
+  const o = c.open(i), h = c.high(i), l = c.low(i), cl = c.close(i), v = c.volume(i);
+  if (!(Number.isFinite(h) && Number.isFinite(l) && l <= o && l <= cl && o <= h && cl <= h)) return `not low ≤ open, close ≤ high: o ${o} h ${h} l ${l} c ${cl}`;
+  if (!(Number.isFinite(v) && v >= 0)) return `volume ${v}`;
+  const at = i * RECORD_SIZE;
+  if (c.buf.readUInt32LE(at + R_COUNT) !== 1 || c.buf.readUInt16LE(at + R_FLAGS) !== 0 || c.buf.readInt16LE(at + R_ORIGIN) !== 0) return 'count, flags, origin are not 1, 0, 0';
+  return undefined;
 }
 
 function iso(ts: number): string {
