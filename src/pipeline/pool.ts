@@ -49,6 +49,11 @@ export interface RunTasksOptions<T, R> {
   /** The same job in-process, for batches too small to pay for threads. */
   inline: (task: T) => Promise<WorkerReply<R>>;
   threads: number;
+  /**
+   * Fewer tasks than this run inline: starting threads costs ~100 ms each (module loading), more than a
+   * small batch of work. Default 2 × threads.
+   */
+  minTasksForThreads?: number;
   signal?: AbortSignal;
   onResult?: (result: R, task: T) => void;
 }
@@ -65,7 +70,7 @@ export async function runTasks<T, R>(tasks: readonly T[], opts: RunTasksOptions<
     if (firstError === undefined) firstError = err;
     controller.abort();
   };
-  const useThreads = opts.threads > 1 && tasks.length >= opts.threads * 2;
+  const useThreads = opts.threads > 1 && tasks.length >= (opts.minTasksForThreads ?? opts.threads * 2);
   const pool = useThreads
     ? new Piscina({ filename: opts.workerModule, minThreads: opts.threads, maxThreads: opts.threads, idleTimeout: 1000 })
     : undefined;

@@ -55,6 +55,8 @@ export async function runTransform(
     workerModule: siblingModule(import.meta.url, 'worker'),
     inline: (task) => asWorkerReply('Transform', () => transformDayFile(task)),
     threads: threadCount(opts.threads),
+    // A day takes ~0.2 ms of CPU: below a few hundred days, thread start-up would cost more than it saves.
+    minTasksForThreads: 400,
     signal: opts.signal,
     onResult: (r) => {
       stats.days++;
