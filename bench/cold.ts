@@ -69,14 +69,16 @@ export async function runPipelineChild(root: string, now: string, nodeFlags: str
   return { child, wallSeconds: r.wallSeconds, maxRssKb: r.maxRssKb ?? child.maxRssKb };
 }
 
-export async function measureCold(data: RawCache, warmReps: number, log: (line: string) => void): Promise<ColdResult> {
+/** `warmReps` warm repetitions, after one with the page cache dropped when `coldCache` and permitted. */
+export async function measureCold(data: RawCache, warmReps: number, log: (line: string) => void, coldCache = true): Promise<ColdResult> {
+  if (warmReps < 1) throw new RangeError('measureCold needs at least one warm repetition');
   const now = RUN_NOW(data.spec);
   const reps: ColdRep[] = [];
   let pageCacheDropped = false;
   for (let i = 0; i <= warmReps; i++) {
     clearDerived(data.root);
     // Repetition 0 reads the raw JSON from disk; without permission to drop the page cache it is skipped.
-    if (i === 0 && !(pageCacheDropped = dropPageCache())) continue;
+    if (i === 0 && !(coldCache && (pageCacheDropped = dropPageCache()))) continue;
     const run = await runPipelineChild(data.root, now);
     const rep: ColdRep = { cache: i === 0 ? 'cold' : 'warm', ...run, figures: undefined as unknown as Figures };
     reps.push(rep);

@@ -76,7 +76,7 @@ export const PRESETS: Record<'default' | 'quick', Preset> = {
     label: '3 symbols × 3 months of 1m (--quick)',
     main: { name: 'quick-3x3m', symbols: THREE, from: '2026-08-01', to: '2026-10-31', seed: SEED },
     small: { name: 'quick-3x1m', symbols: THREE, from: '2026-10-01', to: '2026-10-31', seed: SEED },
-    incremental: { symbols: TWENTY_SIX, historyDays: 30, firstLiveDay: '2026-11-02', liveHourUtc: 21, steps: 3 },
+    incremental: { symbols: TWENTY_SIX, historyDays: 10, firstLiveDay: '2026-11-02', liveHourUtc: 21, steps: 2 },
     coldReps: 2,
     duckdbReps: 3,
     scanReps: 3,
