@@ -20,6 +20,8 @@ export interface StageFigures {
   mbPerSec: number;
   /** What `mbPerSec` counts. */
   bytesOf: string;
+  /** CPU seconds of all threads ÷ wall seconds: how many of the cores the stage kept busy. */
+  coresBusy: number;
 }
 
 export interface Figures {
@@ -110,12 +112,13 @@ function figuresOf(rep: Omit<ColdRep, 'figures'>, jsonBytes: number, candles1m: 
   const t = stage('Transform');
   const a = stage('Aggregate');
   const r = stage('Resample');
-  const fig = (seconds: number, candles: number, bytes: number, bytesOf: string): StageFigures => ({ seconds, candlesPerSec: candles / seconds, mbPerSec: bytes / 1e6 / seconds, bytesOf });
+  const fig = (seconds: number, cpu: number, candles: number, bytes: number, bytesOf: string): StageFigures => ({ seconds, candlesPerSec: candles / seconds, mbPerSec: bytes / 1e6 / seconds, bytesOf, coresBusy: cpu / seconds });
+  const cpuAll = rep.child.stages.reduce((n, s) => n + s.cpuSeconds, 0);
   return {
-    transform: fig(t.seconds, t.counters.candles, t.counters.bytesIn, 'raw JSON read'),
-    aggregate: fig(a.seconds, a.counters.recordsAppended, a.counters.bytesRead, '1m day files read'),
-    resample: fig(r.seconds, candles1m, store1mBytes, '1m store (every timeframe built from it)'),
-    endToEnd: fig(rep.child.seconds, t.counters.candles, jsonBytes, 'raw JSON'),
+    transform: fig(t.seconds, t.cpuSeconds, t.counters.candles, t.counters.bytesIn, 'raw JSON read'),
+    aggregate: fig(a.seconds, a.cpuSeconds, a.counters.recordsAppended, a.counters.bytesRead, '1m day files read'),
+    resample: fig(r.seconds, r.cpuSeconds, candles1m, store1mBytes, '1m store (every timeframe built from it)'),
+    endToEnd: fig(rep.child.seconds, cpuAll, t.counters.candles, jsonBytes, 'raw JSON'),
     processSeconds: rep.wallSeconds,
     maxRssKb: rep.maxRssKb,
   };
@@ -127,6 +130,7 @@ function medianFigures(all: Figures[]): Figures {
     candlesPerSec: median(all.map((f) => f[k].candlesPerSec)),
     mbPerSec: median(all.map((f) => f[k].mbPerSec)),
     bytesOf: all[0][k].bytesOf,
+    coresBusy: median(all.map((f) => f[k].coresBusy)),
   });
   return {
     transform: st('transform'),

@@ -51,6 +51,8 @@ export interface IncrementalResult {
   cliStartupSeconds: number;
   identical: boolean;
   simRequests: number;
+  /** `run --no-download` again at the same --now: nothing new, the fixed cost of a run. */
+  noopRun: CliRun;
   /** With a profile directory: one more download-excluded step under --cpu-prof (not in the medians). */
   profiledStep?: CliRun;
 }
@@ -99,6 +101,7 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
       log(`  incremental step ${k} (--now ${iso()}): ${withDownload.wallSeconds.toFixed(3)} s with download, ${withoutDownload.wallSeconds.toFixed(3)} s without (${withoutDownload.inProcessSeconds.toFixed(3)} s in-process)`);
     }
     const identical = sameTrees(join(roots.A, 'data'), join(roots.B, 'data'), ['locks']);
+    const noopRun = await cli(['run', '--root', roots.B, '--no-download', '--now', iso()]);
     let profiledStep: CliRun | undefined;
     if (opts.profileDir) {
       clock += DAY_MS;
@@ -123,6 +126,7 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
       ratioToFullBuild: withoutDownload / fullB.wallSeconds,
       cliStartupSeconds: median(startup),
       identical,
+      noopRun,
       simRequests: front.requests,
       profiledStep,
     };

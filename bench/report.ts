@@ -56,10 +56,11 @@ export function buildRows(r: Results): Row[] {
   if (r.cold) {
     const w = r.cold.warm;
     const c = '1 cold pipeline';
-    add(c, 'transform (2 worker threads)', `${M(w.transform.candlesPerSec)} candles/s · ${w.transform.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.transform.seconds)}`, TARGETS.transform, w.transform.candlesPerSec, REFERENCE.transform);
-    add(c, 'aggregate', `${(w.aggregate.mbPerSec / 1000).toFixed(2)} GB/s · ${M(w.aggregate.candlesPerSec)} candles/s · ${s3(w.aggregate.seconds)}`, TARGETS.aggregate, w.aggregate.mbPerSec * 1e6, REFERENCE.aggregate);
-    add(c, 'resample, all 9 timeframes', `${M(w.resample.candlesPerSec)} 1m candles/s · ${w.resample.mbPerSec.toFixed(0)} MB/s · ${s3(w.resample.seconds)}`, TARGETS.resample, w.resample.candlesPerSec, REFERENCE.resample);
-    add(c, 'end to end (warm page cache)', `${M(w.endToEnd.candlesPerSec)} candles/s · ${w.endToEnd.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.endToEnd.seconds)} for ${M(r.cold.candles1m)} candles`, TARGETS.coldEndToEnd, w.endToEnd.candlesPerSec, REFERENCE.coldEndToEnd);
+    const busy = (f: { coresBusy: number }) => ` · ${f.coresBusy.toFixed(2)} cores busy`;
+    add(c, 'transform (2 worker threads)', `${M(w.transform.candlesPerSec)} candles/s · ${w.transform.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.transform.seconds)}${busy(w.transform)}`, TARGETS.transform, w.transform.candlesPerSec, REFERENCE.transform);
+    add(c, 'aggregate', `${(w.aggregate.mbPerSec / 1000).toFixed(2)} GB/s · ${M(w.aggregate.candlesPerSec)} candles/s · ${s3(w.aggregate.seconds)}${busy(w.aggregate)}`, TARGETS.aggregate, w.aggregate.mbPerSec * 1e6, REFERENCE.aggregate);
+    add(c, 'resample, all 9 timeframes', `${M(w.resample.candlesPerSec)} 1m candles/s · ${w.resample.mbPerSec.toFixed(0)} MB/s · ${s3(w.resample.seconds)}${busy(w.resample)}`, TARGETS.resample, w.resample.candlesPerSec, REFERENCE.resample);
+    add(c, 'end to end (warm page cache)', `${M(w.endToEnd.candlesPerSec)} candles/s · ${w.endToEnd.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.endToEnd.seconds)} for ${M(r.cold.candles1m)} candles${busy(w.endToEnd)}`, TARGETS.coldEndToEnd, w.endToEnd.candlesPerSec, REFERENCE.coldEndToEnd);
     if (r.cold.cold) {
       add(c, 'end to end (page cache dropped)', `${M(r.cold.cold.endToEnd.candlesPerSec)} candles/s · ${s3(r.cold.cold.endToEnd.seconds)} (transform ${M(r.cold.cold.transform.candlesPerSec)}/s)`);
     }
@@ -69,9 +70,11 @@ export function buildRows(r: Results): Row[] {
     const i = r.incremental;
     const c = '2 incremental';
     const what = `${i.symbols} symbols × 1 day, all TFs`;
-    add(c, `${what}, download excluded`, `${s3(i.median.withoutDownload)} (in-process ${s3(i.median.inProcessWithoutDownload)})`, TARGETS.incremental, i.median.withoutDownload, REFERENCE.incremental);
+    const last = i.steps[i.steps.length - 1].withoutDownload.stages;
+    add(c, `${what}, download excluded`, `${s3(i.median.withoutDownload)} (in-process ${s3(i.median.inProcessWithoutDownload)}; last step ${Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`, TARGETS.incremental, i.median.withoutDownload, REFERENCE.incremental);
     add(c, `${what}, download included`, s3(i.median.withDownload), undefined, undefined, REFERENCE.incremental);
     add(c, 'incremental ÷ full build from cache', `${pct(i.ratioToFullBuild)} of ${s3(i.fullBuild.fromCache.wallSeconds)} (${i.symbols} × ${i.historyDays} days, ${M(i.storeCandles)} candles)`);
+    add(c, 'no-op run (nothing new), download excluded', `${s3(i.noopRun.wallSeconds)} (in-process ${s3(i.noopRun.inProcessSeconds)}: ${Object.entries(i.noopRun.stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
     add(c, 'CLI start-up floor (`--version`)', s3(i.cliStartupSeconds));
     add(c, 'download-included and -excluded roots byte-identical', i.identical ? 'yes' : 'NO');
   }

@@ -48,6 +48,8 @@ const results: Results = {
   failures: [],
 };
 log(`candlestore bench (${results.preset}) on ${results.machine.cores} × ${results.machine.cpu}, node ${results.machine.node}, load average ${results.machine.loadAvgAtStart.join(' ')}`);
+const busyAtStart = results.machine.loadAvgAtStart[0] > results.machine.cores / 2;
+if (busyAtStart) log(`warning: the machine is busy (load average ${results.machine.loadAvgAtStart[0]} on ${results.machine.cores} cores): other processes take CPU from the runs, figures are low`);
 log(dropPageCache() ? 'page cache: can be dropped (cold-cache figures included)' : 'page cache: cannot be dropped here (warm-cache figures only)');
 
 /** Run one section; a failure is recorded (and printed) and the bench goes on. */

@@ -2,7 +2,8 @@
 // run through the pipeline coordinator exactly as the CLI does (run lock, stage order, worker threads),
 // in a fresh process so each repetition starts cold (no JIT, no pools, RSS of this run alone).
 // Prints one `BENCH-RESULT {json}` line: per-stage seconds and counters, the monotonic-clock window of
-// each stage (to cut CPU profiles by stage), and process.resourceUsage().maxRSS.
+// each stage (to cut CPU profiles by stage), its CPU seconds over all threads, and
+// process.resourceUsage().maxRSS.
 //   node bench/dist/bench/child/pipeline.js --root DIR [--now ISO]
 import { parseArgs } from 'node:util';
 import { buildContext } from '../../src/pipeline/context.js';
@@ -11,7 +12,8 @@ import { parseInstant } from '../../src/util/dates.js';
 import { coldStages } from '../stages.js';
 
 export interface PipelineChildResult {
-  stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number }[];
+  /** Per stage: wall seconds, counters, monotonic window (µs) and CPU seconds of the whole process (all threads). */
+  stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number; cpuSeconds: number }[];
   seconds: number;
   maxRssKb: number;
 }
@@ -20,16 +22,21 @@ const { values } = parseArgs({ options: { root: { type: 'string' }, now: { type:
 if (!values.root) throw new Error('--root is required');
 const ctx = await buildContext({ root: values.root, now: values.now ? parseInstant(values.now) : undefined, quiet: true });
 const stages = coldStages(ctx);
-const windows = new Map<string, { startUs: number; endUs: number }>();
+const windows = new Map<string, { startUs: number; endUs: number; cpuSeconds: number }>();
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const timed: PipelineStage[] = stages.map((s) => ({
   stage: s.stage,
   async run(signal) {
     const startUs = nowUs();
+    const cpu0 = cpuSeconds();
     try {
       return await s.run(signal);
     } finally {
-      windows.set(s.stage, { startUs, endUs: nowUs() });
+      windows.set(s.stage, { startUs, endUs: nowUs(), cpuSeconds: cpuSeconds() - cpu0 });
     }
   },
 }));
