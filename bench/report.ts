@@ -102,6 +102,8 @@ export function buildRows(r: Results): Row[] {
     const growth = big / small;
     const dataGrowth = r.cold.candles1m / r.small.candles1m;
     add('6 memory', 'peak RSS of a full rebuild', `${MiB(small)} at ${M(r.small.candles1m)} candles → ${MiB(big)} at ${M(r.cold.candles1m)} (${dataGrowth.toFixed(1)}× data): ×${growth.toFixed(2)}`, TARGETS.rssGrowth, growth);
+    const perStage = (c: ColdResult) => c.reps[c.reps.length - 1].child.stages.map((x) => `${x.stage} ${MiB(x.rssPeakKb)}`).join(', ');
+    add('6 memory', 'peak RSS per stage, small → large', `${perStage(r.small)} → ${perStage(r.cold)}`);
   }
   if (r.probes) {
     const p = r.probes;

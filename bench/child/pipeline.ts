@@ -13,7 +13,7 @@ import { coldStages } from '../stages.js';
 
 export interface PipelineChildResult {
   /** Per stage: wall seconds, counters, monotonic window (µs) and CPU seconds of the whole process (all threads). */
-  stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number; cpuSeconds: number }[];
+  stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number; cpuSeconds: number; rssPeakKb: number }[];
   seconds: number;
   maxRssKb: number;
 }
@@ -22,7 +22,12 @@ const { values } = parseArgs({ options: { root: { type: 'string' }, now: { type:
 if (!values.root) throw new Error('--root is required');
 const ctx = await buildContext({ root: values.root, now: values.now ? parseInstant(values.now) : undefined, quiet: true });
 const stages = coldStages(ctx);
-const windows = new Map<string, { startUs: number; endUs: number; cpuSeconds: number }>();
+const windows = new Map<string, { startUs: number; endUs: number; cpuSeconds: number; rssPeakKb: number }>();
+// RSS sampled every 10 ms (and at each stage's end): which stage holds the peak. The main thread yields at
+// least every 20 ms in every stage, so the samples keep coming.
+let rssPeak = 0;
+const sampleRss = () => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss()));
+const sampler = setInterval(sampleRss, 10);
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -33,14 +38,17 @@ const timed: PipelineStage[] = stages.map((s) => ({
   async run(signal) {
     const startUs = nowUs();
     const cpu0 = cpuSeconds();
+    rssPeak = 0;
     try {
       return await s.run(signal);
     } finally {
-      windows.set(s.stage, { startUs, endUs: nowUs(), cpuSeconds: cpuSeconds() - cpu0 });
+      sampleRss();
+      windows.set(s.stage, { startUs, endUs: nowUs(), cpuSeconds: cpuSeconds() - cpu0, rssPeakKb: Math.round(rssPeak / 1024) });
     }
   },
 }));
 const summary = await runStages(ctx, timed);
+clearInterval(sampler);
 const result: PipelineChildResult = {
   stages: summary.stages.map((r) => ({ stage: r.stage, seconds: r.seconds, counters: r.counters, ...windows.get(r.stage)! })),
   seconds: summary.seconds,
