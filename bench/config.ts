@@ -110,7 +110,8 @@ export const REFERENCE = {
   transform: '1.35M candles/s',
   aggregate: '5M candles/s',
   resample: '1M candles/s',
-  coldEndToEnd: '26 sym × 20 y in ~3.9 min',
+  // 26 × 20 years ≈ 520 symbol-years × ≈ 0.37 M candles (FX) ≈ 190 M candles in ≈ 234 s.
+  coldEndToEnd: '≈ 0.8M candles/s (26 sym × 20 y in ~3.9 min)',
   incremental: '0.67 s',
   lookup: '17 ms (API query)',
 };
