@@ -22,6 +22,8 @@ export interface StageFigures {
   bytesOf: string;
   /** CPU seconds of all threads ÷ wall seconds: how many of the cores the stage kept busy. */
   coresBusy: number;
+  /** Candles per CPU-second (all threads): less sensitive than candlesPerSec to other jobs on the machine. */
+  candlesPerCpuSec: number;
 }
 
 export interface Figures {
@@ -112,7 +114,7 @@ function figuresOf(rep: Omit<ColdRep, 'figures'>, jsonBytes: number, candles1m: 
   const t = stage('Transform');
   const a = stage('Aggregate');
   const r = stage('Resample');
-  const fig = (seconds: number, cpu: number, candles: number, bytes: number, bytesOf: string): StageFigures => ({ seconds, candlesPerSec: candles / seconds, mbPerSec: bytes / 1e6 / seconds, bytesOf, coresBusy: cpu / seconds });
+  const fig = (seconds: number, cpu: number, candles: number, bytes: number, bytesOf: string): StageFigures => ({ seconds, candlesPerSec: candles / seconds, mbPerSec: bytes / 1e6 / seconds, bytesOf, coresBusy: cpu / seconds, candlesPerCpuSec: candles / cpu });
   const cpuAll = rep.child.stages.reduce((n, s) => n + s.cpuSeconds, 0);
   return {
     transform: fig(t.seconds, t.cpuSeconds, t.counters.candles, t.counters.bytesIn, 'raw JSON read'),
@@ -131,6 +133,7 @@ function medianFigures(all: Figures[]): Figures {
     mbPerSec: median(all.map((f) => f[k].mbPerSec)),
     bytesOf: all[0][k].bytesOf,
     coresBusy: median(all.map((f) => f[k].coresBusy)),
+    candlesPerCpuSec: median(all.map((f) => f[k].candlesPerCpuSec)),
   });
   return {
     transform: st('transform'),

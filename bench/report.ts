@@ -56,7 +56,7 @@ export function buildRows(r: Results): Row[] {
   if (r.cold) {
     const w = r.cold.warm;
     const c = '1 cold pipeline';
-    const busy = (f: { coresBusy: number }) => ` · ${f.coresBusy.toFixed(2)} cores busy`;
+    const busy = (f: { coresBusy: number; candlesPerCpuSec: number }) => ` · ${f.coresBusy.toFixed(2)} cores busy, ${M(f.candlesPerCpuSec)}/CPU-s`;
     add(c, 'transform (2 worker threads)', `${M(w.transform.candlesPerSec)} candles/s · ${w.transform.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.transform.seconds)}${busy(w.transform)}`, TARGETS.transform, w.transform.candlesPerSec, REFERENCE.transform);
     add(c, 'aggregate', `${(w.aggregate.mbPerSec / 1000).toFixed(2)} GB/s · ${M(w.aggregate.candlesPerSec)} candles/s · ${s3(w.aggregate.seconds)}${busy(w.aggregate)}`, TARGETS.aggregate, w.aggregate.mbPerSec * 1e6, REFERENCE.aggregate);
     add(c, 'resample, all 9 timeframes', `${M(w.resample.candlesPerSec)} 1m candles/s · ${w.resample.mbPerSec.toFixed(0)} MB/s · ${s3(w.resample.seconds)}${busy(w.resample)}`, TARGETS.resample, w.resample.candlesPerSec, REFERENCE.resample);

@@ -113,7 +113,8 @@ if (main) {
 if (only.has('memory') && small) {
   const data = small;
   await section('6 memory (smaller dataset)', async () => {
-    results.small = await measureCold(data, 1, log);
+    // RSS only: one warm run is enough.
+    results.small = await measureCold(data, 1, log, false);
   });
 }
 if (only.has('incremental')) {
