@@ -1,0 +1,178 @@
+// Concurrency: two `run`s at once (one exits 3), a `rebuild` beside a `run` (one exits 3, nothing damaged),
+// a reader process scanning every committed store in a loop while `run` appends (it never sees a half-written
+// record or one beyond its index), and locks left behind: a dead pid's lock is taken over and said so.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSim, type SimServer } from '../../src/sim/server.js';
+import { makeRoot, runCli, type CliResult } from '../helpers/cli.js';
+import { SOAK, copyTree, removeTree, rng, seedFrom, sleep, treeDiff, watchCli } from '../helpers/reliability.js';
+
+const SYMBOLS = ['EUR/USD', 'XAU/USD', 'BTC/USD'];
+const NOW = '2026-06-10T08:15:20Z';
+const FROM = '2026-05-29';
+const READER = fileURLToPath(new URL('./fixtures/reader.ts', import.meta.url));
+const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
+const seed = seedFrom('CANDLESTORE_RACE_SEED');
+const random = rng(seed);
+
+let sim: SimServer;
+let simNow = Date.parse(NOW);
+let clean: string;
+const roots: string[] = [];
+
+before(async () => {
+  sim = await startSim({ host: '127.0.0.1', port: 0, seed: 17, now: () => simNow });
+  clean = fresh();
+  const r = await runCli(args(clean));
+  assert.equal(r.code, 0, r.stderr);
+});
+after(async () => {
+  await sim.close();
+  for (const r of roots) removeTree(r);
+});
+
+function fresh(): string {
+  const root = makeRoot(sim.url, SYMBOLS, 'aggregate:\n  csv: true\n');
+  roots.push(root);
+  return root;
+}
+const args = (root: string, now = NOW) => ['run', '--root', root, '--from', FROM, '--now', now, '-q'];
+
+/** Exactly one of two concurrent commands got the lock: the other exited 3 naming the holder. */
+function oneExited3(a: CliResult, b: CliResult, what: string): CliResult {
+  const codes = [a.code, b.code].sort();
+  assert.deepEqual(codes, [0, 3], `${what}: exit codes ${a.code} and ${b.code}\n${a.stderr}\n${b.stderr}`);
+  const loser = a.code === 3 ? a : b;
+  assert.match(loser.stderr, /another candlestore run \(pid \d+\) holds .*run\.lock; wait for it to finish/);
+  return a.code === 0 ? a : b;
+}
+
+test('two runs at once on one root: one exits 3, the other completes byte-identical to a clean run', async () => {
+  const iterations = SOAK ? 12 : 3;
+  for (let i = 0; i < iterations; i++) {
+    const root = fresh();
+    const first = runCli(args(root));
+    await sleep(random() * 400); // the second one starts up to 0.4 s later: lock taken, or being taken
+    const second = runCli(args(root));
+    oneExited3(await first, await second, `iteration ${i}`);
+    assert.deepEqual(treeDiff(root, clean), [], `iteration ${i} (seed ${seed})`);
+    assert.ok(!existsSync(join(root, 'data/locks/run.lock')), 'lock released');
+    removeTree(roots.pop());
+  }
+  console.log(`concurrent runs: ${iterations} pairs, one exit 3 each, trees identical (seed ${seed})`);
+});
+
+test('`rebuild` beside `run`, either order: one exits 3, the other completes, nothing damaged', async () => {
+  // Every answer dribbled out over 1.5 s: the first command holds the lock well past the second's start-up.
+  const slow = await startSim({ host: '127.0.0.1', port: 0, seed: 17, now: () => simNow, faults: 1, faultKinds: ['slow'], faultStreak: Infinity, slowMs: 1500 });
+  try {
+    for (const [firstCmd, secondCmd] of [
+      [['run'], ['rebuild', 'aggregate']],
+      [['rebuild', 'full'], ['run']],
+      [['rebuild', 'resample'], ['run']],
+    ] as const) {
+      await besides(slow.url, firstCmd, secondCmd);
+    }
+  } finally {
+    await slow.close();
+  }
+});
+
+/** `firstCmd` takes the lock, `secondCmd` starts beside it: one exits 3, the first completes, the tree is clean. */
+async function besides(url: string, firstCmd: readonly string[], secondCmd: readonly string[]): Promise<void> {
+  const root = copyTree(clean);
+  roots.push(root);
+  const config = join(root, 'config.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/base_url: .*/, `base_url: ${url}`));
+  const cmd = (c: readonly string[]) => (c[0] === 'run' ? args(root) : [...c, '--root', root, '--now', NOW, '-q']);
+  const what = `${firstCmd.join(' ')} beside ${secondCmd.join(' ')}`;
+  // The first command is under way (its lock taken) before the second starts.
+  const w = watchCli(cmd(firstCmd));
+  for (let i = 0; i < 400 && !existsSync(join(root, 'data/locks/run.lock')); i++) await sleep(5);
+  const second = await runCli(cmd(secondCmd));
+  const end = await w.done;
+  const first: CliResult = { code: end.code, signal: end.signal, stdout: w.stdout(), stderr: w.stderr() };
+  oneExited3(first, second, what);
+  assert.equal(first.code, 0, `${what}: the command holding the lock is the one that completes`);
+  assert.deepEqual(treeDiff(root, clean), [], what);
+  assert.equal((await runCli(['verify', '--root', root])).code, 0, what);
+  removeTree(roots.pop());
+}
+
+test('a reader scanning every store in a loop while `run` appends never sees a half-written record or one beyond the index', async () => {
+  const root = fresh();
+  const reader = spawn(process.execPath, ['--import', 'tsx', READER, root], { cwd: PROJECT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  reader.stdout.on('data', (d) => (out += d));
+  reader.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => reader.on('close', r));
+  for (let i = 0; i < 200 && !out.includes('ready'); i++) await sleep(25);
+  assert.ok(out.includes('ready'), `reader did not start: ${err}`);
+  // A cold run, then the live day growing run after run (every run appends and commits), crossing midnight
+  // so a live day closes into the cache and the next one starts.
+  const steps = SOAK ? 24 : 6;
+  const started = Date.parse(NOW);
+  let runs = 0;
+  for (let i = 0; i <= steps; i++) {
+    const now = started + i * (16 * 3600_000 / steps) + (i % 2) * 7 * 60_000;
+    simNow = now;
+    const r = await runCli(args(root, new Date(now).toISOString()));
+    assert.equal(r.code, 0, r.stderr);
+    runs++;
+  }
+  simNow = Date.parse(NOW);
+  reader.stdin.end();
+  assert.equal(await exited, 0, err);
+  const summary = JSON.parse(out.trim().split('\n').at(-1)!);
+  console.log(`reader beside ${runs} appending runs: ${summary.scans} store scans, ${summary.records} records read, ${summary.distinctCommitsSeen} distinct commits seen, problems ${summary.problemCount}`);
+  assert.deepEqual(summary.problems, []);
+  assert.ok(summary.scans > runs, `only ${summary.scans} scans`);
+  assert.ok(summary.maxCommitsPerStore >= 3, `the reader saw a store at only ${summary.maxCommitsPerStore} commits`);
+  assert.equal((await runCli(['verify', '--root', root])).code, 0);
+});
+
+test('locks left behind: a dead pid, a killed run and an empty lock file are taken over and said so; a live pid is not', async () => {
+  // the pid of a process that has exited
+  const dead = spawn(process.execPath, ['-e', '']);
+  const deadPid = dead.pid!;
+  await new Promise((r) => dead.on('close', r));
+  const root = copyTree(clean);
+  roots.push(root);
+  const lock = join(root, 'data/locks/run.lock');
+  mkdirSync(join(root, 'data/locks'), { recursive: true });
+  writeFileSync(lock, `${deadPid}\n`);
+  const r = await runCli(args(root).filter((a) => a !== '-q'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`took over a stale lock left by process ${deadPid}`));
+  assert.ok(!existsSync(lock));
+
+  // a run killed with SIGKILL while it holds the lock
+  const w = watchCli(['rebuild', 'full', '--root', root, '--now', NOW]);
+  await new Promise<void>((resolve) => w.onStage((s) => s === 'transform' && resolve()));
+  const killedPid = w.child.pid!;
+  w.child.kill('SIGKILL');
+  await w.done;
+  assert.ok(existsSync(lock), 'a killed run leaves its lock');
+  const r2 = await runCli(args(root).filter((a) => a !== '-q'));
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stdout, new RegExp(`took over a stale lock left by process ${killedPid}`));
+  assert.deepEqual(treeDiff(root, clean), []);
+
+  // an empty lock file (a run killed between creating the file and writing its pid)
+  writeFileSync(lock, '');
+  const r3 = await runCli(args(root).filter((a) => a !== '-q'));
+  assert.equal(r3.code, 0, r3.stderr);
+  assert.match(r3.stdout, /took over a stale lock left by process/);
+
+  // a live process's pid (this test runner): held, exit 3, the lock left alone
+  writeFileSync(lock, `${process.pid}\n`);
+  const r4 = await runCli(args(root));
+  assert.equal(r4.code, 3);
+  assert.match(r4.stderr, new RegExp(`another candlestore run \\(pid ${process.pid}\\) holds`));
+  assert.ok(existsSync(lock), 'a live lock is never removed');
+});
