@@ -23,16 +23,24 @@ export function patternMatches(pattern: string, symbol: string): boolean {
   return pattern === '*' || re.test(symbol);
 }
 
-/** Fewer wildcards and more literal characters = more specific. */
+/**
+ * An exact name beats every pattern; among patterns, more literal characters = more specific, so the bare
+ * `*` is always the least specific and `*.IDX/*` overrides it. Ties keep the order of the config file.
+ */
 function specificity(pattern: string): number {
-  const stars = pattern.split('*').length - 1;
-  return (stars === 0 ? 1_000_000 : 0) - stars * 1000 + pattern.length;
+  if (!pattern.includes('*')) return Number.MAX_SAFE_INTEGER;
+  return pattern.replaceAll('*', '').length;
+}
+
+/** The entries of `table` whose pattern matches `symbol`, least specific first (apply in this order). */
+export function matchingPatterns<T>(table: Record<string, T>, symbol: string): [string, T][] {
+  return Object.entries(table)
+    .filter(([pattern]) => patternMatches(pattern, symbol))
+    .sort(([a], [b]) => specificity(a) - specificity(b));
 }
 
 export function resolveSymbolSettings(table: Record<string, SymbolSettings>, symbol: string): ResolvedSymbolSettings {
-  const matching = Object.entries(table)
-    .filter(([pattern]) => patternMatches(pattern, symbol))
-    .sort(([a], [b]) => specificity(a) - specificity(b));
+  const matching = matchingPatterns(table, symbol);
   let shift: ShiftRule = { kind: 'fixed', fixedMs: 0 };
   let roundDecimals: number | undefined;
   for (const [, s] of matching) {

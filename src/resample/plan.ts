@@ -8,7 +8,7 @@
 import { crc32 } from 'node:zlib';
 import { ConfigError } from '../errors.js';
 import type { Config } from '../config/schema.js';
-import { patternMatches, resolveSymbolSettings, type ShiftRule } from '../config/symbolSettings.js';
+import { matchingPatterns, resolveSymbolSettings, type ShiftRule } from '../config/symbolSettings.js';
 import { parseDay } from '../util/dates.js';
 import { BASE_RULE, BASE_TIMEFRAME, parseRule, ruleNests, ruleText, type Rule, type TimeframeDef } from './rules.js';
 
@@ -87,23 +87,6 @@ export function resolveSymbolPlan(config: Config, symbol: string): SymbolPlan {
 interface Entry {
   def: TimeframeDef;
   key: string;
-}
-
-/** Patterns matching `symbol`, least specific first (the same order as transform.symbols). */
-function matchingPatterns<T>(table: Record<string, T>, symbol: string): [string, T][] {
-  return Object.entries(table)
-    .filter(([pattern]) => patternMatches(pattern, symbol))
-    .sort(([a], [b]) => specificity(a) - specificity(b));
-}
-
-/**
- * Fewer wildcards and more literal characters = more specific (as in config/symbolSettings.ts), except that
- * the bare `*` is always the least specific: `*.IDX/*` (two wildcards) must still override `*`.
- */
-function specificity(pattern: string): number {
-  if (pattern === '*') return -Infinity;
-  const stars = pattern.split('*').length - 1;
-  return (stars === 0 ? 1_000_000 : 0) - stars * 1000 + pattern.length;
 }
 
 /** The timeframes of `symbol` (undefined: the global list alone) in dependency order, validated. */

@@ -103,11 +103,12 @@ test('symbols.txt: comments and blanks skipped, bad lines name file:line, user l
 
 test('per-symbol settings: * then patterns then exact names, field by field', () => {
   const table = {
-    '*': { time_shift_ms: 7200000 },
-    '*.IDX/*': { round_decimals: 1 },
+    '*.IDX/*': { round_decimals: 1, time_shift_ms: 3600000 },
+    '*': { time_shift_ms: 7200000, round_decimals: 4 },
     'AUS.IDX/AUD': { time_shift_ms: 0 },
   };
-  assert.deepEqual(resolveSymbolSettings(table, 'EUR/USD'), { shift: { kind: 'fixed', fixedMs: 7200000 }, roundDecimals: undefined });
-  assert.deepEqual(resolveSymbolSettings(table, 'DEU.IDX/EUR'), { shift: { kind: 'fixed', fixedMs: 7200000 }, roundDecimals: 1 });
+  assert.deepEqual(resolveSymbolSettings(table, 'EUR/USD'), { shift: { kind: 'fixed', fixedMs: 7200000 }, roundDecimals: 4 });
+  // the bare * is the least specific even when written after a pattern with more wildcards
+  assert.deepEqual(resolveSymbolSettings(table, 'DEU.IDX/EUR'), { shift: { kind: 'fixed', fixedMs: 3600000 }, roundDecimals: 1 });
   assert.deepEqual(resolveSymbolSettings(table, 'AUS.IDX/AUD'), { shift: { kind: 'fixed', fixedMs: 0 }, roundDecimals: 1 });
 });
