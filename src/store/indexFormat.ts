@@ -1,6 +1,7 @@
 // The `.idx` pointer file: one fixed 64-byte record saying how far a store is committed and how far its
 // input was consumed. Aggregate uses it for `data/aggregate/1m/index/SYMBOL.idx`; resample uses the same
-// struct for its per-timeframe index (in_pos/out_pos into a source store, last_date 0). docs/format.md
+// struct for its per-timeframe index (in_pos/out_pos into a source store; last_date holds the timeframe's
+// definition fingerprint there). docs/format.md
 // describes the same bytes for humans; this module is the only code that knows them.
 //
 //   index := magic "CNDLIDX\0" (8) | version u16 | reserved u16 (0) | last_date u32 | in_pos u64
@@ -26,7 +27,10 @@ const I_DATA_CRC = 44;
 const I_CRC = 60;
 
 export interface StoreIndex {
-  /** YYYYMMDD of the last input day appended (0 when the input is not split by day, e.g. resample). */
+  /**
+   * Aggregate: YYYYMMDD of the last input day appended. Resample: a 32-bit fingerprint of the timeframe's
+   * definition (rule, source chain, session, shift), so a changed definition is noticed and rebuilt.
+   */
   lastDate: number;
   /** Byte position in the input (last_date's day file, or a source store) up to which input was consumed. */
   inPos: number;

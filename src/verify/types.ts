@@ -5,6 +5,7 @@ import type { Header } from '../store/format.js';
 import type { StoreIndex } from '../store/indexFormat.js';
 import type { RecordChunk } from '../store/chunk.js';
 
+/** File kinds with a CheckSuite here; resampled timeframes are checked by src/resample/verify.ts. */
 export type FileKind = 'aggregate';
 export type Severity = 'damage' | 'warning';
 
@@ -42,7 +43,7 @@ export interface Gap {
 }
 
 export interface FileSummary {
-  kind: FileKind;
+  kind: FileKind | 'resample';
   symbol: string;
   timeframe: string;
   file: string;
