@@ -23,11 +23,11 @@ if (!values.root) throw new Error('--root is required');
 const ctx = await buildContext({ root: values.root, now: values.now ? parseInstant(values.now) : undefined, quiet: true });
 const stages = coldStages(ctx);
 const windows = new Map<string, { startUs: number; endUs: number; cpuSeconds: number; rssPeakKb: number }>();
-// RSS sampled every 10 ms (and at each stage's end): which stage holds the peak. The main thread yields at
+// RSS sampled every 50 ms (and at each stage's end): which stage holds the peak. The main thread yields at
 // least every 20 ms in every stage, so the samples keep coming.
 let rssPeak = 0;
 const sampleRss = () => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss()));
-const sampler = setInterval(sampleRss, 10);
+const sampler = setInterval(sampleRss, 50);
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
