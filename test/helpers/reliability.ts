@@ -3,6 +3,8 @@
 // `.idx` pointer files (DataView at the offsets of docs/format.md, no code shared with src/), the "what the
 // store holds is still the clean run's data" check, a seeded PRNG and a small concurrency pool.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -217,3 +219,37 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Format a duration for the count lines. */
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * A gate in front of a server: every request waits until `open()`, then is passed through unchanged. A run
+ * pointed at it holds its lock in the download stage for as long as the test needs, whatever the load.
+ */
+export async function startGate(target: string): Promise<{ url: string; waiting(): number; open(): void; close(): Promise<void> }> {
+  let release!: () => void;
+  const opened = new Promise<void>((r) => (release = r));
+  let waiting = 0;
+  const server = createServer((req, res) => {
+    waiting++;
+    void opened.then(() => {
+      waiting--;
+      const up = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    waiting: () => waiting,
+    open: release,
+    close: () =>
+      new Promise<void>((r) => {
+        release();
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}

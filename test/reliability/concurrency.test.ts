@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim, type SimServer } from '../../src/sim/server.js';
 import { makeRoot, runCli, type CliResult } from '../helpers/cli.js';
-import { SOAK, copyTree, removeTree, rng, seedFrom, sleep, treeDiff, watchCli } from '../helpers/reliability.js';
+import { SOAK, copyTree, removeTree, rng, seedFrom, sleep, startGate, treeDiff, watchCli } from '../helpers/reliability.js';
 
 const SYMBOLS = ['EUR/USD', 'XAU/USD', 'BTC/USD'];
 const NOW = '2026-06-10T08:15:20Z';
@@ -51,53 +51,67 @@ function oneExited3(a: CliResult, b: CliResult, what: string): CliResult {
   return a.code === 0 ? a : b;
 }
 
+/** A root copied from `from` (or a fresh one) whose downloads go through `url` with a deadline the gate never hits. */
+function rootVia(url: string, from?: string): string {
+  const root = from ? copyTree(from) : fresh();
+  if (from) roots.push(root);
+  const config = join(root, 'config.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/base_url: .*/, `base_url: ${url}`).replace(/timeout_ms: .*/, 'timeout_ms: 600000'));
+  return root;
+}
+
 test('two runs at once on one root: one exits 3, the other completes byte-identical to a clean run', async () => {
   const iterations = SOAK ? 12 : 3;
   for (let i = 0; i < iterations; i++) {
-    const root = fresh();
-    const first = runCli(args(root));
-    await sleep(random() * 400); // the second one starts up to 0.4 s later: lock taken, or being taken
-    const second = runCli(args(root));
-    oneExited3(await first, await second, `iteration ${i}`);
-    assert.deepEqual(treeDiff(root, clean), [], `iteration ${i} (seed ${seed})`);
-    assert.ok(!existsSync(join(root, 'data/locks/run.lock')), 'lock released');
-    removeTree(roots.pop());
+    // Both go through a closed gate: whichever takes the lock waits in its download until the other has
+    // exited, so the two always overlap, however slow the machine.
+    const gate = await startGate(sim.url);
+    try {
+      const root = rootVia(gate.url);
+      const first = runCli(args(root));
+      await sleep(random() * 300); // the second starts up to 0.3 s later: lock free, being taken, or taken
+      const second = runCli(args(root));
+      await Promise.race([first, second]);
+      gate.open();
+      oneExited3(await first, await second, `iteration ${i}`);
+      assert.deepEqual(treeDiff(root, clean), [], `iteration ${i} (seed ${seed})`);
+      assert.ok(!existsSync(join(root, 'data/locks/run.lock')), 'lock released');
+      removeTree(roots.pop());
+    } finally {
+      await gate.close();
+    }
   }
   console.log(`concurrent runs: ${iterations} pairs, one exit 3 each, trees identical (seed ${seed})`);
 });
 
 test('`rebuild` beside `run`, either order: one exits 3, the other completes, nothing damaged', async () => {
-  // Every answer dribbled out over 1.5 s: the first command holds the lock well past the second's start-up.
-  const slow = await startSim({ host: '127.0.0.1', port: 0, seed: 17, now: () => simNow, faults: 1, faultKinds: ['slow'], faultStreak: Infinity, slowMs: 1500 });
-  try {
-    for (const [firstCmd, secondCmd] of [
-      [['run'], ['rebuild', 'aggregate']],
-      [['rebuild', 'full'], ['run']],
-      [['rebuild', 'resample'], ['run']],
-    ] as const) {
-      await besides(slow.url, firstCmd, secondCmd);
+  for (const [firstCmd, secondCmd] of [
+    [['run'], ['rebuild', 'aggregate']],
+    [['rebuild', 'full'], ['run']],
+    [['rebuild', 'resample'], ['run']],
+  ] as const) {
+    const gate = await startGate(sim.url);
+    try {
+      await besides(gate, firstCmd, secondCmd);
+    } finally {
+      await gate.close();
     }
-  } finally {
-    await slow.close();
   }
 });
 
-/** `firstCmd` takes the lock, `secondCmd` starts beside it: one exits 3, the first completes, the tree is clean. */
-async function besides(url: string, firstCmd: readonly string[], secondCmd: readonly string[]): Promise<void> {
-  const root = copyTree(clean);
-  roots.push(root);
-  const config = join(root, 'config.yaml');
-  writeFileSync(config, readFileSync(config, 'utf8').replace(/base_url: .*/, `base_url: ${url}`));
+/** `firstCmd` holds the lock (waiting at the gate in its download) while `secondCmd` runs: exit 3; then the first completes. */
+async function besides(gate: Awaited<ReturnType<typeof startGate>>, firstCmd: readonly string[], secondCmd: readonly string[]): Promise<void> {
+  const root = rootVia(gate.url, clean);
   const cmd = (c: readonly string[]) => (c[0] === 'run' ? args(root) : [...c, '--root', root, '--now', NOW, '-q']);
   const what = `${firstCmd.join(' ')} beside ${secondCmd.join(' ')}`;
-  // The first command is under way (its lock taken) before the second starts.
-  const w = watchCli(cmd(firstCmd));
-  for (let i = 0; i < 400 && !existsSync(join(root, 'data/locks/run.lock')); i++) await sleep(5);
+  const first = runCli(cmd(firstCmd));
+  for (let i = 0; i < 2000 && gate.waiting() === 0; i++) await sleep(10); // it holds the lock and waits at the gate
+  assert.ok(gate.waiting() > 0, `${what}: the first command never reached its download`);
   const second = await runCli(cmd(secondCmd));
-  const end = await w.done;
-  const first: CliResult = { code: end.code, signal: end.signal, stdout: w.stdout(), stderr: w.stderr() };
-  oneExited3(first, second, what);
-  assert.equal(first.code, 0, `${what}: the command holding the lock is the one that completes`);
+  gate.open();
+  const firstResult = await first;
+  oneExited3(firstResult, second, what);
+  assert.equal(firstResult.code, 0, `${what}: the command holding the lock is the one that completes`);
   assert.deepEqual(treeDiff(root, clean), [], what);
   assert.equal((await runCli(['verify', '--root', root])).code, 0, what);
   removeTree(roots.pop());
@@ -141,9 +155,9 @@ test('locks left behind: a dead pid, a killed run and an empty lock file are tak
   const dead = spawn(process.execPath, ['-e', '']);
   const deadPid = dead.pid!;
   await new Promise((r) => dead.on('close', r));
-  const root = copyTree(clean);
+  let root = copyTree(clean);
   roots.push(root);
-  const lock = join(root, 'data/locks/run.lock');
+  let lock = join(root, 'data/locks/run.lock');
   mkdirSync(join(root, 'data/locks'), { recursive: true });
   writeFileSync(lock, `${deadPid}\n`);
   const r = await runCli(args(root).filter((a) => a !== '-q'));
@@ -151,13 +165,25 @@ test('locks left behind: a dead pid, a killed run and an empty lock file are tak
   assert.match(r.stdout, new RegExp(`took over a stale lock left by process ${deadPid}`));
   assert.ok(!existsSync(lock));
 
-  // a run killed with SIGKILL while it holds the lock
-  const w = watchCli(['rebuild', 'full', '--root', root, '--now', NOW]);
-  await new Promise<void>((resolve) => w.onStage((s) => s === 'transform' && resolve()));
-  const killedPid = w.child.pid!;
-  w.child.kill('SIGKILL');
-  await w.done;
-  assert.ok(existsSync(lock), 'a killed run leaves its lock');
+  // a rebuild killed with SIGKILL while it holds the lock (waiting at a closed gate in its download, after
+  // deleting the derived layers)
+  const gate = await startGate(sim.url);
+  let killedPid: number;
+  try {
+    const via = rootVia(gate.url, root);
+    const w = watchCli(['rebuild', 'full', '--root', via, '--now', NOW]);
+    for (let i = 0; i < 2000 && gate.waiting() === 0; i++) await sleep(10);
+    killedPid = w.child.pid!;
+    w.child.kill('SIGKILL');
+    await w.done;
+    assert.ok(existsSync(join(via, 'data/locks/run.lock')), 'a killed run leaves its lock');
+    writeFileSync(join(via, 'config.yaml'), readFileSync(join(root, 'config.yaml')));
+    removeTree(root);
+    root = via;
+    lock = join(root, 'data/locks/run.lock');
+  } finally {
+    await gate.close();
+  }
   const r2 = await runCli(args(root).filter((a) => a !== '-q'));
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stdout, new RegExp(`took over a stale lock left by process ${killedPid}`));

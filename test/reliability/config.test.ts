@@ -5,7 +5,7 @@
 // nothing written under data/ or cache/.
 // Every case runs in-process through the functions the CLI uses (buildContext, then describeFailure for the
 // exit code and message: milliseconds each), and a fixed sample of them — every YAML, file and include case,
-// and every third of the others — also through the real CLI in a child (0.6 s of start-up each); with
+// and every fifth of the others — also through the real CLI in a child (0.6 s of start-up each); with
 // CANDLESTORE_SOAK=1 every case goes through the CLI.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -212,7 +212,7 @@ test('invalid config values, unknown keys, bad YAML and bad includes: each refus
   let viaCli = 0;
   await pool(CONFIG_CASES, 3, async ([what, files, mentions, valueCase], i) => {
     const root = makeTree({ ...files, 'symbols.txt': 'EUR/USD\n' });
-    const cli = SOAK || !valueCase || i % 3 === 0;
+    const cli = SOAK || !valueCase || i % 5 === 0;
     if (cli) viaCli++;
     await check(root, [], mentions, what, cli, failures);
   });
@@ -284,7 +284,7 @@ test('invalid symbol names in symbols.txt, symbols.user.txt and --symbols: each 
   let viaCli = 0;
   await pool(cases, 3, async ({ what, files, args, mentions }, i) => {
     const root = makeTree(files);
-    const cli = SOAK || i % 4 === 0;
+    const cli = SOAK || i % 6 === 0;
     if (cli) viaCli++;
     await check(root, args, mentions, what, cli, failures);
   });

@@ -17,7 +17,7 @@ import { SOAK, dataOnly, removeTree, secs, treeDiff } from '../helpers/reliabili
 
 const SYMBOLS = ['EUR/USD', 'XAU/USD', 'BTC/USD'];
 const NOW = '2026-05-12T09:41:10Z';
-const FROM = SOAK ? '2026-04-12' : '2026-05-02'; // 10 closed days + the live day (40 with SOAK), × 3 symbols
+const FROM = SOAK ? '2026-04-12' : '2026-05-05'; // 7 closed days + the live day (30 with SOAK), × 3 symbols
 const SEED = 21;
 const args = (root: string) => ['run', '--root', root, '--from', FROM, '--now', NOW, '-q'];
 
