@@ -9,7 +9,7 @@ import { readIndexFile } from '../store/indexFile.js';
 import { dateToMs } from '../aggregate/dayFiles.js';
 import { aggregateSymbol, newAggregateStats, type AggregateStats } from '../aggregate/aggregate.js';
 import { parseDay, startOfDay } from '../util/dates.js';
-import { CancelledError } from '../errors.js';
+import { CancelledError, CorruptFileError } from '../errors.js';
 import { symbolFileName } from '../config/symbols.js';
 import { listTreeDayFiles } from '../util/dayFiles.js';
 import { planResample, runResample } from '../resample/stage.js';
@@ -79,7 +79,16 @@ export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStag
 async function resumeDays(ctx: RunContext, stage: 'Download' | 'Transform'): Promise<Map<string, number | undefined>> {
   const out = new Map<string, number | undefined>();
   for (const symbol of ctx.symbols) {
-    const ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), stage);
+    let ix;
+    try {
+      ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), stage);
+    } catch (err) {
+      // The aggregate stage would refuse this store: say so here too, with the remedy, not as a bare read error.
+      if (!(err instanceof CorruptFileError)) throw err;
+      const cut = err.message.lastIndexOf(` (${err.file}`);
+      const what = cut > 0 ? err.message.slice(0, cut) : err.message;
+      throw new CorruptFileError(stage, err.file, `store damaged: ${what}; run \`candlestore rebuild aggregate\` to rebuild it from the day files`, err.offset, 'STORE_DAMAGED');
+    }
     out.set(symbol, ix && ix.lastDate > 0 ? dateToMs(ix.lastDate) : undefined);
   }
   return out;
