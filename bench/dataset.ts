@@ -4,7 +4,7 @@
 // anything else is deleted and written again. Every day of the span gets a file, weekends included (empty
 // days), exactly as the download stage leaves the cache.
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Layout } from '../src/paths.js';
@@ -111,14 +111,4 @@ export function writeRootFiles(root: string, symbols: readonly SymbolSpec[], con
 /** Delete everything the pipeline derives (data/), keeping the raw cache. */
 export function clearDerived(root: string): void {
   rmSync(join(root, 'data'), { recursive: true, force: true });
-}
-
-/** Total size of the files under `dir` (0 when missing). */
-export function treeBytes(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
-  }
-  return n;
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildContext } from '../src/pipeline/context.js';
 import { downloadStage } from '../src/pipeline/stages.js';
 import { startSim } from '../src/sim/server.js';
+import { HEADER_SIZE, RECORD_SIZE } from '../src/store/format.js';
 import { DAY_MS, HOUR_MS, formatDay, parseDay } from '../src/util/dates.js';
 import { startAliasFront } from './aliasFront.js';
 import type { Preset } from './config.js';
@@ -153,7 +154,7 @@ async function cli(args: string[], nodeFlags: string[] = []): Promise<CliRun> {
 function storeCandles(root: string): number {
   const dir = join(root, 'data', 'aggregate', '1m');
   let n = 0;
-  for (const f of readdirSync(dir)) if (f.endsWith('.bin')) n += (statSync(join(dir, f)).size - 64) / 64;
+  for (const f of readdirSync(dir)) if (f.endsWith('.bin')) n += (statSync(join(dir, f)).size - HEADER_SIZE) / RECORD_SIZE;
   return n;
 }
 

@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Layout } from '../src/paths.js';
-import { PRESETS, TARGETS } from './config.js';
+import { PRESETS, REFERENCE, TARGETS } from './config.js';
 import { measureCold, runPipelineChild, RUN_NOW } from './cold.js';
 import { BENCH_DATA, ensureRawCache, writeRootFiles, type RawCache } from './dataset.js';
 import { measurePeer } from './duckdb.js';
@@ -142,7 +142,7 @@ results.loadAvgAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
 results.benchSeconds = (performance.now() - started) / 1000;
 results.rows = buildRows(results);
 writeResults(outFile, results);
-process.stdout.write(`\n${formatTable(results.rows)}\n`);
+process.stdout.write(`\n${formatTable(results.rows)}\n\nReference column: ${REFERENCE.machine}, 26 symbols × 20 years.\n`);
 if (results.profiles?.length) process.stdout.write(`\nProfiles (self time):\n${formatProfiles(results.profiles)}\n`);
 process.stdout.write(`\n${results.preset}; ${results.machine.cores} × ${results.machine.cpu}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}; load average ${results.machine.loadAvgAtStart.join(' ')} → ${results.loadAvgAtEnd.join(' ')}; ${results.benchSeconds.toFixed(0)} s; written to ${outFile}\n`);
 if (results.failures.length) {
