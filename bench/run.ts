@@ -1,11 +1,11 @@
 // `npm run bench [-- --quick] [-- --profile] [-- --only cold,incremental,peer,scan,memory,floors]`
 // Generates (or reuses) the datasets under bench/data/, measures every figure of issue #5 in one run,
-// prints a Markdown table and writes bench/results.json (bench/results-quick.json with --quick).
+// prints a Markdown table and writes bench/results.json (bench/results-quick.json with --quick; a partial
+// run with --only writes bench/data/partial-results*.json).
 // Sections that fail are listed in the table and make the exit code 1; nothing is skipped silently.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Layout } from '../src/paths.js';
 import { PRESETS, REFERENCE, TARGETS } from './config.js';
@@ -34,7 +34,9 @@ const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (known: ${SECTIONS.join(', ')})`);
 const presetName = values.quick ? 'quick' : 'default';
 const preset = PRESETS[presetName];
-const outFile = values.out ?? fileURLToPath(new URL(import.meta.url.includes('/bench/dist/') ? `../../${values.quick ? 'results-quick' : 'results'}.json` : `./${values.quick ? 'results-quick' : 'results'}.json`, import.meta.url));
+// A partial run (--only) never replaces the recorded results of a whole run.
+const outName = `${values.quick ? 'results-quick' : 'results'}.json`;
+const outFile = values.out ?? (values.only ? join(BENCH_DATA, `partial-${outName}`) : join(BENCH_DATA, '..', outName));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = performance.now();
 
