@@ -66,7 +66,7 @@ export const PRESETS: Record<'default' | 'quick', Preset> = {
     main: { name: 'main-10x5y', symbols: TEN, from: '2021-11-01', to: '2026-10-31', seed: SEED },
     small: { name: 'small-10x1y', symbols: TEN, from: '2025-11-01', to: '2026-10-31', seed: SEED },
     incremental: { symbols: TWENTY_SIX, historyDays: 365, firstLiveDay: '2026-11-02', liveHourUtc: 21, steps: 3 },
-    coldReps: 2,
+    coldReps: 3,
     duckdbReps: 3,
     scanReps: 3,
     lookups: 10_000,
