@@ -1,10 +1,12 @@
 // One transform task: a raw day (cache JSON or the live day's temp JSON) → its 1m `.bin` day file,
-// written atomically. Runs in a worker thread or inline; knows nothing about scheduling.
-import { readFile } from 'node:fs/promises';
+// written atomically. Runs in a worker thread or inline; knows nothing about scheduling. File I/O is
+// synchronous on purpose: per day it is a few small calls, and each libuv round trip cost more than the call
+// (bench/README.md: 2.25 ms a day async vs 0.68 ms sync).
+import { readFileSync } from 'node:fs';
 import type { ShiftRule } from '../config/symbolSettings.js';
 import { parseDayJson } from '../dukascopy/dayJson.js';
 import { CorruptFileError } from '../errors.js';
-import { writeFileAtomic } from '../util/fsx.js';
+import { writeFileAtomicSync } from '../util/fsx.js';
 import { decodeDay } from './decode.js';
 import { shiftForDay } from './timeShift.js';
 
@@ -27,10 +29,10 @@ export interface TransformResult {
   overlapDropped: number;
 }
 
-export async function transformDayFile(task: TransformTask): Promise<TransformResult> {
+export function transformDayFile(task: TransformTask): TransformResult {
   let raw: Buffer;
   try {
-    raw = await readFile(task.input);
+    raw = readFileSync(task.input);
   } catch (err) {
     throw new CorruptFileError('Transform', task.input, `cannot read: ${(err as Error).message}`, undefined, 'READ_FAILED');
   }
@@ -43,7 +45,7 @@ export async function transformDayFile(task: TransformTask): Promise<TransformRe
     shift: shiftForDay(task.shift, task.day),
     file: task.input,
   });
-  await writeFileAtomic(task.output, decoded.bin, { durable: false });
+  writeFileAtomicSync(task.output, decoded.bin, { durable: false });
   return {
     candles: decoded.count,
     bytesIn: raw.length,
@@ -51,4 +53,9 @@ export async function transformDayFile(task: TransformTask): Promise<TransformRe
     zeroVolumeDropped: decoded.zeroVolumeDropped,
     overlapDropped: decoded.overlapDropped,
   };
+}
+
+/** A batch of days handled as one task (cuts per-task dispatch between threads ~30×). */
+export async function transformBatch(tasks: readonly TransformTask[]): Promise<TransformResult[]> {
+  return tasks.map(transformDayFile);
 }

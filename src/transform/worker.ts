@@ -1,7 +1,7 @@
-// Worker-thread entry of the transform stage (see pipeline/pool.ts).
+// Worker-thread entry of the transform stage (see pipeline/pool.ts): one batch of days per task.
 import { asWorkerReply, type WorkerReply } from '../pipeline/pool.js';
-import { transformDayFile, type TransformResult, type TransformTask } from './transformDay.js';
+import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 
-export default function run(task: TransformTask): Promise<WorkerReply<TransformResult>> {
-  return asWorkerReply('Transform', () => transformDayFile(task));
+export default function run(batch: TransformTask[]): Promise<WorkerReply<TransformResult[]>> {
+  return asWorkerReply('Transform', () => transformBatch(batch));
 }
