@@ -5,11 +5,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeFailure, ConfigError, type Stage } from './errors.js';
 import { parseDay, parseInstant } from './util/dates.js';
 import { buildContext } from './pipeline/context.js';
-import { runCommand } from './commands/run.js';
-import { demoCommand } from './commands/demo.js';
-import { simCommand } from './commands/sim.js';
-import { verifyCommand } from './commands/verify.js';
-import { rebuildCommand, REBUILD_TARGETS } from './commands/rebuild.js';
+import { REBUILD_TARGETS } from './commands/rebuildTargets.js';
+// Command modules are imported when their command runs: start-up time is part of every cron run, and the
+// HTTP client, the sim server and the verifier need not load for the commands that do not use them.
 
 const program = new Command('candlestore')
   .description('Keep a local, always-current history of Dukascopy 1-minute candles and every timeframe above it.')
@@ -60,6 +58,7 @@ program
   .option('-q, --quiet', 'print only errors')
   .action(async (opts) => {
     const ctx = await buildContext({ root: opts.root, symbols: opts.symbols, now: opts.now, quiet: opts.quiet });
+    const { runCommand } = await import('./commands/run.js');
     await runCommand(ctx, { from: opts.from, to: opts.to, download: opts.download, signal: interrupt.signal });
   });
 
@@ -73,6 +72,7 @@ program
   .option('-q, --quiet', 'print only errors')
   .action(async (what: string, opts) => {
     const ctx = await buildContext({ root: opts.root, symbols: opts.symbols, now: opts.now, quiet: opts.quiet });
+    const { rebuildCommand } = await import('./commands/rebuild.js');
     await rebuildCommand(ctx, what, interrupt.signal);
   });
 
@@ -89,6 +89,7 @@ program
   .option('--verbose', 'one log line per request')
   .action(async (opts) => {
     currentStage = 'Sim';
+    const { simCommand } = await import('./commands/sim.js');
     await simCommand(opts, interrupt.signal);
   });
 
@@ -103,6 +104,7 @@ program
     currentStage = 'Verify';
     const gapMinutes = Number(opts.gapMinutes);
     if (!Number.isInteger(gapMinutes) || gapMinutes < 1) throw new ConfigError(`--gap-minutes must be a whole number ≥ 1, got ${opts.gapMinutes}`, undefined, 'BAD_USAGE');
+    const { verifyCommand } = await import('./commands/verify.js');
     process.exitCode = await verifyCommand(ctx, { gapMinutes, signal: interrupt.signal });
   });
 
@@ -113,6 +115,7 @@ program
   .option('--days <n>', 'how many days of history', '30')
   .option('--symbols <list>', 'comma-separated symbols (default: symbols.txt of the project)')
   .action(async (opts) => {
+    const { demoCommand } = await import('./commands/demo.js');
     await demoCommand({ root: opts.root, days: Number(opts.days), symbols: opts.symbols, signal: interrupt.signal });
   });
 

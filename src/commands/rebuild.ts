@@ -14,8 +14,7 @@ import { pipelineStages } from '../pipeline/stages.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { DAY_MS, startOfDay } from '../util/dates.js';
 
-export const REBUILD_TARGETS = ['full', 'aggregate', 'resample', 'weekly'] as const;
-export type RebuildTarget = (typeof REBUILD_TARGETS)[number];
+import { REBUILD_TARGETS, type RebuildTarget } from './rebuildTargets.js';
 
 export async function rebuildCommand(ctx: RunContext, what: string, signal?: AbortSignal): Promise<RunSummary> {
   if (!(REBUILD_TARGETS as readonly string[]).includes(what)) {

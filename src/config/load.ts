@@ -4,7 +4,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { glob } from 'tinyglobby';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
@@ -47,6 +46,7 @@ async function mergeWithIncludes(base: Plain, doc: Plain, file: string, root: st
     if (isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..')) {
       throw new ConfigError(`includes: ${JSON.stringify(pattern)} must be a relative glob inside the root`, file);
     }
+    const { glob } = await import('tinyglobby');
     const matches = (await glob(pattern, { cwd: dirname(file), absolute: true, onlyFiles: true })).sort();
     for (const match of matches) {
       const rel = relative(resolve(root), match);

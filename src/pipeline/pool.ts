@@ -3,7 +3,7 @@
 // is the error the caller sees; errors cross the thread boundary as plain data and are rebuilt as
 // CandleErrors so the ABORT line keeps its stage, code and file.
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina as PiscinaPool } from 'piscina';
 import { CancelledError, CandleError, CorruptFileError, type Stage } from '../errors.js';
 
 export interface SerializedError {
@@ -71,8 +71,9 @@ export async function runTasks<T, R>(tasks: readonly T[], opts: RunTasksOptions<
     controller.abort();
   };
   const useThreads = opts.threads > 1 && tasks.length >= (opts.minTasksForThreads ?? opts.threads * 2);
-  const pool = useThreads
-    ? new Piscina({ filename: opts.workerModule, minThreads: opts.threads, maxThreads: opts.threads, idleTimeout: 1000 })
+  // piscina is loaded only when threads are used (small incremental runs never need it).
+  const pool: PiscinaPool | undefined = useThreads
+    ? new (await import('piscina')).Piscina({ filename: opts.workerModule, minThreads: opts.threads, maxThreads: opts.threads, idleTimeout: 1000 })
     : undefined;
   // A worker that finishes a task at the moment an abort cancels it posts a reply piscina no longer expects;
   // piscina reports that as an 'error' event, which unhandled would crash the process instead of the ABORT.

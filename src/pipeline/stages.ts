@@ -4,7 +4,6 @@ import type { PipelineStage } from './run.js';
 import { formatBytes } from './run.js';
 import { planTransform, runTransform } from '../transform/stage.js';
 import { threadCount } from './pool.js';
-import { downloadDays } from '../download/downloader.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { dateToMs } from '../aggregate/dayFiles.js';
 import { aggregateSymbol, newAggregateStats, type AggregateStats } from '../aggregate/aggregate.js';
@@ -42,6 +41,8 @@ export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStag
         fromOf.set(symbol, resume.get(symbol) ?? earliestCached.get(symbolFileName(symbol)) ?? firstRunFrom);
       }
       const d = ctx.config.download;
+      // Loaded here: the HTTP client is the heaviest import, and `run --no-download` never needs it.
+      const { downloadDays } = await import('../download/downloader.js');
       let bar: ReturnType<typeof ctx.progress.stage> | undefined;
       const result = await downloadDays(
         ctx.layout,
