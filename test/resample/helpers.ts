@@ -1,8 +1,8 @@
 // Resample test fixtures: synthetic 1m aggregate stores written with the store writer, and a deliberately
 // naive reference resampler that computes every timeframe straight from the 1m rows with plain Date/Intl
 // arithmetic (one bucket key per row per timeframe, then group by key). It shares no code with src/resample.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { rng, tempRoot as commonTempRoot } from '../helpers/common.js';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Layout } from '../../src/paths.js';
@@ -15,23 +15,11 @@ export const MIN = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
-export async function tempRoot(t?: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'candlestore-resample-'));
-  t?.after(() => rm(root, { recursive: true, force: true }));
-  return root;
+export function tempRoot(t?: { after(fn: () => Promise<void>): void }): Promise<string> {
+  return commonTempRoot(t, 'candlestore-resample-');
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function utc(iso: string): number {
   return Date.parse(iso.length === 10 ? `${iso}T00:00:00Z` : iso);

@@ -1,7 +1,7 @@
 // Test helpers: realistic 1m day files (what Transform writes) in a temp root, and an independent
 // computation of what the aggregate store must hold (plain offsets, not the code under test).
-import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { rng, tempRoot as commonTempRoot } from '../helpers/common.js';
 import { dirname, join } from 'node:path';
 import type { Layout } from '../../src/paths.js';
 import { encodeFile, encodeHeader, type Candle } from '../../src/store/format.js';
@@ -9,23 +9,11 @@ import { encodeFile, encodeHeader, type Candle } from '../../src/store/format.js
 export const DAY = 86_400_000;
 export const MIN = 60_000;
 
-export async function tempRoot(t?: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'candlestore-test-'));
-  t?.after(() => rm(root, { recursive: true, force: true }));
-  return root;
+export function tempRoot(t?: { after(fn: () => Promise<void>): void }): Promise<string> {
+  return commonTempRoot(t, 'candlestore-test-');
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function utcDay(iso: string): number {
   return Date.parse(`${iso}T00:00:00Z`);
