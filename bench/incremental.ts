@@ -17,7 +17,7 @@ import { DAY_MS, HOUR_MS, formatDay, parseDay } from '../src/util/dates.js';
 import { startAliasFront } from './aliasFront.js';
 import type { Preset } from './config.js';
 import { ensureRawCache, linkTree, writeRootFiles, BENCH_DATA } from './dataset.js';
-import { median, runNode, type ChildResult } from './measure.js';
+import { median, runNode, warmFiles, type ChildResult } from './measure.js';
 import { requireStages } from './stages.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -63,6 +63,7 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
   const firstLive = parseDay(inc.firstLiveDay);
   const from = firstLive - inc.historyDays * DAY_MS;
   const raw = ensureRawCache({ name: `incr-26x${inc.historyDays}d`, symbols: inc.symbols, from: formatDay(from), to: formatDay(firstLive - DAY_MS), seed: 1 }, log);
+  warmFiles(join(raw.root, 'cache'));
   let clock = firstLive + inc.liveHourUtc * HOUR_MS;
   const sim = await startSim({ port: 0, seed: 1, now: () => clock });
   const front = await startAliasFront(sim.url, inc.symbols);
