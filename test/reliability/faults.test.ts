@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULT_KINDS, startSim, type FaultKind, type SimServer } from '../../src/sim/server.js';
 import { makeRoot, runCli, snapshot } from '../helpers/cli.js';
-import { SOAK, dataOnly, removeTree, secs, treeDiff } from '../helpers/reliability.js';
+import { SOAK, dataOnly, removeTree, treeDiff } from '../helpers/reliability.js';
 
 const SYMBOLS = ['EUR/USD', 'XAU/USD', 'BTC/USD'];
 const NOW = '2026-05-12T09:41:10Z';
