@@ -42,16 +42,7 @@ export function removeTree(dir: string | undefined): void {
 }
 
 /** Deterministic PRNG (mulberry32): every random choice of the suite comes from a printed seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './common.js';
 
 /** The seed of a test: from `env` when set (to replay a failure), else from the clock. */
 export function seedFrom(env: string): number {
