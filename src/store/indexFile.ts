@@ -1,10 +1,11 @@
 // Reading and replacing `.idx` pointer files on disk (the bytes are defined in indexFormat.ts).
 // The index is written only after the data it points at was written and fsynced, and always replaced whole:
 // temp file + fsync + rename + directory fsync, so a reader sees the old index or the new one, never a mix.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Stage } from '../errors.js';
-import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
+import { removeStaleTemps, removeStaleTempsSync, writeFileAtomic } from '../util/fsx.js';
 import { decodeIndex, encodeIndex, type StoreIndex } from './indexFormat.js';
 
 /** The index at `file`, or undefined when there is none. A damaged index throws CorruptFileError (BAD_INDEX). */
@@ -12,6 +13,18 @@ export async function readIndexFile(file: string, stage: Stage): Promise<StoreIn
   let buf: Buffer;
   try {
     buf = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return decodeIndex(buf, file, stage);
+}
+
+/** readIndexFile with a synchronous read (stage code that must not queue behind pending fsyncs). */
+export function readIndexFileSync(file: string, stage: Stage): StoreIndex | undefined {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -27,4 +40,9 @@ export async function writeIndexFile(file: string, ix: StoreIndex): Promise<void
 /** Remove temp files that an interrupted writeFileAtomic(`target`) left beside it (only `target`'s own). */
 export function removeStaleTempsOf(target: string): Promise<number> {
   return removeStaleTemps(dirname(target), target);
+}
+
+/** removeStaleTempsOf with synchronous syscalls. */
+export function removeStaleTempsOfSync(target: string): number {
+  return removeStaleTempsSync(dirname(target), target);
 }

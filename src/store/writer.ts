@@ -1,5 +1,6 @@
 // Appending to a `.bin` store: create it with its header or open an existing one (header validated), append
 // whole encoded records in large buffered writes, sync, truncate back to a committed position.
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Stage } from '../errors.js';
 import { FileAppender } from './appender.js';
@@ -79,4 +80,10 @@ export async function fileSize(file: string): Promise<number | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** fileSize with a synchronous stat. */
+export function fileSizeSync(file: string): number | undefined {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st?.size;
 }

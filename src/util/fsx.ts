@@ -1,21 +1,39 @@
 // File writes that never leave a half-written file where a reader would take it as valid:
 // write to a unique temp name beside the target, fsync, rename over the target, fsync the directory.
 import { mkdir, open, rename, rm, readdir } from 'node:fs/promises';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { promisify } from 'node:util';
 
 let tempCounter = 0;
+
+const fsyncCallback = promisify(fsync);
+
+/**
+ * fsync an open descriptor on the thread pool: many can be in flight at once (the caller keeps the fd open
+ * until it resolves). Stage code keeps every other syscall synchronous, so nothing of its own queues behind.
+ */
+export function fsyncFd(fd: number): Promise<void> {
+  return fsyncCallback(fd);
+}
+
+/** Write all of `data` at the current position of `fd`. */
+export function writeAllSync(fd: number, data: Uint8Array): void {
+  let done = 0;
+  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+}
 
 export function tempNameFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  // open and close are quick: only the fsync takes a thread-pool round trip.
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    await fsyncFd(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -63,6 +81,25 @@ export async function removeStaleTemps(dir: string, target?: string): Promise<nu
   for (const name of entries) {
     if (name.startsWith(prefix) && name.endsWith('.tmp')) {
       await rm(join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/** removeStaleTemps with synchronous syscalls (stage code that must not queue behind pending fsyncs). */
+export function removeStaleTempsSync(dir: string, target?: string): number {
+  const prefix = target === undefined ? '.' : `.${basename(target)}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of entries) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
+      rmSync(join(dir, name), { force: true });
       removed++;
     }
   }
