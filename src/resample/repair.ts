@@ -7,16 +7,17 @@
 //   4. file missing, shorter than out_pos, bad header, or the last closed bar not matching tail_crc, or a
 //      damaged index → CorruptFileError RESAMPLE_DAMAGED telling to run `candlestore rebuild resample`;
 //   5. longer than out_pos + one open bar (killed after writing, before the index) → cut back to out_pos.
-// The open bar at out_pos is never trusted: it is recomputed from in_pos every run. Reads O(1) bytes.
-import { closeSync, ftruncateSync, fsyncSync, openSync, readSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+// The open bar at out_pos is never trusted: it is recomputed from in_pos every run. Reads O(1) bytes, with
+// synchronous syscalls only: the stage's fsyncs run on the thread pool meanwhile, and a pool round trip here
+// would wait behind them.
+import { closeSync, ftruncateSync, fsyncSync, openSync, readSync, rmSync } from 'node:fs';
 import { CorruptFileError, type Stage } from '../errors.js';
 import type { Header } from '../store/format.js';
 import { RECORD_SIZE } from '../store/format.js';
-import { readIndexFile, removeStaleTempsOf } from '../store/indexFile.js';
+import { readIndexFileSync, removeStaleTempsOfSync } from '../store/indexFile.js';
 import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
 import { StoreReader } from '../store/reader.js';
-import { fileSize } from '../store/writer.js';
+import { fileSizeSync } from '../store/writer.js';
 
 const STAGE: Stage = 'Resample';
 export const REBUILD_HINT = 'run `candlestore rebuild resample` to rebuild the resampled timeframes from the aggregate store';
@@ -44,25 +45,25 @@ export async function repairTimeframe(
   paths: TimeframePaths, symbol: string, timeframe: string, fingerprint: number, report: (message: string) => void,
 ): Promise<TimeframeState> {
   const nothing = (deleted: boolean): TimeframeState => ({ index: undefined, header: undefined, openBytes: undefined, deleted });
-  const temps = await removeStaleTempsOf(paths.index);
+  const temps = removeStaleTempsOfSync(paths.index);
   if (temps > 0) report(`removed ${temps} stale temp file(s) of ${paths.index} left by an interrupted run`);
   let index: StoreIndex | undefined;
   try {
-    index = await readIndexFile(paths.index, STAGE);
+    index = readIndexFileSync(paths.index, STAGE);
   } catch (err) {
     if (err instanceof CorruptFileError) throw damaged(paths.index, err.message);
     throw err;
   }
-  const size = await fileSize(paths.store);
+  const size = fileSizeSync(paths.store);
   if (index === undefined) {
     if (size === undefined) return nothing(false);
-    await rm(paths.store, { force: true });
+    rmSync(paths.store, { force: true });
     report(`${paths.store} has no index (its first run was interrupted, or the index was deleted): deleted it to rebuild from its source`);
     return nothing(true);
   }
   if (index.lastDate !== fingerprint) {
-    await rm(paths.index, { force: true });
-    await rm(paths.store, { force: true });
+    rmSync(paths.index, { force: true });
+    rmSync(paths.store, { force: true });
     report(`${paths.store} was built with another definition of ${timeframe} (rule, source, session or time shift changed in the config): deleted it to rebuild from its source`);
     return nothing(true);
   }

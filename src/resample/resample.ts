@@ -4,19 +4,24 @@
 //   2. scan the source from in_pos (the first source row of the open bar) to the source's visible end —
 //      nothing before in_pos is ever read again (stats.bytesRead proves it);
 //   3. write the bars that closed at out_pos (over the old open bar), then the new open bar (FLAG_OPEN);
-//   4. commit: cut the file to its new end, fsync, then replace the index atomically
+//   4. commit: cut the file to its new end and start its fsync (on the thread pool, while the next timeframe
+//      is computed); once every file of the batch is durable, replace the indexes atomically
 //      (in_pos = the open bar's src, out_pos = end of the closed bars, last_date = definition fingerprint).
+//      The batch is the symbol's timeframes, or every symbol of an inline stage run (store/commit.ts).
 // A run that finds nothing new writes nothing. Closed bars depend only on rows before the next bucket, so
-// any sequence of runs leaves the same bytes as one run from scratch.
-import { closeSync, constants, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+// any sequence of runs leaves the same bytes as one run from scratch: a crash between two index renames
+// leaves a dependent's in_pos ahead of its source's index, which the rerun of the source catches up with
+// before the dependent reads it.
+// Everything but fsync uses synchronous syscalls: a thread-pool round trip would queue behind the fsyncs.
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CancelledError, CandleError, ConfigError, CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary } from '../store/format.js';
-import { readIndexFile, writeIndexFile } from '../store/indexFile.js';
+import { CommitBatch } from '../store/commit.js';
+import { readIndexFileSync } from '../store/indexFile.js';
 import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
-import { fileSize } from '../store/writer.js';
-import { fsyncDir } from '../util/fsx.js';
+import { fileSizeSync } from '../store/writer.js';
 import { makeBucketer } from './bucket.js';
 import { BarSink, Folder } from './fold.js';
 import { SourceScan } from './scan.js';
@@ -25,6 +30,8 @@ import { REBUILD_HINT, damaged, repairTimeframe } from './repair.js';
 import { BASE_RULE, BASE_TIMEFRAME, type Rule } from './rules.js';
 
 const STAGE: Stage = 'Resample';
+/** A timeframe file with at least this much new data starts its fsync as soon as it is written. */
+const EARLY_SYNC_BYTES = 1024 * 1024;
 
 export interface TimeframeStats {
   timeframe: string;
@@ -58,6 +65,11 @@ export interface ResampleOptions {
   onRepair?: (message: string) => void;
   /** Source read chunk (default 4 MiB). */
   chunkBytes?: number;
+  /**
+   * Commit into this batch and return before the commit: the caller flushes it (CommitBatch.flush), and only
+   * then are the timeframes committed. Default: a batch of this symbol's timeframes, flushed before returning.
+   */
+  batch?: CommitBatch;
 }
 
 /** What a timeframe's dependents read: a file and its visible end. */
@@ -77,17 +89,27 @@ export async function resampleSymbol(layout: Layout, plan: SymbolPlan, opts: Res
     stats.skipped = 'no aggregate store yet';
     return stats;
   }
-  const sources = new Map<string, Source>([[BASE_TIMEFRAME, base]]);
-  for (const tf of plan.timeframes) {
-    const source = sources.get(tf.source)!;
-    const tfStats: TimeframeStats = { timeframe: tf.name, barsClosed: 0, rowsRead: 0, bytesRead: 0, fromPos: 0, sourceEnd: source.end, changed: false, fromScratch: false, repairs: [] };
-    stats.timeframes.push(tfStats);
-    const file = layout.resampleStore(tf.name, plan.symbol);
-    try {
-      sources.set(tf.name, await resampleTimeframe(layout, plan, tf, source, opts, tfStats));
-    } catch (err) {
-      throw asResampleError(err, file, plan.symbol, tf.name);
+  const own = opts.batch === undefined;
+  const batch = opts.batch ?? new CommitBatch();
+  try {
+    const sources = new Map<string, Source>([[BASE_TIMEFRAME, base]]);
+    const depth = new Map<string, number>([[BASE_TIMEFRAME, 0]]);
+    for (const tf of plan.timeframes) {
+      const source = sources.get(tf.source)!;
+      depth.set(tf.name, depth.get(tf.source)! + 1);
+      const tfStats: TimeframeStats = { timeframe: tf.name, barsClosed: 0, rowsRead: 0, bytesRead: 0, fromPos: 0, sourceEnd: source.end, changed: false, fromScratch: false, repairs: [] };
+      stats.timeframes.push(tfStats);
+      const file = layout.resampleStore(tf.name, plan.symbol);
+      try {
+        sources.set(tf.name, await resampleTimeframe(layout, plan, tf, source, opts, tfStats, batch, depth.get(tf.name)!));
+      } catch (err) {
+        throw asResampleError(err, file, plan.symbol, tf.name);
+      }
     }
+    if (own) await batch.flush();
+  } catch (err) {
+    if (own) await batch.abandon();
+    throw err;
   }
   return stats;
 }
@@ -95,14 +117,16 @@ export async function resampleSymbol(layout: Layout, plan: SymbolPlan, opts: Res
 /** The aggregate store as a source, limited to its committed out_pos; undefined when it has no index yet. */
 async function baseSource(layout: Layout, symbol: string): Promise<Source | undefined> {
   const file = layout.aggregateStore(symbol);
-  const index = await readIndexFile(layout.aggregateIndex(symbol), STAGE);
-  if (!index || (await fileSize(file)) === undefined) return undefined;
+  const index = readIndexFileSync(layout.aggregateIndex(symbol), STAGE);
+  if (!index || fileSizeSync(file) === undefined) return undefined;
   const reader = await StoreReader.open(file, { stage: STAGE, expect: { symbol, timeframe: BASE_TIMEFRAME }, limit: index.outPos });
   await reader.close();
   return { file, timeframe: BASE_TIMEFRAME, end: index.outPos, decimals: reader.header.decimals, rule: BASE_RULE };
 }
 
-async function resampleTimeframe(layout: Layout, plan: SymbolPlan, tf: TimeframePlan, source: Source, opts: ResampleOptions, stats: TimeframeStats): Promise<Source> {
+async function resampleTimeframe(
+  layout: Layout, plan: SymbolPlan, tf: TimeframePlan, source: Source, opts: ResampleOptions, stats: TimeframeStats, batch: CommitBatch, level: number,
+): Promise<Source> {
   const paths = { store: layout.resampleStore(tf.name, plan.symbol), index: layout.resampleIndex(tf.name, plan.symbol) };
   const state = await repairTimeframe(paths, plan.symbol, tf.name, tf.fingerprint, (m) => {
     stats.repairs.push(m);
@@ -144,12 +168,14 @@ async function resampleTimeframe(layout: Layout, plan: SymbolPlan, tf: Timeframe
     const end = outPos + (open ? RECORD_SIZE : 0);
     self.end = end;
     const unchanged = ix !== undefined && sink.closed === 0 && inPos === ix.inPos
-      && (open ? state.openBytes !== undefined && open.equals(state.openBytes) : state.openBytes === undefined && (await fileSize(paths.store)) === ix.outPos);
+      && (open ? state.openBytes !== undefined && open.equals(state.openBytes) : state.openBytes === undefined && fileSizeSync(paths.store) === ix.outPos);
     if (unchanged) return self;
     if (open) out.write(open);
-    await out.commit();
-    if (!ix) await fsyncDir(dirname(paths.store));
-    await writeIndexFile(paths.index, { lastDate: tf.fingerprint, inPos, outPos, csvPos: 0, tailCrc: sink.tailCrc, dataCrc: sink.dataCrc });
+    const wrap = (err: unknown) => asResampleError(err, paths.store, plan.symbol, tf.name);
+    out.commit(batch, wrap);
+    if (!ix) batch.newEntryIn(dirname(paths.store), wrap);
+    // Renamed after its source's index (level = depth in the cascade): never newer than what it was built from.
+    batch.index(paths.index, { lastDate: tf.fingerprint, inPos, outPos, csvPos: 0, tailCrc: sink.tailCrc, dataCrc: sink.dataCrc }, wrap, level);
     stats.changed = true;
     return self;
   } finally {
@@ -160,10 +186,13 @@ async function resampleTimeframe(layout: Layout, plan: SymbolPlan, tf: Timeframe
 
 /**
  * Positioned writes into a timeframe file from `pos` on (over the old open bar), opened on first use: a
- * fresh file gets its header first. commit() cuts the file at the last byte written and fsyncs once.
+ * fresh file gets its header first. commit() cuts the file at the last byte written and hands it to the
+ * batch, which fsyncs and closes it.
  */
 class BarFile {
   private fd: number | undefined;
+  /** Bytes written this run. */
+  private written = 0;
 
   constructor(private readonly file: string, public pos: number, private readonly header: Buffer | undefined) {}
 
@@ -172,12 +201,15 @@ class BarFile {
     let done = 0;
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.pos + done);
     this.pos += bytes.length;
+    this.written += bytes.length;
   }
 
-  async commit(): Promise<void> {
+  commit(batch: CommitBatch, wrap: (err: unknown) => Error): void {
     const fd = this.open();
     ftruncateSync(fd, this.pos);
-    fsyncSync(fd);
+    this.fd = undefined;
+    // A big write (a cold build) is fsynced at once, so the disk works while the next timeframe is computed.
+    batch.syncAndClose(fd, wrap, this.written >= EARLY_SYNC_BYTES);
   }
 
   close(): void {

@@ -176,7 +176,7 @@ test('the stage runs symbols in worker threads, fail-fast: a damaged symbol abor
   const layout = new Layout(await tempRoot(t));
   const rows = shifted(fxMinutes('2026-03-02', '2026-03-07', 2), mt4Shift);
   for (const s of symbols) await writeAggregate(layout, s, rows);
-  const summary = await runResample(planResample(layout, config, symbols), { threads: 2 });
+  const summary = await runResample(planResample(layout, config, symbols), { threads: 2, inlineMaxRows: 0 });
   assert.equal(summary.symbols, 4);
   assert.equal(summary.filesChanged, 4 * 9);
   const ref = await snapshot(layout, config, 'USA500.IDX/USD');
@@ -186,6 +186,36 @@ test('the stage runs symbols in worker threads, fail-fast: a damaged symbol abor
   assert.equal((await readBars(layout, '1h', 'EUR/USD')).length > (await readBars(layout, '1h', 'USA500.IDX/USD')).length, true, 'EUR/USD has no session: 24h bars');
   await truncate(layout.resampleStore('4h', 'GBP/USD'), HEADER_SIZE + 1);
   await appendAggregate(layout, 'GBP/USD', []);
-  await assert.rejects(runResample(planResample(layout, config, symbols), { threads: 2 }), (err: unknown) =>
+  await assert.rejects(runResample(planResample(layout, config, symbols), { threads: 2, inlineMaxRows: 0 }), (err: unknown) =>
     err instanceof CandleError && err.stage === 'Resample' && err.message.includes(layout.resampleStore('4h', 'GBP/USD')));
+});
+
+test('a small stage runs inline with one commit for all symbols: the same files as worker threads, a rerun with nothing new writes nothing, a damaged symbol aborts it', async (t) => {
+  const config = configSchema.parse(TOKYO);
+  const symbols = ['USA500.IDX/USD', 'EUR/USD', 'GBP/USD'];
+  const rows = shifted(fxMinutes('2026-03-02', '2026-03-05', 2), mt4Shift);
+  const inline = new Layout(await tempRoot(t));
+  const threaded = new Layout(await tempRoot(t));
+  for (const layout of [inline, threaded]) for (const s of symbols) await writeAggregate(layout, s, rows.slice(0, 2000));
+  const run = (layout: Layout, threads: boolean) => runResample(planResample(layout, config, symbols), { threads: 2, inlineMaxRows: threads ? 0 : undefined });
+  const same = async () => {
+    for (const s of symbols) assertSameFiles(await snapshot(inline, config, s), await snapshot(threaded, config, s));
+  };
+  assert.equal((await run(inline, false)).filesChanged, 3 * 9);
+  await run(threaded, true);
+  await same();
+  for (const layout of [inline, threaded]) for (const s of symbols) await appendAggregate(layout, s, rows.slice(2000));
+  const grown = await run(inline, false);
+  assert.equal(grown.symbols, 3);
+  assert.ok(grown.filesChanged > 0);
+  await run(threaded, true);
+  await same();
+  const mtimes = async () => Promise.all(symbols.flatMap((s) => resolveSymbolPlan(config, s).timeframes.flatMap((tf) => [stat(inline.resampleStore(tf.name, s)), stat(inline.resampleIndex(tf.name, s))])).map(async (p) => (await p).mtimeMs));
+  const before = await mtimes();
+  const idle = await run(inline, false);
+  assert.equal(idle.filesChanged, 0);
+  assert.deepEqual(await mtimes(), before, 'nothing new: no file or index touched');
+  await truncate(inline.resampleStore('4h', 'GBP/USD'), HEADER_SIZE + 1);
+  await appendAggregate(inline, 'GBP/USD', []);
+  await assert.rejects(run(inline, false), (err: unknown) => err instanceof CandleError && err.stage === 'Resample' && err.message.includes(inline.resampleStore('4h', 'GBP/USD')));
 });
