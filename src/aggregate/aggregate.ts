@@ -3,23 +3,29 @@
 //   1. repair to the last commit (repair.ts);
 //   2. continue last_date's day file at in_pos, then every later day file (closed days, then the live day);
 //   3. append records with src = their byte position in the day file, ts strictly increasing;
-//   4. commit: fsync the store (and CSV mirror), then replace the index atomically; at the end of the run
-//      and every `commitBytes` at a day boundary, so a killed cold run keeps most of its work.
+//   4. commit: fsync the store (and CSV mirror), then replace the index atomically (store/commit.ts); at the
+//      end of the run and every `commitBytes` at a day boundary, so a killed cold run keeps most of its work.
+//      A commit inside the run goes on in the background (the disk writes while later days are appended; the
+//      next commit waits for it, so indexes land in order); the last one waits, or joins the caller's batch
+//      (every symbol of an inline stage run committed together).
 // The final store and index are a function of the day files only, whatever crashes happened on the way.
-import { mkdir, rm } from 'node:fs/promises';
+// Per day file (the hot path of a cold run, ~63 KB each): open, fstat, one read into a buffer reused for the
+// whole thread, close; the header compared with the last one validated; then one pass over typed-array views
+// checks every record and writes its src; the bytes are copied into the store's write buffer.
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { CancelledError, CandleError, CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { FileAppender } from '../store/appender.js';
-import type { RecordChunk } from '../store/chunk.js';
-import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, type Header } from '../store/format.js';
-import { writeIndexFile } from '../store/indexFile.js';
+import { RecordChunk } from '../store/chunk.js';
+import { CommitBatch } from '../store/commit.js';
+import { HEADER_SIZE, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, recordPos, wholeRecords, type Header } from '../store/format.js';
 import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
-import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
+import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
-import { fsyncDir } from '../util/fsx.js';
 import { CSV_HEADER, CsvFormatter, regenerateCsv } from './csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
@@ -59,6 +65,17 @@ export interface AggregateOptions {
   chunkBytes?: number;
   /** Commit the index at the first day boundary after this many appended bytes (default 64 MiB). */
   commitBytes?: number;
+  /**
+   * Put the last commit into this batch and return before it: the caller flushes the batch (then the store
+   * is committed) or abandons it. Default: the last commit is done before returning.
+   */
+  batch?: CommitBatch;
+  /**
+   * The symbol's day files dated on or after `fromDate` (listDayFilesOf, one walk for a whole stage). Used
+   * when the store's last day is not before `fromDate`; otherwise (a store repaired or rebuilt from
+   * scratch) the folders are listed again.
+   */
+  dayFiles?: { fromDate: number; files: DayFile[] };
 }
 
 export function newAggregateStats(symbol: string): AggregateStats {
@@ -80,7 +97,13 @@ export async function aggregateSymbol(layout: Layout, symbol: string, opts: Aggr
 
 class AppendRun {
   currentFile: string;
+  /** The index on disk (the last commit that completed). */
   private committed: StoreIndex | undefined;
+  /** The index of the last commit started (it may still be in flight). */
+  private queued: StoreIndex | undefined;
+  /** The commit in flight, if any (it never rejects: its failure is kept in commitError). */
+  private inflight: Promise<void> | undefined;
+  private commitError: unknown;
   private state: StoreIndex | undefined;
   private store: StoreWriter | undefined;
   private header: Header | undefined;
@@ -91,6 +114,11 @@ class AppendRun {
   private lastSource: string;
   private uncommitted = 0;
   private createdStore = false;
+  /** The store's folder is fsynced with the first commit of a created store. */
+  private dirQueued = false;
+  /** The last day-file header validated, raw, and decoded: every day of a symbol has the same one. */
+  private dayHeadBytes: Buffer | undefined;
+  private dayHead: Header | undefined;
 
   constructor(private readonly paths: StorePaths, private readonly symbol: string, private readonly opts: AggregateOptions, private readonly stats: AggregateStats) {
     this.currentFile = paths.store;
@@ -105,6 +133,7 @@ class AppendRun {
     this.stats.rebuilt ||= repair.deleted;
     if (repair.index && repair.header) {
       this.committed = repair.index;
+      this.queued = repair.index;
       this.state = { ...repair.index };
       this.header = repair.header;
       this.lastTs = repair.lastTs;
@@ -115,24 +144,29 @@ class AppendRun {
       }
     }
     let turn = performance.now();
-    for (const day of await listDayFiles(layout, this.symbol, this.state?.lastDate ?? 0)) {
+    const from = this.state?.lastDate ?? 0;
+    const listed = this.opts.dayFiles;
+    const days = listed && from >= listed.fromDate ? listed.files.filter((d) => d.date >= from) : await listDayFiles(layout, this.symbol, from);
+    for (const day of days) {
       // File I/O is synchronous (see store/reader.ts): let the event loop run now and then, so an abort
-      // from another worker, or a progress tick, gets through.
+      // from another worker, a progress tick, or the steps of a commit in flight get through.
       if (performance.now() - turn > 20) {
         await nextTurn();
         turn = performance.now();
       }
       this.checkAbort();
-      await this.appendDay(day);
-      if (this.uncommitted >= (this.opts.commitBytes ?? DEFAULT_COMMIT_BYTES)) await this.commit();
+      this.appendDay(day);
+      if (this.uncommitted >= (this.opts.commitBytes ?? DEFAULT_COMMIT_BYTES)) await this.commit(false);
     }
-    if (this.state && (!this.committed || !encodeIndex(this.nextIndex()).equals(encodeIndex(this.committed)))) await this.commit();
+    if (this.state && (!this.queued || !encodeIndex(this.nextIndex()).equals(encodeIndex(this.queued)))) await this.commit(true);
+    await this.settle();
     await this.closeFiles();
   }
 
   /** Best effort after a failure: cut back to the last commit (or drop a never-committed store), close. */
   async abandon(): Promise<void> {
     try {
+      await this.inflight;
       if (this.committed) {
         await this.store?.truncate(this.committed.outPos);
         if (this.committed.csvPos > 0) await this.csv?.truncate(this.committed.csvPos);
@@ -147,73 +181,144 @@ class AppendRun {
     }
   }
 
-  private async appendDay(day: DayFile): Promise<void> {
+  private appendDay(day: DayFile): void {
     this.currentFile = day.file;
     const start = this.state && day.date === this.state.lastDate ? this.state.inPos : HEADER_SIZE;
-    const reader = await StoreReader.open(day.file, { stage: STAGE, expect: { symbol: this.symbol, timeframe: '1m' }, strict: true });
+    const fd = openSync(day.file, 'r');
+    let end: number;
+    let headLen = 0;
+    let bodyLen = 0;
+    let buf: Buffer;
     try {
-      if (start > reader.endPos) {
-        throw new CorruptFileError(STAGE, day.file, `day file is ${reader.endPos} bytes but ${start} were already aggregated from it (a day file may only grow); run \`candlestore rebuild aggregate\``, reader.endPos, 'DAY_SHRANK');
+      const size = fstatSync(fd).size;
+      headLen = Math.min(size, HEADER_SIZE);
+      end = recordPos(wholeRecords(size));
+      bodyLen = Math.max(0, end - start);
+      // The body goes right after the header in the buffer, whatever its position in the file.
+      buf = dayBuffer(HEADER_SIZE + bodyLen);
+      if (start === HEADER_SIZE) {
+        this.readFully(fd, buf, 0, headLen + bodyLen, 0, day.file);
+      } else {
+        this.readFully(fd, buf, 0, headLen, 0, day.file);
       }
-      if (!this.store) await this.createStore(reader.header);
-      else if (reader.header.decimals !== this.header!.decimals) {
-        throw new CorruptFileError(STAGE, day.file, `prices have ${reader.header.decimals} decimals but the store ${this.paths.store} has ${this.header!.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
+      const header = this.dayHeader(buf, headLen, day.file);
+      if (end !== size) {
+        throw new CorruptFileError(STAGE, day.file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
       }
-      const state = this.state!;
-      for await (const chunk of reader.scan(start, this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES)) {
-        this.checkAbort();
-        this.checkOrder(chunk, day.file);
-        for (let i = 0; i < chunk.count; i++) chunk.setSrc(i, chunk.posOf(i));
-        await this.store!.append(chunk.buf);
-        if (this.csv) await this.csv.append(Buffer.from(this.fmt!.chunk(chunk), 'latin1'));
-        state.dataCrc = crc32(chunk.buf, state.dataCrc);
-        state.tailCrc = crc32(chunk.record(chunk.count - 1));
-        state.outPos += chunk.buf.length;
-        this.uncommitted += chunk.buf.length;
-        this.stats.recordsAppended += chunk.count;
+      if (start > end) {
+        throw new CorruptFileError(STAGE, day.file, `day file is ${end} bytes but ${start} were already aggregated from it (a day file may only grow); run \`candlestore rebuild aggregate\``, end, 'DAY_SHRANK');
       }
-      state.lastDate = day.date;
-      state.inPos = reader.endPos;
-      this.stats.daysRead++;
+      if (!this.store) this.createStore(header);
+      else if (header.decimals !== this.header!.decimals) {
+        throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header!.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
+      }
+      if (start !== HEADER_SIZE && bodyLen > 0) this.readFully(fd, buf, HEADER_SIZE, bodyLen, start, day.file);
     } finally {
-      this.stats.bytesRead += reader.bytesRead;
-      await reader.close();
+      this.stats.bytesRead += headLen + bodyLen;
+      closeSync(fd);
     }
+    const state = this.state!;
+    if (bodyLen > 0) {
+      this.checkAndSetSrc(buf, bodyLen / RECORD_SIZE, start, day.file);
+      const body = buf.subarray(HEADER_SIZE, HEADER_SIZE + bodyLen);
+      const step = Math.max(RECORD_SIZE, (this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) - ((this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) % RECORD_SIZE));
+      for (let at = 0; at < bodyLen; at += step) {
+        const part = body.subarray(at, Math.min(bodyLen, at + step));
+        this.store!.appendSync(part);
+        if (this.csv) this.csv.appendSync(Buffer.from(this.fmt!.chunk(new RecordChunk(part, start + at)), 'latin1'));
+      }
+      state.dataCrc = crc32(body, state.dataCrc);
+      state.tailCrc = crc32(body.subarray(bodyLen - RECORD_SIZE));
+      state.outPos += bodyLen;
+      this.uncommitted += bodyLen;
+      this.stats.recordsAppended += bodyLen / RECORD_SIZE;
+    }
+    state.lastDate = day.date;
+    state.inPos = end;
+    this.stats.daysRead++;
   }
 
-  private checkOrder(chunk: RecordChunk, file: string): void {
-    let prev = this.lastTs;
-    for (let i = 0; i < chunk.count; i++) {
-      const ts = chunk.ts(i);
-      const bad = notA1mRow(chunk, i);
-      if (bad) {
-        throw new CorruptFileError(STAGE, file, `record ts ${iso(ts)} cannot be a 1m candle (${bad}): the day file is damaged; delete it so its day is converted again, then run \`candlestore rebuild aggregate\``, chunk.posOf(i), 'BAD_RECORD');
-      }
-      if (prev !== undefined && ts <= prev) {
-        const what = ts === prev ? 'duplicates' : 'goes back before';
-        const where = this.lastSource === file ? 'the record before it'
-          : this.lastSource === this.paths.store ? `the last record of the store ${this.paths.store}`
-          : `the last record appended from ${this.lastSource} to the store ${this.paths.store}`;
-        throw new CorruptFileError(STAGE, file, `record ts ${iso(ts)} ${what} ${where} (ts ${iso(prev)}); timestamps must strictly increase`, chunk.posOf(i), 'TS_ORDER');
+  private readFully(fd: number, buf: Buffer, at: number, length: number, pos: number, file: string): void {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, at + got, length - got, pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== length) throw new CorruptFileError(STAGE, file, `file shrank while being read (wanted ${length} bytes, got ${got})`, pos + got, 'TRUNCATED');
+  }
+
+  /** The day file's header (its first `length` bytes in `buf`), validated once per distinct header. */
+  private dayHeader(buf: Buffer, length: number, file: string): Header {
+    if (length === HEADER_SIZE && this.dayHeadBytes !== undefined && buf.compare(this.dayHeadBytes, 0, HEADER_SIZE, 0, HEADER_SIZE) === 0) return this.dayHead!;
+    const header = decodeHeader(buf.subarray(0, length), file, STAGE, { symbol: this.symbol, timeframe: '1m' });
+    this.dayHeadBytes = Buffer.from(buf.subarray(0, HEADER_SIZE));
+    this.dayHead = header;
+    return header;
+  }
+
+  /**
+   * One pass over the `n` records at byte 64 of `buf` (file positions from `start`): each must be a 1m row
+   * the transform wrote and come strictly after the one before; its src becomes its position in the day file.
+   */
+  private checkAndSetSrc(buf: Buffer, n: number, start: number, file: string): void {
+    const f64 = dayF64!;
+    const u32 = dayU32!;
+    const i32 = dayI32!;
+    // Field offsets as locals (see resample/fold.ts): V8 folds them into the loop.
+    const WORDS = RECORD_WORDS, WORDS32 = RECORD_WORDS32, TWO32 = TWO_32, SIZE = RECORD_SIZE;
+    const F0 = HEADER_SIZE / 8, U0 = HEADER_SIZE / 4;
+    let prev = this.lastTs ?? Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const w = U0 + i * WORDS32;
+      const f = F0 + i * WORDS;
+      const ts = i32[w + 1] * TWO32 + u32[w];
+      const o = f64[f + 1], h = f64[f + 2], l = f64[f + 3], c = f64[f + 4], v = f64[f + 5];
+      // finite high and low (x - x is NaN for ±Infinity and NaN), low ≤ open, close ≤ high, finite volume ≥ 0,
+      // count 1 (word 15), origin and flags 0 (word 14), ts after the previous row.
+      if (!(h - h === 0 && l - l === 0 && l <= o && l <= c && o <= h && c <= h && v - v === 0 && v >= 0 && u32[w + 15] === 1 && u32[w + 14] === 0 && ts > prev)) {
+        this.recordError(buf, n, start, i, i === 0 ? this.lastTs : prev, file);
       }
       prev = ts;
+      const pos = start + i * SIZE;
+      u32[w + 12] = pos % TWO32;
+      u32[w + 13] = Math.floor(pos / TWO32);
     }
     this.lastTs = prev;
-    if (chunk.count > 0) this.lastSource = file;
+    this.lastSource = file;
   }
 
-  private async createStore(dayHeader: Header): Promise<void> {
-    await mkdir(dirname(this.paths.index), { recursive: true });
-    this.store = await StoreWriter.create(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
+  /** The error for record i (BAD_RECORD, else TS_ORDER), with the messages of the checks above spelled out. */
+  private recordError(buf: Buffer, n: number, start: number, i: number, prev: number | undefined, file: string): never {
+    const chunk = new RecordChunk(buf.subarray(HEADER_SIZE, HEADER_SIZE + n * RECORD_SIZE), start);
+    const ts = chunk.ts(i);
+    const bad = notA1mRow(chunk, i);
+    if (bad) {
+      throw new CorruptFileError(STAGE, file, `record ts ${iso(ts)} cannot be a 1m candle (${bad}): the day file is damaged; delete it so its day is converted again, then run \`candlestore rebuild aggregate\``, chunk.posOf(i), 'BAD_RECORD');
+    }
+    const what = ts === prev ? 'duplicates' : 'goes back before';
+    const where = i > 0 ? 'the record before it'
+      : this.lastSource === this.paths.store ? `the last record of the store ${this.paths.store}`
+      : `the last record appended from ${this.lastSource} to the store ${this.paths.store}`;
+    throw new CorruptFileError(STAGE, file, `record ts ${iso(ts)} ${what} ${where} (ts ${iso(prev!)}); timestamps must strictly increase`, chunk.posOf(i), 'TS_ORDER');
+  }
+
+  private createStore(dayHeader: Header): void {
+    mkdirSync(dirname(this.paths.index), { recursive: true });
+    this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
     this.header = this.store.header;
     this.state = { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0 };
     this.createdStore = true;
-    if (this.opts.csv) await this.openCsv(true);
+    if (this.opts.csv) this.openCsvSync(true);
   }
 
   private async openCsv(create: boolean): Promise<void> {
-    this.csv = await FileAppender.open(this.paths.csv, { truncate: create });
-    if (create) await this.csv.append(Buffer.from(CSV_HEADER, 'latin1'));
+    this.openCsvSync(create);
+  }
+
+  private openCsvSync(create: boolean): void {
+    this.csv = FileAppender.openSync(this.paths.csv, { truncate: create });
+    if (create) this.csv.appendSync(Buffer.from(CSV_HEADER, 'latin1'));
     this.fmt = new CsvFormatter(this.header!.decimals);
   }
 
@@ -221,17 +326,49 @@ class AppendRun {
     return { ...this.state!, csvPos: this.csv?.size ?? 0 };
   }
 
-  /** Data first (fsync), then the index (atomic replace): the commit point. */
-  private async commit(): Promise<void> {
-    await this.store!.sync();
-    await this.csv?.sync();
-    if (this.createdStore && !this.committed) await fsyncDir(dirname(this.paths.store));
+  /**
+   * Data first (fsync), then the index (atomic replace): the commit point. A commit inside the run goes on
+   * in the background; the last one is awaited, or handed to the caller's batch.
+   */
+  private async commit(last: boolean): Promise<void> {
+    await this.settle();
     const next = this.nextIndex();
-    await writeIndexFile(this.paths.index, next);
-    this.committed = next;
+    const wrap = (err: unknown) => asAggregateError(err, this.paths.store, this.symbol);
+    const outer = last ? this.opts.batch : undefined;
+    const batch = outer ?? new CommitBatch();
+    if (outer) {
+      // The files are not needed any more: the batch fsyncs and closes them.
+      batch.syncAndClose(this.store!.detach(), wrap);
+      this.store = undefined;
+      if (this.csv) batch.syncAndClose(this.csv.detach(), (err) => asAggregateError(err, this.paths.csv, this.symbol));
+      this.csv = undefined;
+    } else {
+      // Started now (the bytes so far are written first), so the disk works while more days are appended.
+      batch.waitFor(this.store!.sync(), wrap);
+      if (this.csv) batch.waitFor(this.csv.sync(), (err) => asAggregateError(err, this.paths.csv, this.symbol));
+    }
+    if (this.createdStore && !this.dirQueued) {
+      batch.newEntryIn(dirname(this.paths.store), wrap);
+      this.dirQueued = true;
+    }
+    batch.index(this.paths.index, next, wrap);
+    this.queued = next;
     this.state = { ...next };
     this.uncommitted = 0;
     this.stats.commits++;
+    if (outer) return;
+    this.inflight = batch.flush().then(
+      () => void (this.committed = next),
+      (err) => void (this.commitError = err),
+    );
+    if (last) await this.settle();
+  }
+
+  /** Wait for the commit in flight; rethrow its failure. */
+  private async settle(): Promise<void> {
+    await this.inflight;
+    this.inflight = undefined;
+    if (this.commitError !== undefined) throw this.commitError;
   }
 
   private async closeFiles(): Promise<void> {
@@ -246,6 +383,25 @@ class AppendRun {
   private checkAbort(): void {
     if (this.opts.signal?.aborted) throw new CancelledError(STAGE);
   }
+}
+
+const TWO_32 = 4294967296;
+
+/** Per thread: every day file is read into this buffer (grown when needed), and these views over it. */
+let dayBuf: Buffer | undefined;
+let dayF64: Float64Array | undefined;
+let dayU32: Uint32Array | undefined;
+let dayI32: Int32Array | undefined;
+
+function dayBuffer(bytes: number): Buffer {
+  if (dayBuf === undefined || dayBuf.length < bytes) {
+    // allocUnsafeSlow: an own ArrayBuffer at offset 0, so the views are 8-byte aligned.
+    dayBuf = Buffer.allocUnsafeSlow(Math.max(bytes, 256 * 1024));
+    dayF64 = new Float64Array(dayBuf.buffer, 0, dayBuf.length >> 3);
+    dayU32 = new Uint32Array(dayBuf.buffer, 0, dayBuf.length >> 2);
+    dayI32 = new Int32Array(dayBuf.buffer, 0, dayBuf.length >> 2);
+  }
+  return dayBuf;
 }
 
 function asAggregateError(err: unknown, file: string, symbol: string): CandleError {

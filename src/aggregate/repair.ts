@@ -7,17 +7,18 @@
 //     byte not matching data_crc), damaged index: damage, refused with STORE_DAMAGED, or deleted and
 //     rebuilt when autoRebuild is set;
 //   - CSV mirror longer than csv_pos: cut back; missing, shorter, or never written: regenerated from the store.
-// Only O(1) reads on the normal path (header + last record); fullCheck reads the whole store.
-import { rm } from 'node:fs/promises';
+// Only O(1) reads on the normal path (header + last record); fullCheck reads the whole store. Synchronous
+// syscalls: thread-pool round trips here would wait behind the fsyncs of other symbols' commits.
+import { rmSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { FileAppender } from '../store/appender.js';
 import type { Header } from '../store/format.js';
-import { removeStaleTempsOf, readIndexFile } from '../store/indexFile.js';
+import { readIndexFileSync, removeStaleTempsOfSync } from '../store/indexFile.js';
 import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
 import { StoreReader } from '../store/reader.js';
-import { fileSize } from '../store/writer.js';
+import { fileSizeSync } from '../store/writer.js';
 
 const STAGE: Stage = 'Aggregate';
 
@@ -61,7 +62,7 @@ class Damage extends Error {
 }
 
 export async function repairStore(paths: StorePaths, symbol: string, opts: RepairOptions, report: (message: string) => void): Promise<RepairResult> {
-  const temps = await removeStaleTempsOf(paths.index);
+  const temps = removeStaleTempsOfSync(paths.index);
   if (temps > 0) report(`removed ${temps} stale temp file(s) of ${paths.index} left by an interrupted run`);
   try {
     return await inspect(paths, symbol, opts, report);
@@ -78,16 +79,16 @@ export async function repairStore(paths: StorePaths, symbol: string, opts: Repai
 
 /** Delete a store with its index and CSV mirror; the index goes first, so a crash here leaves "no index". */
 export async function removeStore(paths: StorePaths): Promise<void> {
-  await rm(paths.index, { force: true });
-  await rm(paths.store, { force: true });
-  await rm(paths.csv, { force: true });
+  rmSync(paths.index, { force: true });
+  rmSync(paths.store, { force: true });
+  rmSync(paths.csv, { force: true });
 }
 
 async function inspect(paths: StorePaths, symbol: string, opts: RepairOptions, report: (message: string) => void): Promise<RepairResult> {
-  const index = await asDamage(() => readIndexFile(paths.index, STAGE));
-  const size = await fileSize(paths.store);
+  const index = await asDamage(async () => readIndexFileSync(paths.index, STAGE));
+  const size = fileSizeSync(paths.store);
   if (index === undefined) {
-    if (size === undefined && (await fileSize(paths.csv)) === undefined) return NOTHING;
+    if (size === undefined && fileSizeSync(paths.csv) === undefined) return NOTHING;
     await removeStore(paths);
     report(`${paths.store} has no index (its first run was interrupted, or the index was deleted): deleted it to rebuild from the day files`);
     return { ...NOTHING, deleted: true };
@@ -122,10 +123,10 @@ async function inspect(paths: StorePaths, symbol: string, opts: RepairOptions, r
 
 /** Bring the CSV mirror to csv_pos; true when it must be regenerated from the store. */
 async function repairCsv(paths: StorePaths, index: StoreIndex, enabled: boolean, report: (message: string) => void): Promise<boolean> {
-  const size = await fileSize(paths.csv);
+  const size = fileSizeSync(paths.csv);
   if (!enabled) {
     if (size !== undefined) {
-      await rm(paths.csv, { force: true });
+      rmSync(paths.csv, { force: true });
       report(`CSV mirror is off: removed ${paths.csv} so it cannot go stale`);
     }
     return false;

@@ -16,9 +16,12 @@ export class StoreWriter {
 
   /** Create (or replace) `file` holding only the header. */
   static async create(file: string, header: Omit<Header, 'version' | 'recordSize'>): Promise<StoreWriter> {
-    const out = await FileAppender.open(file, { truncate: true });
-    const head = encodeHeader(header);
-    await out.append(head);
+    return StoreWriter.createSync(file, header);
+  }
+
+  static createSync(file: string, header: Omit<Header, 'version' | 'recordSize'>): StoreWriter {
+    const out = FileAppender.openSync(file, { truncate: true });
+    out.appendSync(encodeHeader(header));
     return new StoreWriter(out, file, { ...header, version: FORMAT_VERSION, recordSize: RECORD_SIZE });
   }
 
@@ -46,8 +49,12 @@ export class StoreWriter {
 
   /** Append encoded records (a whole number of 64-byte records). */
   async append(records: Uint8Array): Promise<void> {
+    this.appendSync(records);
+  }
+
+  appendSync(records: Uint8Array): void {
     if (records.length % RECORD_SIZE !== 0) throw new RangeError(`append of ${records.length} bytes is not whole records`);
-    await this.out.append(records);
+    this.out.appendSync(records);
   }
 
   async appendCandles(candles: readonly Candle[]): Promise<void> {
@@ -69,6 +76,11 @@ export class StoreWriter {
 
   async close(): Promise<void> {
     await this.out.close();
+  }
+
+  /** Flush and hand over the descriptor (the caller fsyncs and closes it); the writer is closed. */
+  detach(): number {
+    return this.out.detach();
   }
 }
 

@@ -3,9 +3,11 @@
 // and bad inputs are refused with errors naming the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { aggregateSymbol } from '../../src/aggregate/aggregate.js';
+import { listDayFiles, listDayFilesOf } from '../../src/aggregate/dayFiles.js';
 import { CancelledError, CorruptFileError } from '../../src/errors.js';
 import { Layout } from '../../src/paths.js';
 import { decodeIndex } from '../../src/store/indexFormat.js';
@@ -150,4 +152,69 @@ test('no day files: no store is created', async (t) => {
   const stats = await aggregateSymbol(layout, SYMBOL, { csv: true });
   assert.equal(stats.commits, 0);
   await assert.rejects(readFile(layout.aggregateStore(SYMBOL)), /ENOENT/);
+});
+
+test('a record that cannot be a 1m candle is refused (BAD_RECORD) naming the file, byte and reason; so are rows out of order inside a day and changed decimals', async (t) => {
+  const layout = new Layout(await tempRoot(t));
+  const day = FIRST;
+  const good = dayCandles(day);
+  const k = 100;
+  const at = 64 + k * 64;
+  const iso = new Date(good[k].ts).toISOString();
+  const cases: [string, (c: (typeof good)[number]) => void, RegExp][] = [
+    ['high below open', (c) => (c.high = c.open - 1), new RegExp(`^record ts ${iso} cannot be a 1m candle \\(not low ≤ open, close ≤ high: o [\\d.]+ h [-\\d.]+ l [\\d.]+ c [\\d.]+\\)`)],
+    ['low above close', (c) => (c.low = c.close + 1), /not low ≤ open, close ≤ high/],
+    ['NaN open', (c) => (c.open = Number.NaN), /o NaN h/],
+    ['infinite high', (c) => (c.high = Number.POSITIVE_INFINITY), /h Infinity/],
+    ['negative volume', (c) => (c.volume = -1), /\(volume -1\)/],
+    ['NaN volume', (c) => (c.volume = Number.NaN), /\(volume NaN\)/],
+    ['count 2', (c) => (c.count = 2), /\(count, flags, origin are not 1, 0, 0\)/],
+    ['flags 1', (c) => (c.flags = 1), /\(count, flags, origin are not 1, 0, 0\)/],
+    ['origin -60', (c) => (c.origin = -60), /\(count, flags, origin are not 1, 0, 0\)/],
+  ];
+  for (const [what, change, pattern] of cases) {
+    const candles = good.map((c) => ({ ...c }));
+    change(candles[k]);
+    const file = await writeDay(layout, SYMBOL, day, dayFileBytes(SYMBOL, candles));
+    await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: false }), (e: unknown) => {
+      assert.ok(e instanceof CorruptFileError, what);
+      assert.equal(e.code, 'BAD_RECORD', what);
+      assert.equal(e.file, file);
+      assert.equal(e.offset, at, what);
+      assert.match(e.message, pattern, what);
+      assert.match(e.message, /delete it so its day is converted again, then run `candlestore rebuild aggregate`/);
+      return true;
+    });
+    assert.equal(await readFile(layout.aggregateStore(SYMBOL)).catch(() => undefined), undefined, `${what}: nothing committed`);
+  }
+  const swapped = good.map((c) => ({ ...c }));
+  [swapped[k - 1].ts, swapped[k].ts] = [swapped[k].ts, swapped[k - 1].ts];
+  const file = await writeDay(layout, SYMBOL, day, dayFileBytes(SYMBOL, swapped));
+  await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: false }), (e: unknown) =>
+    e instanceof CorruptFileError && e.code === 'TS_ORDER' && e.file === file && e.offset === at
+    && e.message.startsWith(`record ts ${new Date(good[k - 1].ts).toISOString()} goes back before the record before it (ts ${iso}); timestamps must strictly increase`));
+  await writeDay(layout, SYMBOL, day, dayFileBytes(SYMBOL, good));
+  await aggregateSymbol(layout, SYMBOL, { csv: false });
+  const next = await writeDay(layout, SYMBOL, day + DAY, dayFileBytes(SYMBOL, dayCandles(day + DAY), 3));
+  await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: false }), (e: unknown) =>
+    e instanceof CorruptFileError && e.code === 'DECIMALS_MISMATCH' && e.file === next && /prices have 3 decimals but the store .* has 5/.test(e.message));
+});
+
+test('only day files where the layout puts them are days of the store: a copy in another month folder or under another name is ignored', async (t) => {
+  const layout = new Layout(await tempRoot(t));
+  const days = await writeClosedDays(layout, FIRST, 3);
+  const live = await writeLiveDay(layout, FIRST + 3 * DAY, 300);
+  // Day 1's file copied into the next month's folder and the year's folder, and a temp-like name.
+  const stray = join(dirname(dirname(days[0].file)), '03', 'EUR-USD_20240226.bin');
+  await mkdir(dirname(stray), { recursive: true });
+  await copyFile(days[0].file, stray);
+  await copyFile(days[0].file, join(dirname(dirname(days[0].file)), 'EUR-USD_20240226.bin'));
+  await copyFile(days[0].file, join(dirname(days[0].file), '.EUR-USD_20240226.bin.1.2.tmp'));
+  const want = [...days.map((d) => d.file), live.file];
+  assert.deepEqual((await listDayFiles(layout, SYMBOL, 0)).map((d) => d.file), want);
+  const both = await listDayFilesOf(layout, [{ symbol: SYMBOL, fromDate: 20240227 }, { symbol: 'GBP/USD', fromDate: 0 }]);
+  assert.deepEqual(both.get(SYMBOL)!.map((d) => d.file), want.slice(1));
+  assert.deepEqual(both.get('GBP/USD'), []);
+  const stats = await aggregateSymbol(layout, SYMBOL, { csv: false });
+  assert.equal(stats.daysRead, 4);
 });
