@@ -6,7 +6,8 @@ import { planTransform, runTransform } from '../transform/stage.js';
 import { threadCount } from './pool.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { dateToMs } from '../aggregate/dayFiles.js';
-import { aggregateSymbol, newAggregateStats, type AggregateStats } from '../aggregate/aggregate.js';
+import type { AggregateStats } from '../aggregate/aggregate.js';
+import { planAggregate, runAggregate } from '../aggregate/stage.js';
 import { parseDay, startOfDay } from '../util/dates.js';
 import { CancelledError, CorruptFileError } from '../errors.js';
 import { symbolFileName } from '../config/symbols.js';
@@ -155,15 +156,14 @@ export function aggregateStage(ctx: RunContext): PipelineStage {
   return {
     stage: 'Aggregate',
     async run(signal) {
-      const all: AggregateStats[] = [];
+      let all: AggregateStats[];
       const bar = ctx.progress.stage('aggregate', ctx.symbols.length, 'symbols');
       try {
-        await forEachFailFast(ctx.symbols, 4, signal, async (symbol, sig) => {
-          const stats = newAggregateStats(symbol);
-          all.push(stats);
-          await aggregateSymbol(ctx.layout, symbol, { csv: ctx.config.aggregate.csv, signal: sig, stats, onRepair: (m) => ctx.log(`repair: ${m}`) });
-          bar.update(all.length);
-        });
+        // Symbols in worker threads for a big run, inline with one commit for all of them for a small one.
+        all = await runAggregate(
+          await planAggregate(ctx.layout, ctx.symbols, ctx.config.aggregate.csv),
+          { threads: threadCount(ctx.config.workers), signal, onRepair: (m) => ctx.log(`repair: ${m}`), onProgress: (done) => bar.update(done) },
+        );
       } finally {
         bar.stop();
       }
