@@ -55,7 +55,8 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
         `  raw days          cache/YYYY/MM/SYMBOL_YYYYMMDD.json (live day in data/temp/)`,
         `  1m day files      data/transform/1m/YYYY/MM/SYMBOL_YYYYMMDD.bin`,
         `  1m stores         data/aggregate/1m/SYMBOL.bin (+ index/SYMBOL.idx)`,
-        `Run it again to see an incremental run: npm run demo, or candlestore run --root ${opts.root} (with download.base_url pointing at a running \`candlestore sim\`).`,
+        `  timeframes        data/resample/{5m,15m,30m,1h,4h,1d,1W,1M,1Y}/SYMBOL.bin (+ index/SYMBOL.idx)`,
+        `Check them: node bin/candlestore.js verify --root ${opts.root}. Run the demo again for an incremental run (only the live day is fetched).`,
       ].join('\n'),
     );
   } finally {
