@@ -16,24 +16,13 @@ import { readIndexFile } from '../store/indexFile.js';
 import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
-import type { Finding, Severity } from '../verify/types.js';
+import type { FileSummary, Finding, Severity } from '../verify/types.js';
 import { resolveSymbolPlan } from './plan.js';
 import { REBUILD_HINT } from './repair.js';
 import { BASE_TIMEFRAME } from './rules.js';
 
-export interface ResampleFileSummary {
-  kind: 'resample';
-  symbol: string;
-  timeframe: string;
-  file: string;
-  exists: boolean;
-  /** Bars in the file (closed + open). */
-  records: number;
-  firstTs?: number;
-  lastTs?: number;
-  damage: number;
-  warnings: number;
-}
+/** The verify summary of one timeframe file (records = bars, closed + open; gaps are not a timeframe check). */
+export type ResampleFileSummary = Omit<FileSummary, 'kind' | 'gaps'> & { kind: 'resample' };
 
 export interface ResampleVerifyReport {
   files: ResampleFileSummary[];
