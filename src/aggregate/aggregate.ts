@@ -22,7 +22,7 @@ import type { Layout } from '../paths.js';
 import { FileAppender } from '../store/appender.js';
 import { RecordChunk } from '../store/chunk.js';
 import { CommitBatch } from '../store/commit.js';
-import { HEADER_SIZE, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, recordPos, wholeRecords, type Header } from '../store/format.js';
+import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, recordPos, wholeRecords, type Header } from '../store/format.js';
 import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
@@ -32,6 +32,8 @@ import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
 
 const STAGE: Stage = 'Aggregate';
 export const DEFAULT_COMMIT_BYTES = 64 * 1024 * 1024;
+/** A last commit handed to the caller's batch with at least this much new data starts its fsync at once. */
+const EARLY_SYNC_BYTES = 1024 * 1024;
 
 export interface AggregateStats {
   symbol: string;
@@ -265,9 +267,10 @@ class AppendRun {
     const f64 = dayF64!;
     const u32 = dayU32!;
     const i32 = dayI32!;
-    // Field offsets as locals (see resample/fold.ts): V8 folds them into the loop.
-    const WORDS = RECORD_WORDS, WORDS32 = RECORD_WORDS32, TWO32 = TWO_32, SIZE = RECORD_SIZE;
-    const F0 = HEADER_SIZE / 8, U0 = HEADER_SIZE / 4;
+    // Field offsets as literals (see resample/fold.ts; store/format.ts checks them at load): 8 words of 8 bytes
+    // and 16 of 4 a record, after the 64-byte header; ts = 32-bit words 0-1, src 12-13, origin+flags 14, count 15.
+    const WORDS = 8, WORDS32 = 16, TWO32 = 4294967296, SIZE = 64;
+    const F0 = 8, U0 = 16;
     let prev = this.lastTs ?? Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const w = U0 + i * WORDS32;
@@ -337,10 +340,12 @@ class AppendRun {
     const outer = last ? this.opts.batch : undefined;
     const batch = outer ?? new CommitBatch();
     if (outer) {
-      // The files are not needed any more: the batch fsyncs and closes them.
-      batch.syncAndClose(this.store!.detach(), wrap);
+      // The files are not needed any more: the batch fsyncs and closes them, at once when much was written
+      // (the disk works while the caller goes on with its next symbol).
+      const early = this.uncommitted >= EARLY_SYNC_BYTES;
+      batch.syncAndClose(this.store!.detach(), wrap, early);
       this.store = undefined;
-      if (this.csv) batch.syncAndClose(this.csv.detach(), (err) => asAggregateError(err, this.paths.csv, this.symbol));
+      if (this.csv) batch.syncAndClose(this.csv.detach(), (err) => asAggregateError(err, this.paths.csv, this.symbol), early);
       this.csv = undefined;
     } else {
       // Started now (the bytes so far are written first), so the disk works while more days are appended.

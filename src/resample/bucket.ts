@@ -5,7 +5,8 @@
 //   plain calendar    no session: store-time day, Monday week, month, year
 //   session intraday  N-minute grid from each session range start, cut at the range end
 //   session calendar  session date → its day / week / month / year, ts = local midnight on the store axis
-// Trade-off: state lives in mutable fields read by the caller (no result objects on the hot path).
+// Trade-off: state lives in mutable fields set and read by the caller (no result objects, no boxed numbers
+// on the hot path).
 import type { SessionSpec } from './plan.js';
 import type { CalendarUnit, Rule } from './rules.js';
 import { SessionCalendar, nextPeriod, periodStart } from './sessions.js';
@@ -22,8 +23,13 @@ export interface Bucketer {
   end: number;
   /** Origin written into the bar (minutes from local midnight). */
   origin: number;
-  /** Locate the row at store ts `ts` (non-decreasing across calls); `rowOrigin` is the row's own origin. */
-  locate(ts: number, rowOrigin: number): void;
+  /**
+   * The row's store ts, set by the caller before locate() (non-decreasing across calls). A field, not an
+   * argument: a double passed to a call that is not inlined is boxed, one heap number per bar.
+   */
+  ts: number;
+  /** Locate the row at store ts `this.ts`; `rowOrigin` is the row's own origin. */
+  locate(rowOrigin: number): void;
 }
 
 export function makeBucketer(rule: Rule, sourceRule: Rule, session: SessionSpec | undefined, shift: ShiftRule): Bucketer {
@@ -39,8 +45,10 @@ class PlainIntraday implements Bucketer {
   key = 0;
   end = -Infinity;
   origin = 0;
+  ts = 0;
   constructor(private readonly size: number) {}
-  locate(ts: number): void {
+  locate(): void {
+    const ts = this.ts;
     const day = Math.floor(ts / DAY_MS) * DAY_MS;
     const key = day + Math.floor((ts - day) / this.size) * this.size;
     this.key = key;
@@ -53,8 +61,10 @@ class PlainCalendar implements Bucketer {
   key = 0;
   end = -Infinity;
   origin = 0;
+  ts = 0;
   constructor(private readonly unit: CalendarUnit) {}
-  locate(ts: number): void {
+  locate(): void {
+    const ts = this.ts;
     const key = periodStart(Math.floor(ts / DAY_MS) * DAY_MS, this.unit);
     this.key = key;
     this.end = nextPeriod(key, this.unit);
@@ -66,8 +76,10 @@ class SessionIntraday implements Bucketer {
   key = 0;
   end = -Infinity;
   origin = 0;
+  ts = 0;
   constructor(private readonly size: number, private readonly cal: SessionCalendar) {}
-  locate(ts: number): void {
+  locate(): void {
+    const ts = this.ts;
     const cal = this.cal;
     const j = cal.windowAt(ts);
     if (j < 0) {
@@ -95,8 +107,10 @@ class SessionCalendarOfWindows implements Bucketer {
   key = 0;
   end = -Infinity;
   origin = 0;
+  ts = 0;
   constructor(private readonly unit: CalendarUnit, private readonly cal: SessionCalendar) {}
-  locate(ts: number): void {
+  locate(): void {
+    const ts = this.ts;
     const cal = this.cal;
     const j = cal.windowAt(ts);
     if (j < 0) {
@@ -122,8 +136,10 @@ class SessionCalendarOfCalendar implements Bucketer {
   key = 0;
   end = -Infinity;
   origin = 0;
+  ts = 0;
   constructor(private readonly unit: CalendarUnit, private readonly cal: SessionCalendar) {}
-  locate(ts: number, rowOrigin: number): void {
+  locate(rowOrigin: number): void {
+    const ts = this.ts;
     this.key = this.cal.periodKey(this.cal.dateOfCalendarBar(ts), this.unit);
     this.end = ts + 1;
     this.origin = rowOrigin;
