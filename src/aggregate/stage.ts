@@ -1,11 +1,13 @@
 // The Aggregate stage: every symbol's store brought up to date with its day files (aggregate.ts).
-// A cold run (thousands of day files) runs symbols in worker threads, the symbols with the most day files
-// first, so both threads stay busy to the end. A small run (an incremental day: one or two files per
-// symbol) runs inline, where starting threads would cost more (~100 ms each) than the work, and commits
-// every symbol in one batch: all fsyncs of the stage in flight together, then all indexes (store/commit.ts).
+// A cold run (thousands of day files) runs in worker threads, one group of symbols per thread, the groups
+// balanced by day files; a thread commits its group as one batch, so it goes on with its next symbol while
+// the last one's data is being fsynced. A small run (an incremental day: one or two files per symbol) runs
+// inline, where starting threads would cost more (~100 ms each) than the work, and commits every symbol in
+// one batch: all fsyncs of the stage in flight together, then all indexes (store/commit.ts).
 // The day files of all symbols are listed once, in the main thread, and handed to the tasks.
 import { CancelledError } from '../errors.js';
 import { Layout } from '../paths.js';
+import { balancedGroups } from '../pipeline/balance.js';
 import { asWorkerReply, runTasks, siblingModule } from '../pipeline/pool.js';
 import { CommitBatch } from '../store/commit.js';
 import { readIndexFileSync } from '../store/indexFile.js';
@@ -22,12 +24,38 @@ export interface AggregateTask {
 
 /** Below this many day files to read in all, the stage runs inline (~50 µs a file: ~0.1 s). */
 export const INLINE_MAX_DAY_FILES = 2000;
-/** Inline, the shared batch is committed whenever it holds this many stores (bounds open descriptors). */
-const INLINE_BATCH_STORES = 256;
+/** A batch is committed whenever it holds this many stores (bounds open descriptors). */
+const BATCH_STORES = 256;
 
-/** The body of one task, in a worker or inline (then committing into `batch`, flushed by the caller). */
+/** One symbol (committing into `batch` when given: the caller flushes it). */
 export function aggregateTask(task: AggregateTask, opts: { signal?: AbortSignal; batch?: CommitBatch; onRepair?: (message: string) => void } = {}): Promise<AggregateStats> {
   return aggregateSymbol(new Layout(task.root), task.symbol, { csv: task.csv, dayFiles: task.dayFiles, ...opts });
+}
+
+/**
+ * Symbols one after another, their last commits in one batch (flushed every BATCH_STORES stores and at the
+ * end). The body of a worker's task, and the inline stage. `onDone` sees each symbol's stats before its commit.
+ */
+export async function aggregateGroup(
+  tasks: readonly AggregateTask[],
+  opts: { signal?: AbortSignal; onRepair?: (message: string) => void; onDone?: (stats: AggregateStats) => void } = {},
+): Promise<AggregateStats[]> {
+  const batch = new CommitBatch();
+  const out: AggregateStats[] = [];
+  try {
+    for (const task of tasks) {
+      if (opts.signal?.aborted) throw new CancelledError('Aggregate');
+      const stats = await aggregateTask(task, { signal: opts.signal, batch, onRepair: opts.onRepair });
+      out.push(stats);
+      opts.onDone?.(stats);
+      if (batch.pending >= BATCH_STORES) await batch.flush();
+    }
+    await batch.flush();
+  } catch (err) {
+    await batch.abandon();
+    throw err;
+  }
+  return out;
 }
 
 /**
@@ -61,41 +89,31 @@ export async function runAggregate(
 ): Promise<AggregateStats[]> {
   const all: AggregateStats[] = [];
   if (tasks.length === 0) return all;
-  // Unlisted tasks count as big; listed ones by their day files (the work is about the same per file).
-  const size = (t: AggregateTask) => t.dayFiles?.files.length ?? INLINE_MAX_DAY_FILES;
-  const total = tasks.reduce((a, t) => a + size(t), 0);
-  const ordered = [...tasks].sort((a, b) => size(b) - size(a));
   const done = (stats: AggregateStats) => {
     all.push(stats);
     opts.onProgress?.(all.length, tasks.length);
   };
-  if (opts.threads > 1 && tasks.length > 1 && total > (opts.inlineMaxDayFiles ?? INLINE_MAX_DAY_FILES)) {
-    await runTasks<AggregateTask, AggregateStats>(ordered, {
-      stage: 'Aggregate',
-      workerModule: siblingModule(import.meta.url, 'worker'),
-      inline: (task) => asWorkerReply('Aggregate', () => aggregateTask(task)),
-      threads: opts.threads,
-      minTasksForThreads: 2,
-      signal: opts.signal,
-      onResult: (stats) => {
-        // Repairs done in a worker are reported as its symbol finishes.
-        for (const m of stats.repairs) opts.onRepair?.(m);
-        done(stats);
-      },
-    });
+  // Unlisted tasks count as big; listed ones by their day files (the work is about the same per file).
+  const size = (t: AggregateTask) => t.dayFiles?.files.length ?? INLINE_MAX_DAY_FILES;
+  const total = tasks.reduce((a, t) => a + size(t), 0);
+  if (opts.threads <= 1 || tasks.length < 2 || total <= (opts.inlineMaxDayFiles ?? INLINE_MAX_DAY_FILES)) {
+    await aggregateGroup(tasks, { signal: opts.signal, onRepair: opts.onRepair, onDone: done });
     return all;
   }
-  const batch = new CommitBatch();
-  try {
-    for (const task of ordered) {
-      if (opts.signal?.aborted) throw new CancelledError('Aggregate');
-      done(await aggregateTask(task, { signal: opts.signal, batch, onRepair: opts.onRepair }));
-      if (batch.pending >= INLINE_BATCH_STORES) await batch.flush();
-    }
-    await batch.flush();
-  } catch (err) {
-    await batch.abandon();
-    throw err;
-  }
+  await runTasks<AggregateTask[], AggregateStats[]>(balancedGroups(tasks, opts.threads, size), {
+    stage: 'Aggregate',
+    workerModule: siblingModule(import.meta.url, 'worker'),
+    inline: (group) => asWorkerReply('Aggregate', () => aggregateGroup(group)),
+    threads: opts.threads,
+    minTasksForThreads: 2,
+    signal: opts.signal,
+    onResult: (list) => {
+      for (const stats of list) {
+        // Repairs done in a worker are reported as its group finishes.
+        for (const m of stats.repairs) opts.onRepair?.(m);
+        done(stats);
+      }
+    },
+  });
   return all;
 }

@@ -1,8 +1,9 @@
-// Worker-thread entry of the aggregate stage (see pipeline/pool.ts and stage.ts): one task = one symbol.
+// Worker-thread entry of the aggregate stage (see pipeline/pool.ts and stage.ts): one task = a group of
+// symbols, committed as one batch.
 import { asWorkerReply, type WorkerReply } from '../pipeline/pool.js';
 import type { AggregateStats } from './aggregate.js';
-import { aggregateTask, type AggregateTask } from './stage.js';
+import { aggregateGroup, type AggregateTask } from './stage.js';
 
-export default function run(task: AggregateTask): Promise<WorkerReply<AggregateStats>> {
-  return asWorkerReply('Aggregate', () => aggregateTask(task));
+export default function run(group: AggregateTask[]): Promise<WorkerReply<AggregateStats[]>> {
+  return asWorkerReply('Aggregate', () => aggregateGroup(group));
 }

@@ -1,13 +1,17 @@
 // The Resample stage: resolve each symbol's plan in the main thread (config errors surface before any work,
 // as ConfigError), then resample symbols in parallel worker threads, fail-fast; inside a symbol the
 // timeframes run in dependency order. Tasks are plain data so they cross the thread boundary.
-// Scheduling: symbols with the most new 1m rows first (so a big symbol does not run alone at the end), and
-// when the whole stage has little to do (an incremental run: a day per symbol) it runs inline, where
-// starting threads would cost more (~100 ms each) than the work, with every symbol's commits in one batch:
-// all fsyncs of the stage in flight together, then all indexes (store/commit.ts).
+// Scheduling: each worker thread gets one group of symbols, the groups balanced by new 1m rows, and commits
+// its group as one batch (store/commit.ts): big files are fsynced as soon as they are written while the
+// thread goes on with the next symbol, and it never waits for a symbol's commit before starting the next.
+// When the whole stage has little to do (an incremental run: a day per symbol) it runs inline, where
+// starting threads would cost more (~100 ms each) than the work, with every symbol in one batch: all fsyncs
+// of the stage in flight together, then all indexes.
 import type { Config } from '../config/schema.js';
 import { Layout } from '../paths.js';
+import { balancedGroups } from '../pipeline/balance.js';
 import { asWorkerReply, runTasks, siblingModule } from '../pipeline/pool.js';
+import { CancelledError } from '../errors.js';
 import { CommitBatch } from '../store/commit.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
 import { readIndexFileSync } from '../store/indexFile.js';
@@ -39,17 +43,42 @@ export interface ResampleSummary {
  * inline: at ~5 M rows/s per thread that is ~0.2 s of work, about what starting the worker threads costs.
  */
 export const INLINE_MAX_ROWS = 1_000_000;
-/** Inline, the shared batch is committed whenever it holds this many files (bounds open descriptors). */
-const INLINE_BATCH_FILES = 512;
+/** A batch is committed whenever it holds this many files (bounds open descriptors). */
+const BATCH_FILES = 512;
+/** Per-symbol work beside its rows, in rows (opening and checking nine timeframe files). */
+const SYMBOL_OVERHEAD_ROWS = 20_000;
 
 /** One task per symbol; throws ConfigError naming the key when a symbol's resolved plan is invalid. */
 export function planResample(layout: Layout, config: Config, symbols: readonly string[]): ResampleTask[] {
   return symbols.map((symbol) => ({ root: layout.root, plan: resolveSymbolPlan(config, symbol) }));
 }
 
-/** The body of one task, in a worker or inline (then committing into `batch`, flushed by the caller). */
+/** One symbol (committing into `batch` when given: the caller flushes it). */
 export function resampleTask(task: ResampleTask, batch?: CommitBatch): Promise<ResampleStats> {
   return resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch });
+}
+
+/**
+ * Symbols one after another, committed together: one batch, flushed every BATCH_FILES files and at the end.
+ * The body of a worker's task, and the inline stage. `onDone` sees each symbol's stats before its commit.
+ */
+export async function resampleGroup(tasks: readonly ResampleTask[], opts: { signal?: AbortSignal; onDone?: (stats: ResampleStats) => void } = {}): Promise<ResampleStats[]> {
+  const batch = new CommitBatch();
+  const out: ResampleStats[] = [];
+  try {
+    for (const task of tasks) {
+      if (opts.signal?.aborted) throw new CancelledError('Resample');
+      const stats = await resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal });
+      out.push(stats);
+      opts.onDone?.(stats);
+      if (batch.pending >= BATCH_FILES) await batch.flush();
+    }
+    await batch.flush();
+  } catch (err) {
+    await batch.abandon();
+    throw err;
+  }
+  return out;
 }
 
 /**
@@ -91,43 +120,34 @@ export async function runResample(
   },
 ): Promise<ResampleSummary> {
   const summary: ResampleSummary = { symbols: 0, skipped: 0, barsClosed: 0, rowsRead: 0, bytesRead: 0, filesChanged: 0, repairs: [], perSymbol: [] };
+  const add = (s: ResampleStats) => {
+    summary.symbols++;
+    if (s.skipped) summary.skipped++;
+    for (const tf of s.timeframes) {
+      summary.barsClosed += tf.barsClosed;
+      summary.rowsRead += tf.rowsRead;
+      summary.bytesRead += tf.bytesRead;
+      if (tf.changed) summary.filesChanged++;
+      summary.repairs.push(...tf.repairs);
+    }
+    summary.perSymbol.push(s);
+    opts.onProgress?.(summary.symbols, tasks.length);
+  };
   const sized = tasks.map((task) => ({ task, rows: estimateRows(task) }));
   const totalRows = sized.reduce((a, t) => a + t.rows, 0);
-  const inline = opts.threads <= 1 || tasks.length < 2 || totalRows < (opts.inlineMaxRows ?? INLINE_MAX_ROWS);
-  // Biggest first: the last task to start is a small one, so both threads finish at about the same time.
-  const ordered = sized.sort((a, b) => b.rows - a.rows).map((t) => t.task);
-  const batch = new CommitBatch();
-  try {
-    await runTasks<ResampleTask, ResampleStats>(ordered, {
-      stage: 'Resample',
-      workerModule: siblingModule(import.meta.url, 'worker'),
-      inline: (task) =>
-        asWorkerReply('Resample', async () => {
-          const stats = await resampleTask(task, batch);
-          if (batch.pending >= INLINE_BATCH_FILES) await batch.flush();
-          return stats;
-        }),
-      threads: opts.threads,
-      minTasksForThreads: inline ? Number.POSITIVE_INFINITY : 2,
-      signal: opts.signal,
-      onResult: (s) => {
-        summary.symbols++;
-        if (s.skipped) summary.skipped++;
-        for (const tf of s.timeframes) {
-          summary.barsClosed += tf.barsClosed;
-          summary.rowsRead += tf.rowsRead;
-          summary.bytesRead += tf.bytesRead;
-          if (tf.changed) summary.filesChanged++;
-          summary.repairs.push(...tf.repairs);
-        }
-        summary.perSymbol.push(s);
-        opts.onProgress?.(summary.symbols, tasks.length);
-      },
-    });
-    await batch.flush();
-  } catch (err) {
-    await batch.abandon();
-    throw err;
+  if (opts.threads <= 1 || tasks.length < 2 || totalRows < (opts.inlineMaxRows ?? INLINE_MAX_ROWS)) {
+    await resampleGroup(tasks, { signal: opts.signal, onDone: add });
+    return summary;
   }
+  const groups = balancedGroups(sized, opts.threads, (t) => t.rows + SYMBOL_OVERHEAD_ROWS).map((g) => g.map((t) => t.task));
+  await runTasks<ResampleTask[], ResampleStats[]>(groups, {
+    stage: 'Resample',
+    workerModule: siblingModule(import.meta.url, 'worker'),
+    inline: (group) => asWorkerReply('Resample', () => resampleGroup(group)),
+    threads: opts.threads,
+    minTasksForThreads: 2,
+    signal: opts.signal,
+    onResult: (list) => list.forEach(add),
+  });
   return summary;
 }

@@ -1,8 +1,9 @@
-// Worker-thread entry of the resample stage (see pipeline/pool.ts): one task = one symbol, all timeframes.
+// Worker-thread entry of the resample stage (see pipeline/pool.ts): one task = a group of symbols, all
+// their timeframes, committed as one batch (stage.ts).
 import { asWorkerReply, type WorkerReply } from '../pipeline/pool.js';
-import { resampleTask, type ResampleTask } from './stage.js';
+import { resampleGroup, type ResampleTask } from './stage.js';
 import type { ResampleStats } from './resample.js';
 
-export default function run(task: ResampleTask): Promise<WorkerReply<ResampleStats>> {
-  return asWorkerReply('Resample', () => resampleTask(task));
+export default function run(group: ResampleTask[]): Promise<WorkerReply<ResampleStats[]>> {
+  return asWorkerReply('Resample', () => resampleGroup(group));
 }
