@@ -190,20 +190,23 @@ class AppendRun {
     let end: number;
     let headLen = 0;
     let bodyLen = 0;
-    let buf: Buffer;
+    const buf = dayBuffer(HEADER_SIZE);
     try {
-      const size = fstatSync(fd).size;
-      headLen = Math.min(size, HEADER_SIZE);
+      // The body goes right after the header in the buffer, whatever its position in the file. No fstat: a
+      // read that comes back short has reached the end of the file.
+      let size: number;
+      if (start === HEADER_SIZE) {
+        size = readRest(fd, 0, 0);
+        headLen = Math.min(size, HEADER_SIZE);
+      } else {
+        headLen = readRest(fd, 0, 0, HEADER_SIZE);
+        const rest = readRest(fd, HEADER_SIZE, start);
+        // Nothing after in_pos: the file ends there, or shrank below it (then its size is in the message).
+        size = rest > 0 ? start + rest : fstatSync(fd).size;
+      }
       end = recordPos(wholeRecords(size));
       bodyLen = Math.max(0, end - start);
-      // The body goes right after the header in the buffer, whatever its position in the file.
-      buf = dayBuffer(HEADER_SIZE + bodyLen);
-      if (start === HEADER_SIZE) {
-        this.readFully(fd, buf, 0, headLen + bodyLen, 0, day.file);
-      } else {
-        this.readFully(fd, buf, 0, headLen, 0, day.file);
-      }
-      const header = this.dayHeader(buf, headLen, day.file);
+      const header = this.dayHeader(dayBuf!, headLen, day.file);
       if (end !== size) {
         throw new CorruptFileError(STAGE, day.file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
       }
@@ -214,15 +217,14 @@ class AppendRun {
       else if (header.decimals !== this.header!.decimals) {
         throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header!.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
       }
-      if (start !== HEADER_SIZE && bodyLen > 0) this.readFully(fd, buf, HEADER_SIZE, bodyLen, start, day.file);
     } finally {
       this.stats.bytesRead += headLen + bodyLen;
       closeSync(fd);
     }
     const state = this.state!;
     if (bodyLen > 0) {
-      this.checkAndSetSrc(buf, bodyLen / RECORD_SIZE, start, day.file);
-      const body = buf.subarray(HEADER_SIZE, HEADER_SIZE + bodyLen);
+      this.checkAndSetSrc(dayBuf!, bodyLen / RECORD_SIZE, start, day.file);
+      const body = dayBuf!.subarray(HEADER_SIZE, HEADER_SIZE + bodyLen);
       const step = Math.max(RECORD_SIZE, (this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) - ((this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) % RECORD_SIZE));
       for (let at = 0; at < bodyLen; at += step) {
         const part = body.subarray(at, Math.min(bodyLen, at + step));
@@ -240,16 +242,6 @@ class AppendRun {
     this.stats.daysRead++;
   }
 
-  private readFully(fd: number, buf: Buffer, at: number, length: number, pos: number, file: string): void {
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buf, at + got, length - got, pos + got);
-      if (n === 0) break;
-      got += n;
-    }
-    if (got !== length) throw new CorruptFileError(STAGE, file, `file shrank while being read (wanted ${length} bytes, got ${got})`, pos + got, 'TRUNCATED');
-  }
-
   /** The day file's header (its first `length` bytes in `buf`), validated once per distinct header. */
   private dayHeader(buf: Buffer, length: number, file: string): Header {
     if (length === HEADER_SIZE && this.dayHeadBytes !== undefined && buf.compare(this.dayHeadBytes, 0, HEADER_SIZE, 0, HEADER_SIZE) === 0) return this.dayHead!;
@@ -264,30 +256,9 @@ class AppendRun {
    * the transform wrote and come strictly after the one before; its src becomes its position in the day file.
    */
   private checkAndSetSrc(buf: Buffer, n: number, start: number, file: string): void {
-    const f64 = dayF64!;
-    const u32 = dayU32!;
-    const i32 = dayI32!;
-    // Field offsets as literals (see resample/fold.ts; store/format.ts checks them at load): 8 words of 8 bytes
-    // and 16 of 4 a record, after the 64-byte header; ts = 32-bit words 0-1, src 12-13, origin+flags 14, count 15.
-    const WORDS = 8, WORDS32 = 16, TWO32 = 4294967296, SIZE = 64;
-    const F0 = 8, U0 = 16;
-    let prev = this.lastTs ?? Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const w = U0 + i * WORDS32;
-      const f = F0 + i * WORDS;
-      const ts = i32[w + 1] * TWO32 + u32[w];
-      const o = f64[f + 1], h = f64[f + 2], l = f64[f + 3], c = f64[f + 4], v = f64[f + 5];
-      // finite high and low (x - x is NaN for ±Infinity and NaN), low ≤ open, close ≤ high, finite volume ≥ 0,
-      // count 1 (word 15), origin and flags 0 (word 14), ts after the previous row.
-      if (!(h - h === 0 && l - l === 0 && l <= o && l <= c && o <= h && c <= h && v - v === 0 && v >= 0 && u32[w + 15] === 1 && u32[w + 14] === 0 && ts > prev)) {
-        this.recordError(buf, n, start, i, i === 0 ? this.lastTs : prev, file);
-      }
-      prev = ts;
-      const pos = start + i * SIZE;
-      u32[w + 12] = pos % TWO32;
-      u32[w + 13] = Math.floor(pos / TWO32);
-    }
-    this.lastTs = prev;
+    const bad = checkRecords(dayF64!, dayU32!, dayI32!, n, start, this.lastTs ?? Number.NEGATIVE_INFINITY);
+    if (bad >= 0) this.recordError(buf, n, start, bad, bad === 0 ? this.lastTs : tsAt(bad - 1), file);
+    this.lastTs = tsAt(n - 1);
     this.lastSource = file;
   }
 
@@ -398,15 +369,72 @@ let dayF64: Float64Array | undefined;
 let dayU32: Uint32Array | undefined;
 let dayI32: Int32Array | undefined;
 
-function dayBuffer(bytes: number): Buffer {
+/**
+ * The record pass over the day buffer (records from byte 64, at file positions from `start`): each must be a
+ * 1m row the transform wrote and come after the one before (`prev` for the first); its src becomes its
+ * position. Returns the index of the first bad record, or -1. A plain function of typed arrays and numbers,
+ * so V8 keeps it optimized (as a method reading module variables it fell back to unoptimized code after a
+ * deopt, boxing a double per record: 24 ns a record and most of the thread's garbage).
+ */
+function checkRecords(f64: Float64Array, u32: Uint32Array, i32: Int32Array, n: number, start: number, prev: number): number {
+  // Field offsets as literals (see resample/fold.ts; store/format.ts checks them at load): 8 words of 8 bytes
+  // and 16 of 4 a record, after the 64-byte header; ts = 32-bit words 0-1, src 12-13, origin+flags 14, count 15.
+  const WORDS = 8, WORDS32 = 16, TWO32 = 4294967296, SIZE = 64;
+  const F0 = 8, U0 = 16;
+  for (let i = 0; i < n; i++) {
+    const w = U0 + i * WORDS32;
+    const f = F0 + i * WORDS;
+    const ts = i32[w + 1] * TWO32 + u32[w];
+    const o = f64[f + 1], h = f64[f + 2], l = f64[f + 3], c = f64[f + 4], v = f64[f + 5];
+    // finite high and low (x - x is NaN for ±Infinity and NaN), low ≤ open, close ≤ high, finite volume ≥ 0,
+    // count 1 (word 15), origin and flags 0 (word 14), ts after the previous row.
+    if (!(h - h === 0 && l - l === 0 && l <= o && l <= c && o <= h && c <= h && v - v === 0 && v >= 0 && u32[w + 15] === 1 && u32[w + 14] === 0 && ts > prev)) return i;
+    prev = ts;
+    const pos = start + i * SIZE;
+    u32[w + 12] = pos % TWO32;
+    u32[w + 13] = Math.floor(pos / TWO32);
+  }
+  return -1;
+}
+
+/** ts of record i in the day buffer. */
+function tsAt(i: number): number {
+  const w = 16 + i * 16;
+  return dayI32![w + 1] * TWO_32 + dayU32![w];
+}
+
+/** The day buffer, at least `bytes` long (its first `keep` bytes kept when it grows). */
+function dayBuffer(bytes: number, keep = 0): Buffer {
   if (dayBuf === undefined || dayBuf.length < bytes) {
     // allocUnsafeSlow: an own ArrayBuffer at offset 0, so the views are 8-byte aligned.
-    dayBuf = Buffer.allocUnsafeSlow(Math.max(bytes, 256 * 1024));
+    const grown = Buffer.allocUnsafeSlow(Math.max(bytes, 256 * 1024, 2 * (dayBuf?.length ?? 0)));
+    if (keep > 0) dayBuf!.copy(grown, 0, 0, keep);
+    dayBuf = grown;
     dayF64 = new Float64Array(dayBuf.buffer, 0, dayBuf.length >> 3);
     dayU32 = new Uint32Array(dayBuf.buffer, 0, dayBuf.length >> 2);
     dayI32 = new Int32Array(dayBuf.buffer, 0, dayBuf.length >> 2);
   }
   return dayBuf;
+}
+
+/**
+ * Read `fd` from file position `pos` into the day buffer at `at`, up to `limit` bytes or to the end of the
+ * file (growing the buffer); returns the bytes read.
+ */
+function readRest(fd: number, at: number, pos: number, limit = Number.POSITIVE_INFINITY): number {
+  let got = 0;
+  for (;;) {
+    let buf = dayBuffer(at + 1, at);
+    if (at + got === buf.length) buf = dayBuffer(buf.length + 1, at + got);
+    const want = Math.min(buf.length - at - got, limit - got);
+    if (want === 0) return got;
+    const n = readSync(fd, buf, at + got, want, pos + got);
+    got += n;
+    // A short read of a regular file is its end (one read a day file, not a second one returning 0). Were
+    // it ever not, the day would be taken as shorter: a cut record is refused as stray bytes, and records
+    // missed at a record boundary are appended by the next run, which continues the day at in_pos.
+    if (n < want) return got;
+  }
 }
 
 function asAggregateError(err: unknown, file: string, symbol: string): CandleError {
