@@ -10,13 +10,11 @@
 // The open bar at out_pos is never trusted: it is recomputed from in_pos every run. Reads O(1) bytes, with
 // synchronous syscalls only: the stage's fsyncs run on the thread pool meanwhile, and a pool round trip here
 // would wait behind them.
-import { closeSync, ftruncateSync, fsyncSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, rmSync } from 'node:fs';
 import { CorruptFileError, type Stage } from '../errors.js';
-import type { Header } from '../store/format.js';
-import { RECORD_SIZE } from '../store/format.js';
+import { HEADER_SIZE, RECORD_SIZE, decodeHeader, type Header } from '../store/format.js';
 import { readIndexFileSync, removeStaleTempsOfSync } from '../store/indexFile.js';
 import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
-import { StoreReader } from '../store/reader.js';
 import { fileSizeSync } from '../store/writer.js';
 
 const STAGE: Stage = 'Resample';
@@ -41,11 +39,12 @@ export function damaged(file: string, message: string, offset?: number): Corrupt
   return new CorruptFileError(STAGE, file, `resampled file damaged: ${message}; ${REBUILD_HINT}`, offset, 'RESAMPLE_DAMAGED');
 }
 
+/** `listings`: index folder listings shared by the timeframes of one run of one thread (removeStaleTempsSync). */
 export async function repairTimeframe(
-  paths: TimeframePaths, symbol: string, timeframe: string, fingerprint: number, report: (message: string) => void,
+  paths: TimeframePaths, symbol: string, timeframe: string, fingerprint: number, report: (message: string) => void, listings?: Map<string, string[]>,
 ): Promise<TimeframeState> {
   const nothing = (deleted: boolean): TimeframeState => ({ index: undefined, header: undefined, openBytes: undefined, deleted });
-  const temps = removeStaleTempsOfSync(paths.index);
+  const temps = removeStaleTempsOfSync(paths.index, listings);
   if (temps > 0) report(`removed ${temps} stale temp file(s) of ${paths.index} left by an interrupted run`);
   let index: StoreIndex | undefined;
   try {
@@ -54,9 +53,8 @@ export async function repairTimeframe(
     if (err instanceof CorruptFileError) throw damaged(paths.index, err.message);
     throw err;
   }
-  const size = fileSizeSync(paths.store);
   if (index === undefined) {
-    if (size === undefined) return nothing(false);
+    if (fileSizeSync(paths.store) === undefined) return nothing(false);
     rmSync(paths.store, { force: true });
     report(`${paths.store} has no index (its first run was interrupted, or the index was deleted): deleted it to rebuild from its source`);
     return nothing(true);
@@ -67,33 +65,47 @@ export async function repairTimeframe(
     report(`${paths.store} was built with another definition of ${timeframe} (rule, source, session or time shift changed in the config): deleted it to rebuild from its source`);
     return nothing(true);
   }
-  if (size === undefined) throw damaged(paths.store, `the file is missing but its index ${paths.index} exists`);
-  if (size < index.outPos) throw damaged(paths.store, `truncated: ${size} bytes but the index says ${index.outPos} were committed`, size);
-  let reader: StoreReader;
+  // One open of the file: its size, header, last closed bar and open bar.
+  let fd: number;
   try {
-    reader = await StoreReader.open(paths.store, { stage: STAGE, expect: { symbol, timeframe }, limit: index.outPos });
+    fd = openSync(paths.store, 'r');
   } catch (err) {
-    if (err instanceof CorruptFileError) throw damaged(paths.store, stripFile(err));
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw damaged(paths.store, `the file is missing but its index ${paths.index} exists`);
     throw err;
   }
-  try {
-    if (reader.recordCount > 0) {
-      const tail = await reader.readRange(reader.recordCount - 1, 1);
-      if (tailCrcOf(tail.record(0)) !== index.tailCrc) throw damaged(paths.store, `the last closed bar does not match the index's tail_crc`, tail.startPos);
-    } else if (index.tailCrc !== 0 || index.dataCrc !== 0) {
-      throw damaged(paths.store, 'the index has checksums for bars the file does not hold', reader.endPos);
-    }
-  } finally {
-    await reader.close();
-  }
+  let size: number;
+  let header: Header;
   let openBytes: Buffer | undefined;
+  try {
+    size = fstatSync(fd).size;
+    if (size < index.outPos) throw damaged(paths.store, `truncated: ${size} bytes but the index says ${index.outPos} were committed`, size);
+    const head = Buffer.alloc(Math.min(size, HEADER_SIZE));
+    readFully(fd, head, 0);
+    try {
+      header = decodeHeader(head, paths.store, STAGE, { symbol, timeframe });
+    } catch (err) {
+      if (err instanceof CorruptFileError) throw damaged(paths.store, stripFile(err));
+      throw err;
+    }
+    // The last closed bar (before out_pos) and the open bar after it, when the file holds exactly that.
+    const from = Math.max(HEADER_SIZE, index.outPos - RECORD_SIZE);
+    const to = size === index.outPos + RECORD_SIZE ? size : index.outPos;
+    const bars = Buffer.alloc(to - from);
+    if (readFully(fd, bars, from) !== bars.length) throw damaged(paths.store, `truncated while being read`, from);
+    if (index.outPos > HEADER_SIZE) {
+      if (tailCrcOf(bars.subarray(0, RECORD_SIZE)) !== index.tailCrc) throw damaged(paths.store, `the last closed bar does not match the index's tail_crc`, index.outPos - RECORD_SIZE);
+    } else if (index.tailCrc !== 0 || index.dataCrc !== 0) {
+      throw damaged(paths.store, 'the index has checksums for bars the file does not hold', index.outPos);
+    }
+    if (to > index.outPos) openBytes = bars.subarray(bars.length - RECORD_SIZE);
+  } finally {
+    closeSync(fd);
+  }
   if (size > index.outPos + RECORD_SIZE) {
     cutTo(paths.store, index.outPos);
     report(`cut ${size - index.outPos} uncommitted bytes past out_pos ${index.outPos} off ${paths.store} (a run was interrupted after writing)`);
-  } else if (size === index.outPos + RECORD_SIZE) {
-    openBytes = readAt(paths.store, index.outPos, RECORD_SIZE);
   }
-  return { index, header: reader.header, openBytes, deleted: false };
+  return { index, header, openBytes, deleted: false };
 }
 
 function cutTo(file: string, size: number): void {
@@ -106,15 +118,14 @@ function cutTo(file: string, size: number): void {
   }
 }
 
-function readAt(file: string, pos: number, length: number): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const got = readSync(fd, buf, 0, length, pos);
-    return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
+function readFully(fd: number, buf: Buffer, pos: number): number {
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, pos + got);
+    if (n === 0) break;
+    got += n;
   }
+  return got;
 }
 
 function stripFile(err: CorruptFileError): string {

@@ -70,6 +70,8 @@ export interface ResampleOptions {
    * then are the timeframes committed. Default: a batch of this symbol's timeframes, flushed before returning.
    */
   batch?: CommitBatch;
+  /** Index folder listings for stale-temp cleanup, shared by the symbols of one run of one thread. */
+  tempListings?: Map<string, string[]>;
 }
 
 /** What a timeframe's dependents read: a file and its visible end. */
@@ -131,7 +133,7 @@ async function resampleTimeframe(
   const state = await repairTimeframe(paths, plan.symbol, tf.name, tf.fingerprint, (m) => {
     stats.repairs.push(m);
     opts.onRepair?.(m);
-  });
+  }, opts.tempListings);
   const ix = state.index;
   if (ix) {
     if (state.header!.decimals !== source.decimals) {
@@ -179,6 +181,7 @@ async function resampleTimeframe(
     stats.changed = true;
     return self;
   } finally {
+    scan.close();
     sink.release();
     out.close();
   }

@@ -1,8 +1,9 @@
 // Forward scan of a source store's records into ONE reused buffer. StoreReader.scan hands out a fresh buffer
 // per chunk (callers may keep it); the resampler never keeps a chunk, and touching fresh memory for every
 // 4 MiB (page faults, GC of large buffers) cost more than folding the rows. The header is validated by
-// StoreReader.open (symbol, timeframe, visible end) before the first read.
-import { closeSync, openSync, readSync } from 'node:fs';
+// StoreReader.open (symbol, timeframe, visible end) before the first read; its descriptor is kept for the
+// scan (close() when done).
+import { closeSync, readSync } from 'node:fs';
 import { CorruptFileError, type Stage } from '../errors.js';
 import { RecordChunk } from '../store/chunk.js';
 import { RECORD_SIZE, isRecordBoundary, type Header } from '../store/format.js';
@@ -12,15 +13,19 @@ export class SourceScan {
   /** Bytes read from the file, its header included. */
   bytesRead = 0;
 
-  private constructor(readonly file: string, readonly header: Header, private readonly end: number, private readonly stage: Stage) {}
+  private constructor(private fd: number | undefined, readonly file: string, readonly header: Header, private readonly end: number, private readonly stage: Stage) {}
 
   /** Validate the header and the visible end `limit` (a committed out_pos, or a timeframe file's end). */
   static async open(file: string, stage: Stage, expect: Pick<Header, 'symbol' | 'timeframe'>, limit: number): Promise<SourceScan> {
     const reader = await StoreReader.open(file, { stage, expect, limit });
-    const scan = new SourceScan(file, reader.header, reader.endPos, stage);
+    const scan = new SourceScan(reader.detachFd(), file, reader.header, reader.endPos, stage);
     scan.bytesRead = reader.bytesRead;
-    await reader.close();
     return scan;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   /** Chunks from `fromPos` to the end; each chunk is only valid until the next one is produced. */
@@ -30,7 +35,8 @@ export class SourceScan {
     const step = Math.max(RECORD_SIZE, chunkBytes - (chunkBytes % RECORD_SIZE));
     const whole = takeBuffer(step);
     const buf = whole.subarray(0, Math.min(step, this.end - fromPos));
-    const fd = openSync(this.file, 'r');
+    if (this.fd === undefined) throw new Error(`scan of ${this.file} after close`);
+    const fd = this.fd;
     try {
       for (let pos = fromPos; pos < this.end; ) {
         const want = Math.min(buf.length, this.end - pos);
@@ -46,7 +52,6 @@ export class SourceScan {
         pos += want;
       }
     } finally {
-      closeSync(fd);
       giveBuffer(whole);
     }
   }

@@ -65,10 +65,12 @@ export function resampleTask(task: ResampleTask, batch?: CommitBatch): Promise<R
 export async function resampleGroup(tasks: readonly ResampleTask[], opts: { signal?: AbortSignal; onDone?: (stats: ResampleStats) => void } = {}): Promise<ResampleStats[]> {
   const batch = new CommitBatch();
   const out: ResampleStats[] = [];
+  // Each index folder is listed once for the group, not once per symbol (stale temps of a killed run).
+  const tempListings = new Map<string, string[]>();
   try {
     for (const task of tasks) {
       if (opts.signal?.aborted) throw new CancelledError('Resample');
-      const stats = await resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal });
+      const stats = await resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal, tempListings });
       out.push(stats);
       opts.onDone?.(stats);
       if (batch.pending >= BATCH_FILES) await batch.flush();

@@ -128,6 +128,11 @@ export class StoreReader {
     closeSync(this.fd);
   }
 
+  /** Hand over the open descriptor (the caller reads and closes it); the reader must not be used after. */
+  detachFd(): number {
+    return this.fd;
+  }
+
   private async readAt(pos: number, length: number): Promise<RecordChunk> {
     // allocUnsafeSlow: an own ArrayBuffer at offset 0, so the typed-array views need no copy.
     const buf = Buffer.allocUnsafeSlow(length);

@@ -87,20 +87,30 @@ export async function removeStaleTemps(dir: string, target?: string): Promise<nu
   return removed;
 }
 
-/** removeStaleTemps with synchronous syscalls (stage code that must not queue behind pending fsyncs). */
-export function removeStaleTempsSync(dir: string, target?: string): number {
+/**
+ * removeStaleTemps with synchronous syscalls (stage code that must not queue behind pending fsyncs).
+ * `listings`: folder listings kept for the length of one run of one thread, so that a folder shared by many
+ * targets (one index per symbol) is read once, not once per target. Only names that were in a listing are
+ * removed, and removed from it: a temp made later (this thread's own, or another worker's) is never touched.
+ */
+export function removeStaleTempsSync(dir: string, target?: string, listings?: Map<string, string[]>): number {
   const prefix = target === undefined ? '.' : `.${basename(target)}.`;
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return 0;
+  let entries = listings?.get(dir);
+  if (entries === undefined) {
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      entries = [];
+    }
+    listings?.set(dir, entries);
   }
   let removed = 0;
-  for (const name of entries) {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const name = entries[i];
     if (name.startsWith(prefix) && name.endsWith('.tmp')) {
       rmSync(join(dir, name), { force: true });
       removed++;
+      if (listings) entries.splice(i, 1);
     }
   }
   return removed;

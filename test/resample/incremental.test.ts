@@ -3,7 +3,8 @@
 // writes nothing; crash leftovers are cut back; damage is refused; a changed definition rebuilds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { CandleError, CorruptFileError } from '../../src/errors.js';
 import { Layout } from '../../src/paths.js';
@@ -190,7 +191,7 @@ test('the stage runs symbols in worker threads, fail-fast: a damaged symbol abor
     err instanceof CandleError && err.stage === 'Resample' && err.message.includes(layout.resampleStore('4h', 'GBP/USD')));
 });
 
-test('a small stage runs inline with one commit for all symbols: the same files as worker threads, a rerun with nothing new writes nothing, a damaged symbol aborts it', async (t) => {
+test('a small stage runs inline with one commit for all symbols: the same files as worker threads, stale index temps removed per symbol, a rerun with nothing new writes nothing, a damaged symbol aborts it', async (t) => {
   const config = configSchema.parse(TOKYO);
   const symbols = ['USA500.IDX/USD', 'EUR/USD', 'GBP/USD'];
   const rows = shifted(fxMinutes('2026-03-02', '2026-03-05', 2), mt4Shift);
@@ -210,6 +211,12 @@ test('a small stage runs inline with one commit for all symbols: the same files 
   assert.ok(grown.filesChanged > 0);
   await run(threaded, true);
   await same();
+  // Index temp files a killed run left, of two symbols in one folder: each symbol's own are removed and reported.
+  const temp = (s: string, n: number) => join(dirname(inline.resampleIndex('1h', s)), `.${basename(inline.resampleIndex('1h', s))}.999.${n}.tmp`);
+  for (const [s, n] of [['EUR/USD', 1], ['EUR/USD', 2], ['GBP/USD', 3]] as const) await writeFile(temp(s, n), 'x');
+  const cleaned = await run(inline, false);
+  assert.deepEqual(cleaned.repairs.filter((m) => /stale temp/.test(m)).map((m) => m.replace(/ of .*/, '')), ['removed 2 stale temp file(s)', 'removed 1 stale temp file(s)']);
+  assert.deepEqual((await readdir(dirname(inline.resampleIndex('1h', 'EUR/USD')))).filter((n) => n.endsWith('.tmp')), []);
   const mtimes = async () => Promise.all(symbols.flatMap((s) => resolveSymbolPlan(config, s).timeframes.flatMap((tf) => [stat(inline.resampleStore(tf.name, s)), stat(inline.resampleIndex(tf.name, s))])).map(async (p) => (await p).mtimeMs));
   const before = await mtimes();
   const idle = await run(inline, false);
