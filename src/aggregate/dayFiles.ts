@@ -49,7 +49,7 @@ export async function listDayFilesOf(layout: Layout, wanted: readonly { symbol: 
   for (const f of await listTreeDayFiles(layout.transformDir, 'bin', { fromDay, prefix })) {
     const w = byCode.get(f.code);
     if (w && inItsMonthFolder(f.path) && (w.fromDay === undefined || f.day >= w.fromDay)) {
-      w.byDate.set(f.day, { date: yyyymmdd(f.day), file: f.path, live: false });
+      w.byDate.set(f.day, { date: nameDate(f.path), file: f.path, live: false });
     }
   }
   return new Map([...byCode.values()].map((w) => [w.symbol, [...w.byDate.values()].sort((a, b) => a.date - b.date)]));
@@ -64,6 +64,11 @@ function inItsMonthFolder(path: string): boolean {
   const nameAt = path.lastIndexOf(sep) + 1;
   const digits = path.slice(path.length - 12, path.length - 4);
   return path.slice(nameAt - 8, nameAt) === `${digits.slice(0, 4)}${sep}${digits.slice(4, 6)}${sep}`;
+}
+
+/** YYYYMMDD of a day file the walker parsed (CODE_YYYYMMDD.bin, a valid date): the digits of its name. */
+function nameDate(path: string): number {
+  return Number(path.slice(path.length - 12, path.length - 4));
 }
 
 function yyyymmdd(day: number): number {

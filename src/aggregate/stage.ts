@@ -1,10 +1,11 @@
 // The Aggregate stage: every symbol's store brought up to date with its day files (aggregate.ts).
 // A cold run (thousands of day files) runs in worker threads, one group of symbols per thread, the groups
-// balanced by day files; a thread commits its group as one batch, so it goes on with its next symbol while
+// balanced by bytes of day files; a thread commits its group as one batch, so it goes on with its next symbol while
 // the last one's data is being fsynced. A small run (an incremental day: one or two files per symbol) runs
 // inline, where starting threads would cost more (~100 ms each) than the work, and commits every symbol in
 // one batch: all fsyncs of the stage in flight together, then all indexes (store/commit.ts).
 // The day files of all symbols are listed once, in the main thread, and handed to the tasks.
+import { statSync } from 'node:fs';
 import { CancelledError } from '../errors.js';
 import { Layout } from '../paths.js';
 import { balancedGroups } from '../pipeline/balance.js';
@@ -20,10 +21,16 @@ export interface AggregateTask {
   csv: boolean;
   /** Listed by planAggregate (omitted: aggregateSymbol lists them). */
   dayFiles?: { fromDate: number; files: DayFile[] };
+  /** Estimated bytes of those day files (planAggregate: sizes of a sample of them). */
+  bytes?: number;
 }
 
 /** Below this many day files to read in all, the stage runs inline (~50 µs a file: ~0.1 s). */
 export const INLINE_MAX_DAY_FILES = 2000;
+/** Day files whose size is read to estimate a symbol's bytes. */
+const SIZE_SAMPLES = 16;
+/** A day file of 1440 1m records. */
+const TYPICAL_DAY_BYTES = 64 + 1440 * 64;
 /** A batch is committed whenever it holds this many stores (bounds open descriptors). */
 const BATCH_STORES = 256;
 
@@ -73,7 +80,28 @@ export async function planAggregate(layout: Layout, symbols: readonly string[], 
     return { symbol, fromDate };
   });
   const lists = await listDayFilesOf(layout, wanted);
-  return wanted.map(({ symbol, fromDate }) => ({ root: layout.root, symbol, csv, dayFiles: { fromDate, files: lists.get(symbol)! } }));
+  return wanted.map(({ symbol, fromDate }) => {
+    const files = lists.get(symbol)!;
+    return { root: layout.root, symbol, csv, dayFiles: { fromDate, files }, bytes: estimateBytes(files) };
+  });
+}
+
+/**
+ * Bytes of `files` from the sizes of at most SIZE_SAMPLES of them, evenly spread: symbols differ 4× in rows
+ * a day (a 24/7 market against an index's cash session), so the file count alone balances threads badly.
+ */
+function estimateBytes(files: readonly DayFile[]): number {
+  if (files.length === 0) return 0;
+  const step = Math.max(1, Math.floor(files.length / SIZE_SAMPLES));
+  let sum = 0;
+  let seen = 0;
+  for (let i = 0; i < files.length; i += step) {
+    const size = statSync(files[i].file, { throwIfNoEntry: false })?.size;
+    if (size === undefined) continue;
+    sum += size;
+    seen++;
+  }
+  return seen === 0 ? files.length * TYPICAL_DAY_BYTES : (sum / seen) * files.length;
 }
 
 export async function runAggregate(
@@ -93,9 +121,11 @@ export async function runAggregate(
     all.push(stats);
     opts.onProgress?.(all.length, tasks.length);
   };
-  // Unlisted tasks count as big; listed ones by their day files (the work is about the same per file).
-  const size = (t: AggregateTask) => t.dayFiles?.files.length ?? INLINE_MAX_DAY_FILES;
-  const total = tasks.reduce((a, t) => a + size(t), 0);
+  // Unlisted tasks count as big. Inline or threads by day files (the fixed cost is per file); the groups
+  // of the threads balanced by bytes (the rest of the cost).
+  const files = (t: AggregateTask) => t.dayFiles?.files.length ?? INLINE_MAX_DAY_FILES;
+  const size = (t: AggregateTask) => t.bytes ?? files(t) * TYPICAL_DAY_BYTES;
+  const total = tasks.reduce((a, t) => a + files(t), 0);
   if (opts.threads <= 1 || tasks.length < 2 || total <= (opts.inlineMaxDayFiles ?? INLINE_MAX_DAY_FILES)) {
     await aggregateGroup(tasks, { signal: opts.signal, onRepair: opts.onRepair, onDone: done });
     return all;
