@@ -85,6 +85,7 @@ program
   .option('--now <iso>', 'freeze the server clock at this instant (the live day is cut here)')
   .option('--faults <p>', 'probability 0..1 that a request gets a fault', '0')
   .option('--fault-kinds <list>', 'comma list of 400,429,503,slow,truncated,invalid-json,reset (default all)')
+  .option('--revise <p>', 'probability 0..1 per candle that an answer revises it (the live day changes between requests, the closed day differs from the last live answer)', '0')
   .option('--allow-remote', 'allow binding a non-loopback address')
   .option('--verbose', 'one log line per request')
   .action(async (opts) => {

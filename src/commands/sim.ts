@@ -7,6 +7,7 @@ export interface SimCliOptions {
   seed: string;
   now?: string;
   faults: string;
+  revise: string;
   faultKinds?: string;
   allowRemote?: boolean;
   verbose?: boolean;
@@ -19,6 +20,7 @@ export async function simCommand(opts: SimCliOptions, signal: AbortSignal): Prom
     seed: opts.seed,
     now: opts.now,
     faults: opts.faults,
+    revise: opts.revise,
     faultKinds: opts.faultKinds,
     allowRemote: opts.allowRemote ?? false,
     verbose: opts.verbose ?? false,

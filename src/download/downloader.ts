@@ -2,8 +2,8 @@
 // DownloadClient, and put each body in place atomically.
 //   - closed day (day < today UTC) in [from, to] without a cache file → cache/YYYY/MM/SYMBOL_YYYYMMDD.json;
 //     an existing cache file is never fetched again;
-//   - today (if in [from, to]) → every run, live URL, merged forward-only into data/temp/SYMBOL_YYYYMMDD.json
-//     (liveMerge.ts);
+//   - today (if in [from, to]) → every run, live URL, its latest answer (complete minutes only) replaces
+//     data/temp/SYMBOL_YYYYMMDD.json (liveDay.ts): the server revises minutes it served before;
 //   - a live file left in data/temp for a day that has closed since → that day's final version goes to the
 //     cache like any closed day, then its temp .json and .bin are deleted (even when the day is outside
 //     [from, to]: the temp file would otherwise linger).
@@ -13,13 +13,12 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CancelledError } from '../errors.js';
-import { parseDayJson, type DayJson } from '../dukascopy/dayJson.js';
 import { symbolFileName } from '../config/symbols.js';
 import type { Layout } from '../paths.js';
 import { DAY_MS, eachDay, parseDay, startOfDay } from '../util/dates.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import { DownloadClient, type DownloadOptions, type DownloadStats } from './client.js';
-import { encodeDayJson, mergeLiveDay } from './liveMerge.js';
+import { completeLiveDay, encodeDayJson } from './liveDay.js';
 import type { RateLimiter } from './rateLimiter.js';
 
 export type { DownloadOptions, DownloadStats } from './client.js';
@@ -29,7 +28,7 @@ export interface DayTask {
   symbol: string;
   /** Epoch ms of the day's 00:00 UTC. */
   day: number;
-  /** true: today's live file (fetched every run, merged forward-only). */
+  /** true: today's live file (fetched every run, replaced by the latest answer). */
   live: boolean;
   /** Final path: the cache file, or the live file in data/temp. */
   file: string;
@@ -54,7 +53,7 @@ export interface DownloadedDay {
   live: boolean;
   /** Size of `file`. */
   bytes: number;
-  /** false only for a live day whose file got no new candle (listed so a missing .bin can be rebuilt). */
+  /** false only for a live day whose answer was the file's content already (listed so a missing .bin can be rebuilt). */
   changed: boolean;
 }
 
@@ -156,13 +155,12 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
       days.push({ symbol: task.symbol, day: task.day, file: task.file, live: false, bytes: fetched.bytes, changed: true });
       return;
     }
-    const existing = await readLiveFile(task.file);
-    const merged = mergeLiveDay(existing?.doc, fetched.doc, task.day, plan.nowMs, task.file);
-    if (existing && merged.appended === 0) {
-      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, bytes: existing.bytes, changed: false });
+    const text = encodeDayJson(completeLiveDay(fetched.doc, task.day, plan.nowMs, task.file));
+    const existing = await readLiveText(task.file);
+    if (existing === text) {
+      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, bytes: Buffer.byteLength(text), changed: false });
       return;
     }
-    const text = encodeDayJson(merged.doc);
     await writeFileAtomic(task.file, text);
     days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, bytes: Buffer.byteLength(text), changed: true });
   };
@@ -230,15 +228,13 @@ function staleLiveDays(tempNames: ReadonlySet<string>, symbol: string, today: nu
   return out;
 }
 
-async function readLiveFile(file: string): Promise<{ doc: DayJson; bytes: number } | undefined> {
-  let text: string;
+async function readLiveText(file: string): Promise<string | undefined> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return { doc: parseDayJson(text, file, 'Download'), bytes: Buffer.byteLength(text) };
 }
 
 async function removeAll(files: readonly string[]): Promise<void> {

@@ -17,6 +17,8 @@ export interface SimCliInput {
   /** ISO instant (`2026-07-13T12:00:00Z`) or day; freezes the clock. */
   now?: string;
   faults?: string | number;
+  /** Probability per candle of a revision (`--revise P`). */
+  revise?: string | number;
   /** Comma list of fault kinds, e.g. `429,503,reset`. */
   faultKinds?: string;
   faultStreak?: string | number;
@@ -56,6 +58,11 @@ export function parseSimCliOptions(input: SimCliInput): SimOptions & { host: str
     faults = typeof input.faults === 'number' ? input.faults : /^\s*[\d.eE+-]+\s*$/.test(input.faults) ? Number(input.faults) : NaN;
     if (!(faults >= 0 && faults <= 1)) throw new ConfigError(`sim --faults must be a probability between 0 and 1, got ${JSON.stringify(input.faults)}`);
   }
+  let revise = 0;
+  if (input.revise !== undefined && input.revise !== '') {
+    revise = typeof input.revise === 'number' ? input.revise : /^\s*[\d.eE+-]+\s*$/.test(input.revise) ? Number(input.revise) : NaN;
+    if (!(revise >= 0 && revise <= 1)) throw new ConfigError(`sim --revise must be a probability between 0 and 1, got ${JSON.stringify(input.revise)}`);
+  }
   let faultKinds: FaultKind[] | undefined;
   if (input.faultKinds !== undefined && input.faultKinds.trim() !== '') {
     faultKinds = [];
@@ -75,7 +82,7 @@ export function parseSimCliOptions(input: SimCliInput): SimOptions & { host: str
   }
   const faultStreak = integer('fault-streak', input.faultStreak, 3, 0, 1_000_000);
   const slowMs = integer('slow-ms', input.slowMs, 300, 0, 600_000);
-  return { host, port, seed, now, faults, faultKinds, faultStreak, slowMs, verbose: input.verbose ?? false, log: input.log };
+  return { host, port, seed, now, revise, faults, faultKinds, faultStreak, slowMs, verbose: input.verbose ?? false, log: input.log };
 }
 
 /**
@@ -88,7 +95,7 @@ export async function runSimFromCli(input: SimCliInput, onListening?: (server: S
   if (input.signal?.aborted) return;
   const server = await startSim({ ...opts, log });
   const nowText = opts.now === undefined ? 'system clock' : new Date(opts.now).toISOString();
-  log(`sim listening on ${server.url} (seed ${opts.seed}, now ${nowText})`);
+  log(`sim listening on ${server.url} (seed ${opts.seed}, now ${nowText}${(opts.revise ?? 0) > 0 ? `, revise ${opts.revise}` : ''})`);
   onListening?.(server);
   await new Promise<void>((resolve) => {
     const stop = () => {

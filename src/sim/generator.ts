@@ -14,7 +14,9 @@
 //   instrument's volume decimals. About 1% of trading minutes (single minutes and short runs) have no
 //   volume and are omitted, like the real service does (a `times` step > 1).
 // - Only trading minutes (instruments.ts) appear. With `nowMs`, only complete minutes (start + 60 s <= now)
-//   appear, so the live day is always a prefix of the finished day (a day after now is empty).
+//   appear, so the live day is always a prefix of the finished day (a day after now is empty) — unless
+//   revisions are on (`revise` > 0, revise.ts): then earlier minutes change between answers and the closed
+//   day differs from the last live answer.
 // Random numbers come from a hand-written splitmix32: seedable from any 32-bit value (no bad seeds), a few
 // integer ops per draw, identical on every Node version; Math.random is neither seedable nor reproducible.
 // Normals come from an inverse-CDF table (Box–Muller's log/sqrt/sin/cos was most of the generation time).
@@ -28,6 +30,7 @@
 import type { DayJson } from '../dukascopy/dayJson.js';
 import { DAY_MS, MINUTE_MS } from '../util/dates.js';
 import { AsciiWriter, formatJavaDouble } from './format.js';
+import { revisionOf, reviseDay } from './revise.js';
 import { getInstrument, SIM_INSTRUMENTS, tradingIntervals, type Market, type SimInstrument } from './instruments.js';
 
 export const SHIFT_MS = MINUTE_MS;
@@ -401,17 +404,34 @@ export function generateDay(symbol: string, dayMs: number, seed: number, nowMs?:
 }
 
 /** generateDay as the exact response text; `fromMs` keeps only candles starting at or after it (`?from=`). */
-export function generateDayText(symbol: string, dayMs: number, seed: number, opts: { nowMs?: number; fromMs?: number } = {}): string {
-  const day = fillDay(scratchDay, getInstrument(symbol), dayMs, seed);
+export function generateDayText(symbol: string, dayMs: number, seed: number, opts: DayOptions = {}): string {
+  const day = answerDay(getInstrument(symbol), dayMs, seed, opts);
   const [from, to] = candleRange(day, opts.nowMs, opts.fromMs);
   return encodeSimDay(day, from, to);
 }
 
 /** The response body bytes for one day of `inst` (what the server sends); see generateDayText. */
-export function generateDayBytes(inst: SimInstrument, dayMs: number, seed: number, opts: { nowMs?: number; fromMs?: number } = {}): Buffer {
-  const day = fillDay(scratchDay, inst, dayMs, seed);
+export function generateDayBytes(inst: SimInstrument, dayMs: number, seed: number, opts: DayOptions = {}): Buffer {
+  const day = answerDay(inst, dayMs, seed, opts);
   const [from, to] = candleRange(day, opts.nowMs, opts.fromMs);
   return encodeSimDayBytes(day, from, to);
+}
+
+export interface DayOptions {
+  /** The request's now: only candles complete at it (and revisions as of it). */
+  nowMs?: number;
+  /** Keep only candles starting at or after it (`?from=`). */
+  fromMs?: number;
+  /** Probability per candle of a revision (revise.ts); 0 = none. */
+  revise?: number;
+}
+
+/** The day as answered at opts.nowMs: generated, then revised when opts.revise > 0 (scratch storage). */
+function answerDay(inst: SimInstrument, dayMs: number, seed: number, opts: DayOptions): SimDay {
+  const day = fillDay(scratchDay, inst, dayMs, seed);
+  const rev = revisionOf(opts.revise ?? 0, dayMs, opts.nowMs ?? Infinity);
+  if (rev) reviseDay(day, rev, hashSeed(seed, symbolHash(inst.code), dayMs / DAY_MS), hashSeed);
+  return day;
 }
 
 /** Any DayJson as text in the real service's style (key order, Java-style floats). */

@@ -9,6 +9,7 @@
 //       `?from={ms}` keeps candles starting at or after ms; a `from` before the live day means the whole
 //       live day, a `from` after the last complete candle gives an empty day. A non-integer `from` is 400.
 //   /v1/instruments/{CODE}                     the instrument document (instruments.ts).
+// With `revise` > 0 the candles of an answer are revised as of its request time (revise.ts).
 // An unknown instrument code is 404. Error bodies: {"status":404,"error":"Not Found","message":…,"path":…}.
 //
 // Faults (`faults` = probability per request, drawn from a PRNG seeded by `seed`, so a given request
@@ -48,6 +49,11 @@ export interface SimOptions {
   faultStreak?: number;
   /** Duration of a 'slow' response; default 300 ms. */
   slowMs?: number;
+  /**
+   * Probability 0..1 per candle that an answer revises it (revise.ts): earlier minutes of the live day change
+   * between requests, and a closed day differs from the last live answer. Default 0 (no revisions).
+   */
+  revise?: number;
   /** Log one line per request. */
   verbose?: boolean;
   /** Where log lines go; default console.log. */
@@ -94,6 +100,8 @@ function resolveOptions(opts: SimOptions) {
   const kinds = opts.faultKinds ?? FAULT_KINDS;
   if (kinds.length === 0) throw new ConfigError('sim fault kinds: empty list');
   for (const k of kinds) if (!FAULT_KINDS.includes(k)) throw new ConfigError(`sim fault kind ${JSON.stringify(k)} unknown (known: ${FAULT_KINDS.join(', ')})`);
+  const revise = opts.revise ?? 0;
+  if (typeof revise !== 'number' || !(revise >= 0 && revise <= 1)) throw new ConfigError(`sim revise must be a probability between 0 and 1, got ${revise}`);
   const faultStreak = opts.faultStreak ?? 3;
   if (!(faultStreak >= 0) || (faultStreak !== Infinity && !Number.isInteger(faultStreak))) throw new ConfigError(`sim faultStreak must be a non-negative integer, got ${faultStreak}`);
   const slowMs = opts.slowMs ?? 300;
@@ -105,7 +113,7 @@ function resolveOptions(opts: SimOptions) {
   const now = opts.now ?? Date.now;
   if (typeof now === 'number' && !Number.isFinite(now)) throw new ConfigError(`sim now must be a finite time in ms, got ${now}`);
   const clock = typeof now === 'number' ? () => now : now;
-  return { host: opts.host ?? '127.0.0.1', port, seed, clock, faults, kinds: [...kinds], faultStreak, slowMs, verbose: opts.verbose ?? false, log: opts.log ?? ((line: string) => console.log(line)) };
+  return { host: opts.host ?? '127.0.0.1', port, seed, clock, revise, faults, kinds: [...kinds], faultStreak, slowMs, verbose: opts.verbose ?? false, log: opts.log ?? ((line: string) => console.log(line)) };
 }
 
 /** Start the sim server; resolves once it listens. */
@@ -145,7 +153,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     const dayMs = Date.UTC(+y, +mo - 1, +d);
     const date = new Date(dayMs);
     if (date.getUTCFullYear() !== +y || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d) return errorReply(400, `no such date ${y}/${mo}/${d}`, path);
-    return { status: 200, body: generateDayBytes(inst, dayMs, o.seed, { nowMs }) };
+    return { status: 200, body: generateDayBytes(inst, dayMs, o.seed, { nowMs, revise: o.revise }) };
   }
 
   function liveReply(inst: SimInstrument, query: string, nowMs: number, path: string): Reply {
@@ -156,7 +164,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
       if (!/^-?\d{1,16}$/.test(from) || !Number.isSafeInteger(+from)) return errorReply(400, `bad from=${JSON.stringify(from)}: want epoch milliseconds`, path);
       fromMs = +from;
     }
-    return { status: 200, body: generateDayBytes(inst, liveDay, o.seed, { nowMs, fromMs }) };
+    return { status: 200, body: generateDayBytes(inst, liveDay, o.seed, { nowMs, fromMs, revise: o.revise }) };
   }
 
   function drawFault(key: string): FaultKind | undefined {

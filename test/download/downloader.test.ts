@@ -107,35 +107,33 @@ test('first run fetches every day; second run only the missing ones (+ the live 
   }
 });
 
-test('live day grows between runs: old candles kept as they were, new complete ones appended', async () => {
+test('live day between runs: the latest answer replaces the file, revisions of earlier minutes included', async () => {
   reset();
   const { root, cleanup } = await tempRoot();
   try {
     const layout = new Layout(root);
     const file = layout.liveDay('EUR/USD', D15);
     await run(layout, ['EUR/USD'], D15, D15, NOW);
-    const firstText = await readFile(file, 'utf8');
-    const firstCandles = decodeDay(firstText);
+    const firstCandles = decodeDay(await readFile(file, 'utf8'));
+    assert.deepEqual(firstCandles, syntheticDay('EUR-USD', D15, NOW).filter((c) => c.t + MINUTE <= NOW));
 
     // ten minutes later the server also revises the 05:00 candle it served before
     const later = NOW + 10 * MINUTE;
     reset(later);
     const revisedAt = D15 + 5 * 3_600_000;
-    server.editLive = (_code, candles) => candles.map((c) => (c.t === revisedAt ? { ...c, c: c.c + 7, h: c.h + 9 } : c));
+    const revise = (c: ReturnType<typeof syntheticDay>[number]) => (c.t === revisedAt ? { ...c, c: c.c + 7, h: c.h + 9 } : c);
+    server.editLive = (_code, candles) => candles.map(revise);
     const second = await run(layout, ['EUR/USD'], D15, D15, later);
     assert.deepEqual(second.days.map((d) => [d.live, d.changed]), [[true, true]]);
     const candles = decodeDay(await readFile(file, 'utf8'));
-    assert.deepEqual(candles.slice(0, firstCandles.length), firstCandles, 'kept prefix unchanged');
-    assert.deepEqual(candles.find((c) => c.t === revisedAt), firstCandles.find((c) => c.t === revisedAt), 'revision of a kept minute ignored');
-    assert.deepEqual(
-      candles.slice(firstCandles.length),
-      syntheticDay('EUR-USD', D15, later).filter((c) => c.t > firstCandles.at(-1)!.t && c.t + MINUTE <= later),
-    );
+    assert.deepEqual(candles, syntheticDay('EUR-USD', D15, later).filter((c) => c.t + MINUTE <= later).map(revise), 'the whole latest answer');
+    assert.notDeepEqual(candles.find((c) => c.t === revisedAt), firstCandles.find((c) => c.t === revisedAt), 'revision taken');
     assert.equal(candles.at(-1)!.t, D15 + 12 * 3_600_000 + 39 * MINUTE);
 
-    // same clock again: nothing new, file untouched
+    // same clock, same answer: nothing changed, file untouched
     const thirdText = await readFile(file, 'utf8');
     reset(later);
+    server.editLive = (_code, c) => c.map(revise);
     const third = await run(layout, ['EUR/USD'], D15, D15, later);
     assert.deepEqual(third.days.map((d) => [d.live, d.changed, d.bytes]), [[true, false, Buffer.byteLength(thirdText)]]);
     assert.equal(await readFile(file, 'utf8'), thirdText);
@@ -228,15 +226,16 @@ test('fail-fast: the first error aborts the other downloads at once and is the o
   }
 });
 
-test('a non-download error (corrupt live file) also aborts the run', async () => {
+test('a damaged live file is provisional: the next answer replaces it', async () => {
   reset();
   const { root, cleanup } = await tempRoot();
   try {
     const layout = new Layout(root);
     await mkdir(layout.tempDir, { recursive: true });
     await writeFile(layout.liveDay('EUR/USD', D15), '{"timestamp":');
-    await assert.rejects(run(layout, ['EUR/USD'], D15, D15, NOW), { name: 'CorruptFileError', code: 'BAD_JSON' });
-    assert.equal(await readFile(layout.liveDay('EUR/USD', D15), 'utf8'), '{"timestamp":', 'left for a human to look at');
+    const res = await run(layout, ['EUR/USD'], D15, D15, NOW);
+    assert.deepEqual(res.days.map((d) => [d.live, d.changed]), [[true, true]]);
+    assert.deepEqual(decodeDay(await readFile(layout.liveDay('EUR/USD', D15), 'utf8')), syntheticDay('EUR-USD', D15, NOW).filter((c) => c.t + MINUTE <= NOW));
   } finally {
     await cleanup();
   }

@@ -312,6 +312,51 @@ describe('live day', () => {
   });
 });
 
+describe('revisions (--revise)', () => {
+  test('earlier minutes change between requests, deterministically; the closed day differs from the last live answer', async () => {
+    const today = Date.UTC(2026, 6, 13);
+    let clock = Date.UTC(2026, 6, 13, 15, 0, 10);
+    const rev = await startSim({ seed: 1, now: () => clock, revise: 0.05 });
+    const again = await startSim({ seed: 1, now: () => clock, revise: 0.05 });
+    try {
+      const live = async (s: SimServer) => decode(JSON.parse((await get(s, '/v1/candles/minute/EUR-USD/BID')).text) as Doc);
+      const a = await live(rev);
+      assert.deepEqual(await live(again), a, 'same seed and request time: same answer');
+      assert.deepEqual(await live(rev), a, 'same minute: same answer');
+      const plain = decode(generateDay('EUR/USD', today, 1, clock) as Doc);
+      const byT = (list: typeof a) => new Map(list.map((k) => [k.t, k]));
+      const plainByT = byT(plain);
+      const revised = a.filter((k) => JSON.stringify(k) !== JSON.stringify(plainByT.get(k.t)));
+      assert.ok(revised.length > 10 && revised.length < a.length / 5, `${revised.length} of ${a.length} candles revised`);
+      for (const k of a) assert.ok(k.l <= k.o && k.l <= k.c && k.o <= k.h && k.c <= k.h && k.v > 0, 'revised candles stay sane');
+      assert.ok(a.every((k) => plainByT.has(k.t)), 'late candles may be missing, never extra');
+      clock += 37 * MIN;
+      const b = await live(rev);
+      const aByT = byT(a);
+      const changed = b.filter((k) => aByT.has(k.t) && JSON.stringify(k) !== JSON.stringify(aByT.get(k.t)));
+      assert.ok(changed.length > 10, `earlier minutes revised by the later answer: ${changed.length}`);
+      const bByT = byT(b);
+      assert.ok(a.every((k) => bByT.has(k.t)), 'a candle served before is still there (only recent ones can be late)');
+      clock = today + 86_400_000 + 3_600_000;
+      const closed = decode(JSON.parse((await get(rev, dayPath('EUR-USD', today))).text) as Doc);
+      const lastLive = byT(b);
+      const differ = closed.filter((k) => lastLive.has(k.t) && JSON.stringify(k) !== JSON.stringify(lastLive.get(k.t)));
+      assert.ok(differ.some((k) => k.c !== lastLive.get(k.t)!.c) && differ.some((k) => k.v !== lastLive.get(k.t)!.v), 'prices and volumes differ');
+      clock += 5 * 3_600_000;
+      assert.deepEqual(decode(JSON.parse((await get(rev, dayPath('EUR-USD', today))).text) as Doc), closed, 'a closed day is stable');
+    } finally {
+      await rev.close();
+      await again.close();
+    }
+  });
+
+  test('--revise is validated', () => {
+    assert.equal(parseSimCliOptions({ revise: '0.2' }).revise, 0.2);
+    assert.throws(() => parseSimCliOptions({ revise: '2' }), /--revise must be a probability/);
+    assert.throws(() => parseSimCliOptions({ revise: 'x' }), /--revise must be a probability/);
+  });
+});
+
 describe('instruments and errors', () => {
   test('instrument documents cover symbols.txt and look like the real ones', async () => {
     const names = parseSymbolList(readFileSync(SYMBOLS_TXT, 'utf8'), 'symbols.txt');

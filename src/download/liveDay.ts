@@ -1,18 +1,18 @@
-// Forward-only merge of the live (current UTC) day (DESIGN §4). The file in data/temp keeps every candle it
-// already has, byte for byte in its arrays; from the server's answer only candles later than the last kept
-// one are appended, and only those that are complete (minute start + 60 s ≤ now) and inside the day. So the
-// decoded candle sequence of a later run always starts with the sequence of an earlier run, even when the
-// server revises a minute it already served.
+// The live (current UTC) day as kept in data/temp/SYMBOL_YYYYMMDD.json: the server's latest answer, cut to
+// the candles that are complete (minute start + 60 s ≤ now) and inside the day. The server revises minutes
+// it already served (late ticks, corrections), so every run takes its whole answer again: the day is
+// provisional (see docs/format.md, "Final and provisional"), and everything derived from it — its day file,
+// the 1m store's tail, the timeframes' tails — is rewritten from this file by every run until the day is
+// final and lives in cache/.
 //
-// The merged day stays in the Dukascopy shape (see src/dukascopy/dayJson.ts): base prices = first candle,
-// integer deltas in `multiplier` units, `times` in `shift` units. Prices are handled as integers
-// (price / multiplier), so appending never adds float drift. A candle is appended by writing its deltas
-// against the last kept candle.
+// The file stays in the Dukascopy shape (see src/dukascopy/dayJson.ts): base prices = first candle, integer
+// deltas in `multiplier` units, `times` in `shift` units. Prices are handled as integers (price /
+// multiplier), so cutting the answer never adds float drift.
 import { CorruptFileError } from '../errors.js';
 import type { DayJson } from '../dukascopy/dayJson.js';
 import { DAY_MS, MINUTE_MS } from '../util/dates.js';
 
-/** One decoded candle; prices as integers in units of the target multiplier. */
+/** One decoded candle; prices as integers in units of the day's multiplier. */
 interface UnitCandle {
   t: number;
   o: number;
@@ -22,31 +22,17 @@ interface UnitCandle {
   v: number;
 }
 
-export interface LiveMerge {
-  doc: DayJson;
-  /** Candles taken over from the existing file. */
-  kept: number;
-  /** Candles appended from the server's answer. */
-  appended: number;
-}
-
 /**
- * Merge `server` (the live answer) into `existing` (the live file so far, if any) for UTC `day` at `nowMs`.
- * `where` names the file in errors.
+ * The live file's content for UTC `day` at `nowMs` from the server's answer: its complete candles inside the
+ * day, in the answer's multiplier and shift. `where` names the file in errors.
  */
-export function mergeLiveDay(existing: DayJson | undefined, server: DayJson, day: number, nowMs: number, where: string): LiveMerge {
-  const multiplier = existing?.multiplier ?? server.multiplier;
-  const shift = existing?.shift ?? server.shift;
-  const out: DayJson = existing ? cloneDay(existing) : emptyDay(day, multiplier, shift);
+export function completeLiveDay(server: DayJson, day: number, nowMs: number, where: string): DayJson {
+  const { multiplier, shift } = server;
+  const out = emptyDay(day, multiplier, shift);
   let prev: UnitCandle | undefined;
-  for (const c of decodeUnits(out, multiplier)) prev = c;
-  const kept = out.times.length;
-
-  let appended = 0;
-  for (const c of decodeUnits(server, multiplier)) {
+  for (const c of decodeUnits(server)) {
     if (c.t < day || c.t >= day + DAY_MS) continue; // not this UTC day
     if (c.t + MINUTE_MS > nowMs) continue; // still forming
-    if (prev && c.t <= prev.t) continue; // already kept: never rewritten
     if (!prev) {
       out.timestamp = c.t;
       out.open = fromUnits(c.o, multiplier);
@@ -56,15 +42,14 @@ export function mergeLiveDay(existing: DayJson | undefined, server: DayJson, day
       pushCandle(out, 0, 0, 0, 0, 0, c.v);
     } else {
       const steps = (c.t - prev.t) / shift;
-      if (!Number.isInteger(steps)) {
-        throw new CorruptFileError('Download', where, `live candle at ${c.t} is not a whole number of ${shift} ms steps after ${prev.t}`);
+      if (!Number.isInteger(steps) || steps <= 0) {
+        throw new CorruptFileError('Download', where, `live candle at ${c.t} is not a whole, positive number of ${shift} ms steps after ${prev.t}`);
       }
       pushCandle(out, steps, c.o - prev.o, c.h - prev.h, c.l - prev.l, c.c - prev.c, c.v);
     }
     prev = c;
-    appended++;
   }
-  return { doc: out, kept, appended };
+  return out;
 }
 
 /** The day document as JSON, keys in the order the real service sends them. */
@@ -106,18 +91,6 @@ export function emptyDay(day: number, multiplier: number, shift: number): DayJso
   };
 }
 
-function cloneDay(d: DayJson): DayJson {
-  return {
-    ...d,
-    times: d.times.slice(),
-    opens: d.opens.slice(),
-    highs: d.highs.slice(),
-    lows: d.lows.slice(),
-    closes: d.closes.slice(),
-    volumes: d.volumes.slice(),
-  };
-}
-
 function pushCandle(d: DayJson, dt: number, o: number, h: number, l: number, c: number, v: number): void {
   d.times.push(dt);
   d.opens.push(o);
@@ -127,12 +100,11 @@ function pushCandle(d: DayJson, dt: number, o: number, h: number, l: number, c: 
   d.volumes.push(v);
 }
 
-/** Decode candles with absolute times and prices as integers in units of `target` multiplier. */
-function* decodeUnits(d: DayJson, target: number): Generator<UnitCandle> {
+/** Decode candles with absolute times and prices as integers in units of the day's multiplier. */
+function* decodeUnits(d: DayJson): Generator<UnitCandle> {
   const n = d.times.length;
   if (n === 0) return;
   const m = d.multiplier;
-  const conv = m === target ? (u: number) => u : (u: number) => Math.round((u * m) / target);
   let t = d.timestamp;
   let o = Math.round((d.open as number) / m);
   let h = Math.round((d.high as number) / m);
@@ -144,7 +116,7 @@ function* decodeUnits(d: DayJson, target: number): Generator<UnitCandle> {
     h += d.highs[i];
     l += d.lows[i];
     c += d.closes[i];
-    yield { t, o: conv(o), h: conv(h), l: conv(l), c: conv(c), v: d.volumes[i] };
+    yield { t, o, h, l, c, v: d.volumes[i] };
   }
 }
 
