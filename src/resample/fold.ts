@@ -1,13 +1,16 @@
 // The hot loop: fold source records (typed-array views of a big chunk) into bars, and encode bars straight
 // into an output buffer through typed-array views (format.ts offsets), no per-record objects. A bar closes
-// when a later row falls in another bucket; whatever bar is forming at the end is the open bar.
+// when a later row falls in another bucket; whatever bar is forming at the end is the last bar. Bars whose
+// period ends after the horizon (period.ts) are provisional: the first of them starts the file's tail, and it
+// and every bar after it carry FLAG_PROVISIONAL (a bar whose period has not ended at now also FLAG_OPEN).
 // Trade-off: the fold keeps its state in locals for the length of a chunk and writes it back after, which
 // makes the code longer but keeps V8 on registers instead of object fields per row.
 import { crc32 } from 'node:zlib';
 import { CorruptFileError } from '../errors.js';
 import type { RecordChunk } from '../store/chunk.js';
-import { FLAG_OPEN, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, W32_SRC_HI, W32_SRC_LO, W32_TS_HI, W32_TS_LO, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
+import { FLAG_OPEN, FLAG_PROVISIONAL, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, W32_SRC_HI, W32_SRC_LO, W32_TS_HI, W32_TS_LO, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
 import type { Bucketer } from './bucket.js';
+import type { Horizon } from './period.js';
 import { giveBuffer, takeBuffer } from './scan.js';
 
 const TWO_32 = 4294967296;
@@ -18,7 +21,10 @@ const W16_FLAGS = 29;
 const W32_ORIGIN_FLAGS = 14;
 const W32_COUNT = 15;
 
-/** Encodes bars into a buffer; hands full buffers to `flush` (closed bars only), keeping CRCs as it goes. */
+/**
+ * Encodes bars into a buffer; hands full buffers to `flush`, keeping CRCs as it goes: data_crc over the final
+ * bars, tail_crc over the provisional ones (from `tailAt` on; once the tail started every later bar is in it).
+ */
 export class BarSink {
   private readonly buf: Buffer;
   // Views and fill are read and written by Folder.fold too: it encodes closed bars straight into them
@@ -34,12 +40,16 @@ export class BarSink {
   fill = 0;
   /** Closed bars pushed so far. */
   closed = 0;
-  /** Running CRC-32 of every closed bar's bytes (extends the committed data_crc). */
+  /** Final bars among them. */
+  finalBars = 0;
+  /** Index in the buffer of the first provisional bar; -1 while the tail has not started. */
+  tailAt = -1;
+  /** Running CRC-32 of every final bar's bytes (extends the committed data_crc). */
   dataCrc: number;
-  /** CRC-32 of the last closed bar (tail_crc). */
-  tailCrc: number;
+  /** Running CRC-32 of the provisional bars' bytes (tail_crc). */
+  tailCrc = 0;
 
-  constructor(private readonly flush: (bytes: Buffer) => void, start: { dataCrc: number; tailCrc: number }, capacityBytes = 4 * 1024 * 1024) {
+  constructor(private readonly flush: (bytes: Buffer) => void, start: { dataCrc: number }, capacityBytes = 4 * 1024 * 1024) {
     this.capacity = Math.max(1, Math.floor(capacityBytes / RECORD_SIZE));
     this.buf = takeBuffer(this.capacity * RECORD_SIZE);
     const ab = this.buf.buffer;
@@ -50,36 +60,32 @@ export class BarSink {
     this.i16 = new Int16Array(ab, at, this.capacity * RECORD_WORDS16);
     this.u16 = new Uint16Array(ab, at, this.capacity * RECORD_WORDS16);
     this.dataCrc = start.dataCrc;
-    this.tailCrc = start.tailCrc;
   }
 
-  /** Append a closed bar. */
-  push(ts: number, o: number, h: number, l: number, c: number, v: number, src: number, origin: number, count: number): void {
-    if (this.fill === this.capacity) this.drain();
-    this.encode(this.fill++, ts, o, h, l, c, v, src, origin, 0, count);
-    this.closed++;
-  }
-
-  /** Hand every buffered closed bar to `flush`. */
+  /** Hand every buffered bar to `flush`. */
   drain(): void {
     if (this.fill === 0) return;
     const bytes = this.buf.subarray(0, this.fill * RECORD_SIZE);
-    this.dataCrc = crc32(bytes, this.dataCrc);
-    this.tailCrc = crc32(bytes.subarray(bytes.length - RECORD_SIZE));
+    const finals = this.tailAt < 0 ? this.fill : this.tailAt;
+    if (finals > 0) this.dataCrc = crc32(bytes.subarray(0, finals * RECORD_SIZE), this.dataCrc);
+    if (finals < this.fill) this.tailCrc = crc32(bytes.subarray(finals * RECORD_SIZE), this.tailCrc);
+    this.finalBars += finals;
     this.flush(bytes);
     this.fill = 0;
+    if (this.tailAt >= 0) this.tailAt = 0;
+  }
+
+  /** Append the last (still forming) bar with `flags`, then drain. */
+  pushLast(ts: number, o: number, h: number, l: number, c: number, v: number, src: number, origin: number, flags: number, count: number): void {
+    if (this.fill === this.capacity) this.drain();
+    if ((flags & FLAG_PROVISIONAL) !== 0 && this.tailAt < 0) this.tailAt = this.fill;
+    this.encode(this.fill++, ts, o, h, l, c, v, src, origin, flags, count);
+    this.drain();
   }
 
   /** Return the buffer to the pool; the sink is unusable afterwards. */
   release(): void {
     giveBuffer(this.buf);
-  }
-
-  /** The open bar's 64 bytes (a fresh buffer; call after drain). */
-  openBar(ts: number, o: number, h: number, l: number, c: number, v: number, src: number, origin: number, count: number): Buffer {
-    if (this.fill !== 0) throw new Error('openBar before drain');
-    this.encode(0, ts, o, h, l, c, v, src, origin, FLAG_OPEN, count);
-    return Buffer.from(this.buf.subarray(0, RECORD_SIZE));
   }
 
   private encode(i: number, ts: number, o: number, h: number, l: number, c: number, v: number, src: number, origin: number, flags: number, count: number): void {
@@ -121,11 +127,28 @@ export class Folder {
   origin = 0;
   /** Source rows folded (in or out of session). */
   rows = 0;
+  /** The provisional tail has started (this bar and every later one are provisional). */
+  tail = false;
+  /** src of the first provisional bar (when tail). */
+  tailSrc = 0;
+  /** Key of the last final bar written (NaN: none this run). */
+  lastFinalKey = Number.NaN;
   private end = -Infinity;
   private inside = false;
   private prevTs = -Infinity;
+  private readonly horizonFinal: number;
+  private readonly checkFrom: number;
 
-  constructor(private readonly bucketer: Bucketer, private readonly sink: BarSink, private readonly sourceFile: string) {}
+  constructor(
+    private readonly bucketer: Bucketer,
+    private readonly sink: BarSink,
+    private readonly sourceFile: string,
+    private readonly horizon: Horizon,
+    private readonly periodEnd: (key: number) => number,
+  ) {
+    this.horizonFinal = horizon.final;
+    this.checkFrom = horizon.checkFrom;
+  }
 
   fold(chunk: RecordChunk): void {
     const n = chunk.count;
@@ -142,6 +165,8 @@ export class Folder {
     const startPos = chunk.startPos;
     let has = this.has, key = this.key, o = this.o, h = this.h, l = this.l, c = this.c, v = this.v;
     let count = this.count, src = this.src, origin = this.origin, end = this.end, inside = this.inside, prevTs = this.prevTs;
+    let tail = this.tail, flagBits = tail ? FLAG_PROVISIONAL << 16 : 0, lastFinalKey = this.lastFinalKey;
+    const checkFrom = this.checkFrom;
     // Field offsets (format.ts) as literals: V8 folds literal constants into the loop's index arithmetic, but
     // not values read from imported bindings, even when copied into locals first (5m from 1m: 26 → 16 ns a
     // row). store/format.ts checks at load that these are its values.
@@ -184,7 +209,25 @@ export class Folder {
       }
       if (has) {
         if (b.key < key) this.bucketError(chunk, i, b.key, key);
-        // The closed bar, encoded in place (BarSink.encode with flags 0).
+        // Near the horizon (rare: the last few bars of a run), ask whether this bar is final.
+        if (!tail && key >= checkFrom) {
+          if (this.periodEnd(key) > this.horizonFinal) {
+            tail = true;
+            flagBits = FLAG_PROVISIONAL << 16;
+            this.tailSrc = src;
+            if (fill === cap) {
+              sink.fill = fill;
+              sink.closed += closed;
+              closed = 0;
+              sink.drain();
+              fill = 0;
+            }
+            sink.tailAt = fill;
+          }
+        }
+        if (tail) flagBits = (FLAG_PROVISIONAL | (this.periodEnd(key) > this.horizon.now ? FLAG_OPEN : 0)) << 16;
+        else lastFinalKey = key;
+        // The closed bar, encoded in place (BarSink.encode).
         if (fill === cap) {
           sink.fill = fill;
           sink.closed += closed;
@@ -204,7 +247,7 @@ export class Folder {
         const srcHi = Math.floor(src / TWO32);
         out32[bw + SRC_LO] = src - srcHi * TWO32;
         out32[bw + SRC_HI] = srcHi;
-        out32[bw + ORIGIN_FLAGS] = origin & 0xffff;
+        out32[bw + ORIGIN_FLAGS] = (origin & 0xffff) | flagBits;
         out32[bw + COUNT] = count;
         fill++;
         closed++;
@@ -224,13 +267,29 @@ export class Folder {
     sink.closed += closed;
     this.has = has; this.key = key; this.o = o; this.h = h; this.l = l; this.c = c; this.v = v;
     this.count = count; this.src = src; this.origin = origin; this.end = end; this.inside = inside; this.prevTs = prevTs;
+    this.tail = tail; this.lastFinalKey = lastFinalKey;
     this.rows += n;
   }
 
-  /** The forming bar as the open record, or undefined when no row was in a bar. */
-  openBar(): Buffer | undefined {
-    if (!this.has) return undefined;
-    return this.sink.openBar(this.key, this.o, this.h, this.l, this.c, this.v, this.src, this.origin, this.count);
+  /**
+   * Write the forming bar (if any) as the last bar: final when its period ended within the horizon,
+   * otherwise provisional (and open while its period has not ended at now). Drains the sink.
+   */
+  finish(): void {
+    if (this.has) {
+      const end = this.periodEnd(this.key);
+      let flags = 0;
+      if (this.tail || end > this.horizon.final) {
+        if (!this.tail) this.tailSrc = this.src;
+        this.tail = true;
+        flags = FLAG_PROVISIONAL | (end > this.horizon.now ? FLAG_OPEN : 0);
+      } else {
+        this.lastFinalKey = this.key;
+      }
+      this.sink.pushLast(this.key, this.o, this.h, this.l, this.c, this.v, this.src, this.origin, flags, this.count);
+    } else {
+      this.sink.drain();
+    }
   }
 
   private bucketError(chunk: RecordChunk, i: number, next: number, prev: number): never {

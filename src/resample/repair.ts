@@ -4,17 +4,19 @@
 //   2. no index: the file was never committed → deleted, rebuilt from the source;
 //   3. index written for another definition (fingerprint in last_date: rule, source chain, session,
 //      shift changed in the config) → deleted, rebuilt from the source;
-//   4. file missing, shorter than out_pos, bad header, or the last closed bar not matching tail_crc, or a
+//   4. file missing, shorter than final_pos, bad header, a header of another generation than the index, or a
 //      damaged index → CorruptFileError RESAMPLE_DAMAGED telling to run `candlestore rebuild resample`;
-//   5. longer than out_pos + one open bar (killed after writing, before the index) → cut back to out_pos.
-// The open bar at out_pos is never trusted: it is recomputed from in_pos every run. Reads O(1) bytes, with
-// synchronous syscalls only: the stage's fsyncs run on the thread pool meanwhile, and a pool round trip here
-// would wait behind them.
+//   5. the provisional tail [final_pos, out_pos) not matching tail_crc, or the file ending inside it (killed
+//      while the tail was rewritten) → cut to final_pos: the run derives the tail again from in_pos anyway;
+//   6. longer than out_pos (killed after writing, before the index) → cut back to out_pos.
+// Reads the header, the last final bar and the tail (a few bars), with synchronous syscalls only: the stage's
+// fsyncs run on the thread pool meanwhile, and a pool round trip here would wait behind them.
 import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, rmSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { CorruptFileError, type Stage } from '../errors.js';
 import { HEADER_SIZE, RECORD_SIZE, decodeHeader, type Header } from '../store/format.js';
 import { readIndexFileSync, removeStaleTempsOfSync } from '../store/indexFile.js';
-import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
+import type { StoreIndex } from '../store/indexFormat.js';
 import { fileSizeSync } from '../store/writer.js';
 
 const STAGE: Stage = 'Resample';
@@ -29,8 +31,10 @@ export interface TimeframeState {
   /** The committed index; undefined = start from scratch. */
   index: StoreIndex | undefined;
   header: Header | undefined;
-  /** The 64 bytes at out_pos when the file is exactly out_pos + one record long (the last open bar). */
-  openBytes: Buffer | undefined;
+  /** The committed provisional tail, bytes [final_pos, out_pos) of `index`. */
+  tail: Buffer;
+  /** ts of the last final bar (NaN when there is none). */
+  lastFinalKey: number;
   /** The file was deleted (never committed, or built from another definition). */
   deleted: boolean;
 }
@@ -43,7 +47,7 @@ export function damaged(file: string, message: string, offset?: number): Corrupt
 export async function repairTimeframe(
   paths: TimeframePaths, symbol: string, timeframe: string, fingerprint: number, report: (message: string) => void, listings?: Map<string, string[]>,
 ): Promise<TimeframeState> {
-  const nothing = (deleted: boolean): TimeframeState => ({ index: undefined, header: undefined, openBytes: undefined, deleted });
+  const nothing = (deleted: boolean): TimeframeState => ({ index: undefined, header: undefined, tail: Buffer.alloc(0), lastFinalKey: Number.NaN, deleted });
   const temps = removeStaleTempsOfSync(paths.index, listings);
   if (temps > 0) report(`removed ${temps} stale temp file(s) of ${paths.index} left by an interrupted run`);
   let index: StoreIndex | undefined;
@@ -65,7 +69,7 @@ export async function repairTimeframe(
     report(`${paths.store} was built with another definition of ${timeframe} (rule, source, session or time shift changed in the config): deleted it to rebuild from its source`);
     return nothing(true);
   }
-  // One open of the file: its size, header, last closed bar and open bar.
+  // One open of the file: its size, header, last final bar and tail.
   let fd: number;
   try {
     fd = openSync(paths.store, 'r');
@@ -75,10 +79,12 @@ export async function repairTimeframe(
   }
   let size: number;
   let header: Header;
-  let openBytes: Buffer | undefined;
+  let tail: Buffer | undefined;
+  let lastFinalKey = Number.NaN;
   try {
     size = fstatSync(fd).size;
-    if (size < index.outPos) throw damaged(paths.store, `truncated: ${size} bytes but the index says ${index.outPos} were committed`, size);
+    if (index.finalPos > index.outPos) throw damaged(paths.index, `final_pos ${index.finalPos} is past out_pos ${index.outPos}`);
+    if (size < index.finalPos) throw damaged(paths.store, `truncated: ${size} bytes but the index says ${index.finalPos} bytes are final`, size);
     const head = Buffer.alloc(Math.min(size, HEADER_SIZE));
     readFully(fd, head, 0);
     try {
@@ -87,25 +93,32 @@ export async function repairTimeframe(
       if (err instanceof CorruptFileError) throw damaged(paths.store, stripFile(err));
       throw err;
     }
-    // The last closed bar (before out_pos) and the open bar after it, when the file holds exactly that.
-    const from = Math.max(HEADER_SIZE, index.outPos - RECORD_SIZE);
-    const to = size === index.outPos + RECORD_SIZE ? size : index.outPos;
+    if (header.generation !== index.generation) throw damaged(paths.store, `the file is generation ${header.generation} but its index describes generation ${index.generation} (the file was replaced)`, 0);
+    // The last final bar and, when the file reaches out_pos, the tail after it.
+    const from = Math.max(HEADER_SIZE, index.finalPos - RECORD_SIZE);
+    const to = size >= index.outPos ? index.outPos : index.finalPos;
     const bars = Buffer.alloc(to - from);
     if (readFully(fd, bars, from) !== bars.length) throw damaged(paths.store, `truncated while being read`, from);
-    if (index.outPos > HEADER_SIZE) {
-      if (tailCrcOf(bars.subarray(0, RECORD_SIZE)) !== index.tailCrc) throw damaged(paths.store, `the last closed bar does not match the index's tail_crc`, index.outPos - RECORD_SIZE);
-    } else if (index.tailCrc !== 0 || index.dataCrc !== 0) {
-      throw damaged(paths.store, 'the index has checksums for bars the file does not hold', index.outPos);
+    if (index.finalPos > HEADER_SIZE) lastFinalKey = Number(bars.readBigInt64LE(0));
+    else if (index.dataCrc !== 0) throw damaged(paths.store, 'the index has a checksum for final bars the file does not hold', index.finalPos);
+    if (to === index.outPos) {
+      tail = bars.subarray(index.finalPos - from);
+      if (crc32(tail) !== index.tailCrc) tail = undefined;
     }
-    if (to > index.outPos) openBytes = bars.subarray(bars.length - RECORD_SIZE);
   } finally {
     closeSync(fd);
   }
-  if (size > index.outPos + RECORD_SIZE) {
+  let committed = index;
+  if (tail === undefined) {
+    cutTo(paths.store, index.finalPos);
+    report(`the provisional tail of ${paths.store} (bytes ${index.finalPos}..${index.outPos}) does not match the index (a run was interrupted while rewriting it): cut it off to derive it again`);
+    committed = { ...index, outPos: index.finalPos, tailCrc: 0 };
+    tail = Buffer.alloc(0);
+  } else if (size > index.outPos) {
     cutTo(paths.store, index.outPos);
     report(`cut ${size - index.outPos} uncommitted bytes past out_pos ${index.outPos} off ${paths.store} (a run was interrupted after writing)`);
   }
-  return { index, header, openBytes, deleted: false };
+  return { index: committed, header, tail, lastFinalKey, deleted: false };
 }
 
 function cutTo(file: string, size: number): void {

@@ -86,6 +86,13 @@ export class FileAppender {
     this.written = size;
   }
 
+  /** Cut the file to `size` bytes without fsync (a commit that follows makes it durable with the data). */
+  cutSync(size: number): void {
+    this.flushSync();
+    ftruncateSync(this.fd, size);
+    this.written = size;
+  }
+
   /** Flush buffered bytes (no fsync) and close. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -81,8 +81,17 @@ export function isRecordBoundary(pos: number): boolean {
   return Number.isSafeInteger(pos) && pos >= HEADER_SIZE && (pos - HEADER_SIZE) % RECORD_SIZE === 0;
 }
 
-/** flags bit 0: the bar is still forming (only ever the last record of a resampled file). */
+/**
+ * flags bit 0, open: the bar's period had not ended at the clock of the run that wrote it (only resampled
+ * bars; at most the last one or two of a file). An open bar is always provisional too.
+ */
 export const FLAG_OPEN = 1;
+/**
+ * flags bit 1, provisional: the record lies in the store's provisional tail [final_pos, out_pos) — built
+ * from a provisional day (1m) or a bar not yet final (its period not ended, or built from provisional or
+ * not-yet-final source rows) — and later runs rewrite it. Records before final_pos never carry it.
+ */
+export const FLAG_PROVISIONAL = 2;
 
 export interface Header {
   version: number;

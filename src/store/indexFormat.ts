@@ -24,6 +24,8 @@ const I_OUT_POS = 24;
 const I_CSV_POS = 32;
 const I_TAIL_CRC = 40;
 const I_DATA_CRC = 44;
+const I_FINAL_POS = 48;
+const I_GENERATION = 56;
 const I_CRC = 60;
 
 export interface StoreIndex {
@@ -42,10 +44,14 @@ export interface StoreIndex {
   tailCrc: number;
   /** Running CRC-32 of bytes 64..out_pos of the store (0 when empty), extended with zlib.crc32(data, prev). */
   dataCrc: number;
+  /** End of the final records (never rewritten); [final_pos, out_pos) is the provisional tail. */
+  finalPos: number;
+  /** The store file's generation (its header's): an index never describes another incarnation of the file. */
+  generation: number;
 }
 
 /** The index of a store that holds only its header. */
-export const EMPTY_INDEX: Readonly<StoreIndex> = Object.freeze({ lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0 });
+export const EMPTY_INDEX: Readonly<StoreIndex> = Object.freeze({ lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0, finalPos: HEADER_SIZE, generation: 0 });
 
 export function encodeIndex(ix: StoreIndex): Buffer {
   const buf = Buffer.alloc(INDEX_SIZE);
@@ -57,6 +63,8 @@ export function encodeIndex(ix: StoreIndex): Buffer {
   buf.writeBigUInt64LE(BigInt(ix.csvPos), I_CSV_POS);
   buf.writeUInt32LE(ix.tailCrc >>> 0, I_TAIL_CRC);
   buf.writeUInt32LE(ix.dataCrc >>> 0, I_DATA_CRC);
+  buf.writeBigUInt64LE(BigInt(ix.finalPos), I_FINAL_POS);
+  buf.writeUInt32LE(ix.generation >>> 0, I_GENERATION);
   buf.writeUInt32LE(crc32(buf.subarray(0, I_CRC)), I_CRC);
   return buf;
 }
@@ -77,6 +85,8 @@ export function decodeIndex(buf: Uint8Array, file: string, stage: Stage): StoreI
     csvPos: readU64(b, I_CSV_POS, bad),
     tailCrc: b.readUInt32LE(I_TAIL_CRC),
     dataCrc: b.readUInt32LE(I_DATA_CRC),
+    finalPos: readU64(b, I_FINAL_POS, bad),
+    generation: b.readUInt32LE(I_GENERATION),
   };
   if (!isRecordBoundary(ix.outPos)) throw bad(`out_pos ${ix.outPos} is not a record boundary (64 + k·${RECORD_SIZE})`, I_OUT_POS);
   return ix;

@@ -1,10 +1,10 @@
 // Appending to a `.bin` store: create it with its header or open an existing one (header validated), append
 // whole encoded records in large buffered writes, sync, truncate back to a committed position.
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Stage } from '../errors.js';
+import { CorruptFileError, type Stage } from '../errors.js';
 import { FileAppender } from './appender.js';
-import { FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary, writeRecord, type Candle, type Header } from './format.js';
+import { FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE, decodeHeader, encodeHeader, isRecordBoundary, writeRecord, type Candle, type Header } from './format.js';
 import { StoreReader } from './reader.js';
 
 export class StoreWriter {
@@ -35,6 +35,31 @@ export class StoreWriter {
     await reader.close();
     const out = await FileAppender.open(file);
     if (fileSize !== endPos) await out.truncate(endPos);
+    return new StoreWriter(out, file, header);
+  }
+
+  /**
+   * open() with synchronous syscalls and no fsync of the cut (stage code; the commit that follows fsyncs):
+   * the header is validated, bytes past `truncateTo` (a record boundary inside the file) are cut off.
+   */
+  static openSync(file: string, opts: { stage: Stage; expect?: Partial<Pick<Header, 'symbol' | 'timeframe'>>; truncateTo: number }): StoreWriter {
+    if (!isRecordBoundary(opts.truncateTo)) throw new RangeError(`truncate position ${opts.truncateTo} is not a record boundary`);
+    const head = Buffer.alloc(HEADER_SIZE);
+    const fd = openSync(file, 'r');
+    let got: number;
+    try {
+      got = readSync(fd, head, 0, HEADER_SIZE, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const header = decodeHeader(head.subarray(0, got), file, opts.stage, opts.expect);
+    const out = FileAppender.openSync(file);
+    if (out.size < opts.truncateTo) {
+      const size = out.size;
+      void out.close();
+      throw new CorruptFileError(opts.stage, file, `file is ${size} bytes but ${opts.truncateTo} were committed`, size, 'TRUNCATED');
+    }
+    if (out.size !== opts.truncateTo) out.cutSync(opts.truncateTo);
     return new StoreWriter(out, file, header);
   }
 
