@@ -31,7 +31,7 @@ import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
 import { STAGE, asAggregateError } from './aggregateError.js';
 import { CommitScheduler } from './commits.js';
-import { regenerateCsv } from './csv.js';
+import { regenerateCsv } from '../store/csv.js';
 import { CsvMirror } from './csvMirror.js';
 import { readDayFile, type DayBuffer } from './dayBuffer.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';

@@ -3,7 +3,7 @@
 // records is known without reading the mirror: that is how the run finds the mirror's size at final_pos.
 import { FileAppender } from '../store/appender.js';
 import { RecordChunk } from '../store/chunk.js';
-import { CSV_HEADER, CsvFormatter } from './csv.js';
+import { CSV_HEADER, CsvFormatter } from '../store/csv.js';
 
 export class CsvMirror {
   private readonly fmt: CsvFormatter;

@@ -12,15 +12,16 @@
 // 1d/1W/1M/1Y: the local calendar day/week/month/year of its session date (local midnight to local midnight).
 import type { ShiftRule } from '../config/symbolSettings.js';
 import { DAY_MS, MINUTE_MS } from '../util/dates.js';
-import type { SessionSpec } from './plan.js';
-import type { CalendarUnit, Rule } from './rules.js';
+import type { SessionSpec } from '../timeframes/plan.js';
+import type { CalendarUnit, Rule } from '../timeframes/rules.js';
 import { SessionCalendar, nextPeriod, periodStart } from './sessions.js';
 import { storeAxis, zoneOffsets } from './zone.js';
 
 /** Upper bound of a period's length (DST and session wrap included), per rule. */
 export function maxPeriodMs(rule: Rule): number {
   if (rule.kind === 'intraday') return rule.minutes * MINUTE_MS;
-  return { d: 3, W: 9, M: 33, Y: 368 }[rule.unit] * DAY_MS;
+  const days: Record<CalendarUnit, number> = { d: 3, W: 9, M: 33, Y: 368 };
+  return days[rule.unit] * DAY_MS;
 }
 
 /**

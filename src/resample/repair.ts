@@ -63,12 +63,6 @@ export async function repairTimeframe(
     report(`${paths.store} has no index (its first run was interrupted, or the index was deleted): deleted it to rebuild from its source`);
     return nothing(true);
   }
-  if (index.lastDate !== fingerprint) {
-    rmSync(paths.index, { force: true });
-    rmSync(paths.store, { force: true });
-    report(`${paths.store} was built with another definition of ${timeframe} (rule, source, session or time shift changed in the config): deleted it to rebuild from its source`);
-    return nothing(true);
-  }
   // One open of the file: its size, header, last final bar and tail.
   let fd: number;
   try {
@@ -81,6 +75,7 @@ export async function repairTimeframe(
   let header: Header;
   let tail: Buffer | undefined;
   let lastFinalKey = Number.NaN;
+  let redefined = false;
   try {
     size = fstatSync(fd).size;
     if (index.finalPos > index.outPos) throw damaged(paths.index, `final_pos ${index.finalPos} is past out_pos ${index.outPos}`);
@@ -93,20 +88,30 @@ export async function repairTimeframe(
       if (err instanceof CorruptFileError) throw damaged(paths.store, stripFile(err));
       throw err;
     }
-    if (header.generation !== index.generation) throw damaged(paths.store, `the file is generation ${header.generation} but its index describes generation ${index.generation} (the file was replaced)`, 0);
+    // Built with another definition: nothing of it is kept, so its bars need no checking.
+    if (header.definition !== fingerprint) redefined = true;
+    else if (header.generation !== index.generation) throw damaged(paths.store, `the file is generation ${header.generation} but its index describes generation ${index.generation} (the file was replaced)`, 0);
     // The last final bar and, when the file reaches out_pos, the tail after it.
-    const from = Math.max(HEADER_SIZE, index.finalPos - RECORD_SIZE);
-    const to = size >= index.outPos ? index.outPos : index.finalPos;
-    const bars = Buffer.alloc(to - from);
-    if (readFully(fd, bars, from) !== bars.length) throw damaged(paths.store, `truncated while being read`, from);
-    if (index.finalPos > HEADER_SIZE) lastFinalKey = Number(bars.readBigInt64LE(0));
-    else if (index.dataCrc !== 0) throw damaged(paths.store, 'the index has a checksum for final bars the file does not hold', index.finalPos);
-    if (to === index.outPos) {
-      tail = bars.subarray(index.finalPos - from);
-      if (crc32(tail) !== index.tailCrc) tail = undefined;
+    if (!redefined) {
+      const from = Math.max(HEADER_SIZE, index.finalPos - RECORD_SIZE);
+      const to = size >= index.outPos ? index.outPos : index.finalPos;
+      const bars = Buffer.alloc(to - from);
+      if (readFully(fd, bars, from) !== bars.length) throw damaged(paths.store, `truncated while being read`, from);
+      if (index.finalPos > HEADER_SIZE) lastFinalKey = Number(bars.readBigInt64LE(0));
+      else if (index.dataCrc !== 0) throw damaged(paths.store, 'the index has a checksum for final bars the file does not hold', index.finalPos);
+      if (to === index.outPos) {
+        tail = bars.subarray(index.finalPos - from);
+        if (crc32(tail) !== index.tailCrc) tail = undefined;
+      }
     }
   } finally {
     closeSync(fd);
+  }
+  if (redefined) {
+    rmSync(paths.index, { force: true });
+    rmSync(paths.store, { force: true });
+    report(`${paths.store} was built with another definition of ${timeframe} (rule, source, session or time shift changed in the config): deleted it to rebuild from its source`);
+    return nothing(true);
   }
   let committed = index;
   if (tail === undefined) {

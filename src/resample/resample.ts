@@ -18,7 +18,7 @@ import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } f
 import { dirname } from 'node:path';
 import { CancelledError, CandleError, ConfigError, CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
-import { HEADER_SIZE, RECORD_SIZE, decodeHeader, encodeHeader, isRecordBoundary } from '../store/format.js';
+import { HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary, newGeneration } from '../store/format.js';
 import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { CommitBatch } from '../store/commit.js';
 import { readIndexFileSync } from '../store/indexFile.js';
@@ -27,9 +27,9 @@ import { fileSizeSync } from '../store/writer.js';
 import { makeBucketer } from './bucket.js';
 import { BarSink, Folder } from './fold.js';
 import { SourceScan } from './scan.js';
-import type { SymbolPlan, TimeframePlan } from './plan.js';
+import type { SymbolPlan, TimeframePlan } from '../timeframes/plan.js';
 import { REBUILD_HINT, damaged, repairTimeframe } from './repair.js';
-import { BASE_RULE, BASE_TIMEFRAME, type Rule } from './rules.js';
+import { BASE_RULE, BASE_TIMEFRAME, type Rule } from '../timeframes/rules.js';
 import { horizonOf, periodEnds } from './period.js';
 import { storeAxis } from './zone.js';
 import { MINUTE_MS } from '../util/dates.js';
@@ -175,7 +175,9 @@ async function resampleTimeframe(
   const periodEnd = periodEnds(tf.rule, plan.session, plan.shift);
   const horizon = horizonOf(tf.rule, nowStore, source.finalEnd);
 
-  const out = new BarFile(paths.store, finalPos, ix ? undefined : encodeHeader({ timeframe: tf.name, symbol: plan.symbol, decimals: source.decimals }));
+  // A new file is a new incarnation of the timeframe: a fresh generation, carried by every index of it.
+  const generation = ix ? ix.generation : newGeneration();
+  const out = new BarFile(paths.store, finalPos, ix ? undefined : encodeHeader({ timeframe: tf.name, symbol: plan.symbol, decimals: source.decimals, generation, definition: tf.fingerprint }));
   const sink = new BarSink((bytes) => out.write(bytes), { dataCrc: ix?.dataCrc ?? 0 });
   const folder = new Folder(makeBucketer(tf.rule, source.rule, plan.session, plan.shift), sink, source.file, horizon, periodEnd);
   const scan = await SourceScan.open(source.file, STAGE, { symbol: plan.symbol, timeframe: source.timeframe }, source.end);
@@ -203,8 +205,7 @@ async function resampleTimeframe(
       file: paths.store, timeframe: tf.name, end: outPos, finalPos: newFinalPos, decimals: source.decimals, rule: tf.rule,
       finalEnd: Number.isNaN(lastFinalKey) ? Number.NEGATIVE_INFINITY : periodEnds(tf.rule, plan.session, plan.shift)(lastFinalKey),
     };
-    const generation = ix ? ix.generation : out.generation;
-    const next: StoreIndex = { lastDate: tf.fingerprint, inPos, outPos, csvPos: 0, tailCrc: sink.tailCrc, dataCrc: sink.dataCrc, finalPos: newFinalPos, generation };
+    const next: StoreIndex = { lastDate: 0, inPos, outPos, csvPos: 0, tailCrc: sink.tailCrc, dataCrc: sink.dataCrc, finalPos: newFinalPos, generation };
     const unchanged = ix !== undefined && out.pendingEquals(state.tail) && encodeIndex(next).equals(encodeIndex(ix)) && fileSizeSync(paths.store) === ix.outPos;
     if (unchanged) {
       out.discard();
@@ -238,12 +239,9 @@ class BarFile {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private readonly start: number;
-  /** Generation of a fresh file (from its header); 0 for an existing one. */
-  readonly generation: number;
 
   constructor(private readonly file: string, public pos: number, private readonly header: Buffer | undefined) {
     this.start = pos;
-    this.generation = header ? decodeHeader(header, file, STAGE).generation : 0;
   }
 
   write(bytes: Uint8Array): void {
