@@ -181,7 +181,7 @@ export function resampleStage(ctx: RunContext): PipelineStage {
   return {
     stage: 'Resample',
     async run(signal) {
-      const tasks = planResample(ctx.layout, ctx.config, ctx.symbols);
+      const tasks = planResample(ctx.layout, ctx.config, ctx.symbols, ctx.now());
       const bar = ctx.progress.stage('resample', tasks.length, 'symbols');
       try {
         const s = await runResample(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });

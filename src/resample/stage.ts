@@ -22,6 +22,8 @@ import { BASE_TIMEFRAME } from '../timeframes/rules.js';
 export interface ResampleTask {
   root: string;
   plan: SymbolPlan;
+  /** The run's clock (epoch ms): bars whose period has not ended by then are open and provisional. */
+  nowMs: number;
   chunkBytes?: number;
 }
 
@@ -49,13 +51,13 @@ const BATCH_FILES = 512;
 const SYMBOL_OVERHEAD_ROWS = 20_000;
 
 /** One task per symbol; throws ConfigError naming the key when a symbol's resolved plan is invalid. */
-export function planResample(layout: Layout, config: Config, symbols: readonly string[]): ResampleTask[] {
-  return symbols.map((symbol) => ({ root: layout.root, plan: resolveSymbolPlan(config, symbol) }));
+export function planResample(layout: Layout, config: Config, symbols: readonly string[], nowMs: number = Date.now()): ResampleTask[] {
+  return symbols.map((symbol) => ({ root: layout.root, plan: resolveSymbolPlan(config, symbol), nowMs }));
 }
 
 /** One symbol (committing into `batch` when given: the caller flushes it). */
 export function resampleTask(task: ResampleTask, batch?: CommitBatch): Promise<ResampleStats> {
-  return resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch });
+  return resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, nowMs: task.nowMs });
 }
 
 /**
@@ -70,7 +72,7 @@ export async function resampleGroup(tasks: readonly ResampleTask[], opts: { sign
   try {
     for (const task of tasks) {
       if (opts.signal?.aborted) throw new CancelledError('Resample');
-      const stats = await resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal, tempListings });
+      const stats = await resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal, tempListings, nowMs: task.nowMs });
       out.push(stats);
       opts.onDone?.(stats);
       if (batch.pending >= BATCH_FILES) await batch.flush();

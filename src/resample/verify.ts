@@ -1,19 +1,20 @@
 // Verify resampled timeframe files against their sources, read-only: header (symbol, timeframe, decimals of
-// the source), index (size, tail_crc, data_crc, generation; the header's definition fingerprint, in_pos = the open bar's src), bar
-// order and flags (closed bars 0, the last bar FLAG_OPEN), and for every bar its OHLCV and count recomputed
-// from the source rows its src/count point at (open = first open, close = last close, high max, low min,
-// volume summed in row order, exactly as the resampler does). Findings reuse src/verify's Finding shape;
-// a closed bar that disagrees with its source is damage, an open bar that lags its source is a warning
-// (the next run rewrites it). Trade-off: one forward pass over each file and the part of its source its
+// the source), index (size, data_crc over the final bars, tail_crc over the provisional tail, generation; the
+// header's definition fingerprint; in_pos = the first provisional bar's src, at most the source's final_pos),
+// bar order and flags (final bars 0, every tail bar FLAG_PROVISIONAL, FLAG_OPEN only on a suffix of the
+// tail), and for every bar its OHLCV and count recomputed from the source rows its src/count point at (open =
+// first open, close = last close, high max, low min, volume summed in row order, exactly as the resampler
+// does). Findings reuse src/verify's Finding shape; a final bar that disagrees with its source is damage, a
+// provisional one that lags its source is a warning (the next run rewrites it). Trade-off: one forward pass over each file and the part of its source its
 // bars cover, no bucket recomputation (the reference tests cover the bucketing).
 import { crc32 } from 'node:zlib';
 import type { Config } from '../config/schema.js';
 import { CorruptFileError } from '../errors.js';
 import type { Layout } from '../paths.js';
 import type { RecordChunk } from '../store/chunk.js';
-import { FLAG_OPEN, HEADER_SIZE, RECORD_SIZE, isRecordBoundary } from '../store/format.js';
+import { FLAG_OPEN, FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE, isRecordBoundary } from '../store/format.js';
 import { readIndexFile } from '../store/indexFile.js';
-import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
+import type { StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
 import type { FileSummary, Finding, Severity } from '../verify/types.js';
@@ -37,9 +38,9 @@ export async function verifyTimeframes(layout: Layout, symbols: readonly string[
   const report: ResampleVerifyReport = { files: [], damage: [], warnings: [] };
   for (const symbol of symbols) {
     const plan = resolveSymbolPlan(config, symbol);
-    const sourceEnds = new Map<string, { file: string; end: number } | undefined>();
+    const sourceEnds = new Map<string, SourceEnd | undefined>();
     const aggIndex = await readIndexFile(layout.aggregateIndex(symbol), 'Verify').catch(() => undefined);
-    sourceEnds.set(BASE_TIMEFRAME, aggIndex ? { file: layout.aggregateStore(symbol), end: aggIndex.outPos } : undefined);
+    sourceEnds.set(BASE_TIMEFRAME, aggIndex ? { file: layout.aggregateStore(symbol), end: aggIndex.outPos, finalPos: aggIndex.finalPos } : undefined);
     for (const tf of plan.timeframes) {
       if (opts.signal?.aborted) break;
       const file = layout.resampleStore(tf.name, symbol);
@@ -56,8 +57,7 @@ export async function verifyTimeframes(layout: Layout, symbols: readonly string[
         (severity === 'damage' ? report.damage : report.warnings).push(finding);
       };
       const source = sourceEnds.get(tf.source);
-      const end = await verifyFile(layout, symbol, tf.name, tf.fingerprint, source, summary, add);
-      sourceEnds.set(tf.name, end === undefined ? undefined : { file, end });
+      sourceEnds.set(tf.name, await verifyFile(layout, symbol, tf.name, tf.fingerprint, source, summary, add));
     }
   }
   return report;
@@ -65,11 +65,18 @@ export async function verifyTimeframes(layout: Layout, symbols: readonly string[
 
 type Add = (severity: Severity, check: string, message: string, offset?: number) => void;
 
-/** Verify one file; returns its visible end as a source for its dependents (undefined: unusable). */
+/** A file as the source of its dependents: its committed end and the end of its final records. */
+interface SourceEnd {
+  file: string;
+  end: number;
+  finalPos: number;
+}
+
+/** Verify one file; returns it as a source for its dependents (undefined: unusable). */
 async function verifyFile(
-  layout: Layout, symbol: string, timeframe: string, fingerprint: number, source: { file: string; end: number } | undefined,
+  layout: Layout, symbol: string, timeframe: string, fingerprint: number, source: SourceEnd | undefined,
   summary: ResampleFileSummary, add: Add,
-): Promise<number | undefined> {
+): Promise<SourceEnd | undefined> {
   const store = layout.resampleStore(timeframe, symbol);
   const indexFile = layout.resampleIndex(timeframe, symbol);
   const size = await fileSize(store);
@@ -91,16 +98,16 @@ async function verifyFile(
     add('warning', 'index', `no index ${indexFile}: never committed (an interrupted first run); the next run rebuilds the file`);
     return undefined;
   }
-  if (size < index.outPos) {
-    add('damage', 'size', `truncated: the file is ${size} bytes but the index says ${index.outPos} were committed; ${REBUILD_HINT}`, size);
+  if (index.finalPos > index.outPos || size < index.finalPos) {
+    add('damage', 'size', `truncated: the file is ${size} bytes, the index says ${index.finalPos} are final and ${index.outPos} committed; ${REBUILD_HINT}`, size);
     return undefined;
   }
-  if (size > index.outPos + RECORD_SIZE) add('warning', 'size', `${size - index.outPos - RECORD_SIZE} bytes past the open bar (an interrupted run; the next run cuts them off)`, index.outPos + RECORD_SIZE);
-  const hasOpen = size >= index.outPos + RECORD_SIZE;
-  const end = index.outPos + (hasOpen ? RECORD_SIZE : 0);
+  if (size < index.outPos) add('warning', 'size', `the file ends inside its provisional tail (${size} of ${index.outPos} bytes: a run was interrupted while rewriting it; the next run derives it again)`, size);
+  if (size > index.outPos) add('warning', 'size', `${size - index.outPos} bytes past out_pos (an interrupted run; the next run cuts them off)`, index.outPos);
+  const end = Math.min(size, index.outPos);
   let reader: StoreReader;
   try {
-    reader = await StoreReader.open(store, { stage: 'Verify', expect: { symbol, timeframe }, limit: end });
+    reader = await StoreReader.open(store, { stage: 'Verify', expect: { symbol, timeframe }, limit: end - ((end - HEADER_SIZE) % RECORD_SIZE) });
   } catch (err) {
     if (!(err instanceof CorruptFileError)) throw err;
     add('damage', 'header', err.message, err.offset);
@@ -124,19 +131,15 @@ async function verifyFile(
     }
     src = await StoreReader.open(source.file, { stage: 'Verify', limit: source.end });
     if (src.header.decimals !== reader.header.decimals) add('damage', 'header', `${reader.header.decimals} decimals but its source ${source.file} has ${src.header.decimals}; ${REBUILD_HINT}`);
-    if (!hasOpen && index.outPos > HEADER_SIZE) add('warning', 'open', 'the open bar is missing (the next run writes it)', index.outPos);
-    if (!isRecordBoundary(index.inPos) || index.inPos > source.end) add('damage', 'index', `in_pos ${index.inPos} is not a record position within its source (end ${source.end}); ${REBUILD_HINT}`);
+    if (!isRecordBoundary(index.inPos) || index.inPos > source.finalPos) add('damage', 'index', `in_pos ${index.inPos} is not a record position within the final records of its source (final_pos ${source.finalPos}); ${REBUILD_HINT}`);
     const cursor = new SourceCursor(src);
-    const check = new BarCheck(add, index, source.end, cursor, hasOpen ? reader.recordCount - 1 : -1);
-    let crc = 0;
-    let last: Buffer | undefined;
+    const check = new BarCheck(add, index, source.end, cursor);
+    let dataCrc = 0;
+    let tailCrc = 0;
     for await (const chunk of reader.scan()) {
       for (let i = 0; i < chunk.count; i++) {
-        const pos = chunk.posOf(i);
-        if (pos < index.outPos) {
-          crc = crc32(chunk.record(i), crc);
-          last = chunk.record(i);
-        }
+        if (chunk.posOf(i) < index.finalPos) dataCrc = crc32(chunk.record(i), dataCrc);
+        else tailCrc = crc32(chunk.record(i), tailCrc);
         await check.bar(chunk, i);
       }
       if (chunk.count > 0) {
@@ -145,10 +148,9 @@ async function verifyFile(
       }
     }
     summary.records = reader.recordCount;
-    if (tailCrcOf(last) !== index.tailCrc) add('damage', 'tail', `the last closed bar does not match the index's tail_crc; ${REBUILD_HINT}`, index.outPos - RECORD_SIZE);
-    if (crc !== index.dataCrc) add('damage', 'data_crc', `the closed bars do not match the index's data_crc (a bar was changed); ${REBUILD_HINT}`);
-    if (!hasOpen && index.inPos !== source.end && index.outPos === HEADER_SIZE) add('warning', 'index', `no bars, but in_pos ${index.inPos} is not the source's end ${source.end}`);
-    return end;
+    if (dataCrc !== index.dataCrc) add('damage', 'data_crc', `the final bars do not match the index's data_crc (a bar was changed); ${REBUILD_HINT}`);
+    if (end === index.outPos && tailCrc !== index.tailCrc) add('warning', 'tail', `the provisional tail does not match the index's tail_crc (a run was interrupted while rewriting it; the next run derives it again)`, index.finalPos);
+    return { file: store, end: index.outPos, finalPos: index.finalPos };
   } finally {
     await reader.close();
     await src?.close();
@@ -174,13 +176,14 @@ class BarCheck {
   private prevTs = -Infinity;
   private prevEnd = HEADER_SIZE;
   private index = 0;
+  private sawOpen = false;
 
-  constructor(private readonly add: Add, private readonly ix: StoreIndex, private readonly sourceEnd: number, private readonly cursor: SourceCursor, private readonly openIndex: number) {}
+  constructor(private readonly add: Add, private readonly ix: StoreIndex, private readonly sourceEnd: number, private readonly cursor: SourceCursor) {}
 
   async bar(c: RecordChunk, i: number): Promise<void> {
     const k = this.index++;
     const pos = c.posOf(i);
-    const isOpen = k === this.openIndex;
+    const provisional = pos >= this.ix.finalPos;
     const ts = c.ts(i);
     const flags = c.record(i).readUInt16LE(58);
     const count = c.record(i).readUInt32LE(60);
@@ -188,16 +191,21 @@ class BarCheck {
     const at = new Date(ts).toISOString();
     if (ts <= this.prevTs) this.add('damage', 'order', `bar ${k} (ts ${at}) is not after the bar before it (${new Date(this.prevTs).toISOString()})`, pos);
     this.prevTs = ts;
-    if (flags !== (isOpen ? FLAG_OPEN : 0)) this.add('damage', 'flags', `bar ${k} (ts ${at}) has flags ${flags}; only the last bar is open (flag ${FLAG_OPEN})`, pos);
-    if (isOpen && src !== this.ix.inPos) this.add('damage', 'index', `in_pos ${this.ix.inPos} is not the open bar's src ${src}`, pos);
-    const severity: Severity = isOpen ? 'warning' : 'damage';
-    const lag = isOpen ? ' (the open bar lags its source; the next run rewrites it)' : `; ${REBUILD_HINT}`;
+    const isOpen = (flags & FLAG_OPEN) !== 0;
+    if (!provisional && flags !== 0) this.add('damage', 'flags', `final bar ${k} (ts ${at}) has flags ${flags}; final bars have none`, pos);
+    if (provisional && ((flags & FLAG_PROVISIONAL) === 0 || (flags & ~(FLAG_OPEN | FLAG_PROVISIONAL)) !== 0 || (this.sawOpen && !isOpen))) {
+      this.add('damage', 'flags', `provisional bar ${k} (ts ${at}) has flags ${flags}; tail bars are provisional (${FLAG_PROVISIONAL}), open (${FLAG_OPEN}) only from the first open one on`, pos);
+    }
+    this.sawOpen ||= isOpen;
+    if (provisional && pos === this.ix.finalPos && src < this.ix.inPos) this.add('damage', 'index', `in_pos ${this.ix.inPos} is past the first provisional bar's src ${src}`, pos);
+    const severity: Severity = provisional ? 'warning' : 'damage';
+    const lag = provisional ? ' (a provisional bar that lags its source; the next run rewrites it)' : `; ${REBUILD_HINT}`;
     if (!isRecordBoundary(src) || src < this.prevEnd || count === 0 || src + count * RECORD_SIZE > this.sourceEnd) {
       this.add(severity, 'source', `bar ${k} (ts ${at}): source rows ${src}+${count}×64 are not inside the source after the previous bar's rows${lag}`, pos);
       this.prevEnd = Math.max(this.prevEnd, src + count * RECORD_SIZE);
       return;
     }
-    if (!isOpen && src + count * RECORD_SIZE > this.ix.inPos) this.add('damage', 'index', `closed bar ${k} (ts ${at}) uses source rows at or past in_pos ${this.ix.inPos}`, pos);
+    if (!provisional && src + count * RECORD_SIZE > this.ix.inPos) this.add('damage', 'index', `final bar ${k} (ts ${at}) uses source rows at or past in_pos ${this.ix.inPos}`, pos);
     this.prevEnd = src + count * RECORD_SIZE;
     let o = 0, h = 0, l = 0, cl = 0, v = 0;
     for (let n = 0; n < count; ) {

@@ -3,13 +3,25 @@
 // The visible end is the last whole record, capped at the index's out_pos when one is given, so a reader
 // never returns a partial trailing record or an uncommitted tail.
 //
+//
+// Through the index (openIndexed), a reader sees exactly one committed state of a store, never a mix:
+//   - the header's generation must equal the index's (a rebuild replaced the file between reading the
+//     index and opening it: read both again); no index = no committed records;
+//   - the final records [64, final_pos) are never rewritten within a generation, so they are read from the
+//     file lazily; the provisional tail [final_pos, out_pos), which a writer rewrites in place, is read once
+//     at open into memory and checked against the index's tail_crc (a mismatch means a writer is between
+//     rewriting it and replacing the index: read both again). After `waitMs` of mismatches (a writer killed
+//     mid-rewrite, until the next run repairs it) the reader serves the final records only (`tailDropped`).
+//
 // I/O uses synchronous positioned reads behind a Promise-shaped API: a libuv thread-pool round trip costs
 // more than reading a whole 92 KB day file (measured 4x slower for 700 day files), stage work runs in
 // worker threads, and each call blocks for at most one chunk (4 MiB).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { crc32 } from 'node:zlib';
 import { CorruptFileError, type Stage } from '../errors.js';
 import { RecordChunk } from './chunk.js';
-import { HEADER_SIZE, RECORD_SIZE, decodeHeader, isRecordBoundary, recordPos, wholeRecords, type Header } from './format.js';
+import { FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE, decodeHeader, isRecordBoundary, recordPos, wholeRecords, type Header } from './format.js';
 import { readIndexFile } from './indexFile.js';
 import type { StoreIndex } from './indexFormat.js';
 
@@ -27,11 +39,34 @@ export interface ReaderOptions {
   strict?: boolean;
 }
 
+export interface IndexedOptions extends ReaderOptions {
+  /** How long to read the index and file again while they disagree (a writer mid-commit); default 5000 ms. */
+  waitMs?: number;
+}
+
+/** What openIndexed opened: the reader and the index it is consistent with (undefined: none, no records). */
+export interface IndexedStore {
+  reader: StoreReader;
+  index: StoreIndex | undefined;
+}
+
+const RETRY_MS = 10;
+
 export class StoreReader {
   /** Bytes read from the file so far (header included). */
   bytesRead = 0;
   /** Read calls so far. */
   reads = 0;
+  /**
+   * End of the final records: [64, finalPos) never changes while this store exists (a rebuild makes a new
+   * file, of another generation); [finalPos, endPos) is the provisional tail, a snapshot of one commit. A
+   * reader opened without an index counts every record as final.
+   */
+  finalPos: number;
+  /** The provisional tail did not match its index for `waitMs` (a writer was killed mid-rewrite): only the final records are served. */
+  tailDropped = false;
+  /** The tail [finalPos, endPos) as read and checked at open (openIndexed). */
+  private tail: Buffer | undefined;
 
   private constructor(
     private readonly fd: number,
@@ -42,7 +77,9 @@ export class StoreReader {
     /** Byte position just past the last visible record. */
     readonly endPos: number,
     private readonly stage: Stage,
-  ) {}
+  ) {
+    this.finalPos = endPos;
+  }
 
   static async open(file: string, opts: ReaderOptions): Promise<StoreReader> {
     const fd = openSync(file, 'r');
@@ -71,11 +108,88 @@ export class StoreReader {
     }
   }
 
-  /** Open a store through its index: records up to out_pos only. Returns the index too (undefined = none). */
-  static async openIndexed(file: string, indexFile: string, opts: ReaderOptions): Promise<{ reader: StoreReader; index: StoreIndex | undefined }> {
-    const index = await readIndexFile(indexFile, opts.stage);
-    const reader = await StoreReader.open(file, { ...opts, limit: index?.outPos ?? opts.limit });
-    return { reader, index };
+  /**
+   * Open a store through its index: exactly the records of one commit (see the top of this file), never a
+   * mix of two. No index: no committed records (a reader over the header only, or ENOENT without a file).
+   * The returned index is the one the reader is consistent with: `final_pos` splits final records from the
+   * provisional tail, `generation` names the file incarnation.
+   */
+  static async openIndexed(file: string, indexFile: string, opts: IndexedOptions): Promise<IndexedStore> {
+    const deadline = performance.now() + (opts.waitMs ?? 5000);
+    let lastProblem = '';
+    for (;;) {
+      const index = await readIndexFile(indexFile, opts.stage);
+      if (!index) return { reader: StoreReader.uncommitted(file, opts), index: undefined };
+      let reader: StoreReader;
+      try {
+        reader = await StoreReader.open(file, { ...opts, limit: undefined });
+      } catch (err) {
+        // A rebuild deleted the file after the index was read: read the index again.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || performance.now() > deadline) throw err;
+        await sleep(RETRY_MS);
+        continue;
+      }
+      const problem = reader.pinTo(index);
+      if (problem === undefined) return { reader, index };
+      lastProblem = problem;
+      if (performance.now() > deadline) {
+        if (problem.startsWith('tail')) {
+          // The final records are still those of this generation: serve them alone.
+          reader.dropTail(index);
+          return { reader, index };
+        }
+        await reader.close();
+        throw new CorruptFileError(opts.stage, file, `${lastProblem} for ${opts.waitMs ?? 5000} ms (index ${indexFile})`, undefined, 'STORE_DAMAGED');
+      }
+      await reader.close();
+      await sleep(RETRY_MS);
+    }
+  }
+
+  /**
+   * A reader of no records over a store without an index: its header when one is there already, else (a
+   * writer is creating the file) a placeholder of the expected symbol and timeframe. ENOENT without a file.
+   */
+  private static uncommitted(file: string, opts: ReaderOptions): StoreReader {
+    const fd = openSync(file, 'r');
+    const head = Buffer.alloc(HEADER_SIZE);
+    let header: Header;
+    try {
+      header = decodeHeader(head.subarray(0, readFully(fd, head, 0)), file, opts.stage, opts.expect);
+    } catch (err) {
+      if (!(err instanceof CorruptFileError) || err.code !== 'BAD_HEADER') {
+        closeSync(fd);
+        throw err;
+      }
+      header = { version: FORMAT_VERSION, recordSize: RECORD_SIZE, decimals: 0, timeframe: opts.expect?.timeframe ?? '', symbol: opts.expect?.symbol ?? '', generation: 0, bodyCrc: 0, definition: 0 };
+    }
+    return new StoreReader(fd, file, header, HEADER_SIZE, HEADER_SIZE, opts.stage);
+  }
+
+  /** Limit the reader to what `index` committed and snapshot its tail; a problem (retry) or undefined. */
+  private pinTo(index: StoreIndex): string | undefined {
+    if (this.header.generation !== index.generation) return `the file is generation ${this.header.generation} but the index describes generation ${index.generation}`;
+    if (index.finalPos > index.outPos || this.fileSize < index.finalPos) {
+      return `final records truncated: the file is ${this.fileSize} bytes, the index says ${index.finalPos} are final`;
+    }
+    if (this.fileSize < index.outPos) return `tail being rewritten: the file is ${this.fileSize} bytes, the index says ${index.outPos}`;
+    const tail = Buffer.allocUnsafeSlow(index.outPos - index.finalPos);
+    if (tail.length > 0) this.readInto(tail, index.finalPos);
+    if (crc32(tail) !== index.tailCrc) return 'tail being rewritten: the provisional records do not match the index\'s tail_crc';
+    this.setEnd(index.outPos, index.finalPos, tail);
+    return undefined;
+  }
+
+  /** Serve the final records of `index` only. */
+  private dropTail(index: StoreIndex): void {
+    this.setEnd(index.finalPos, index.finalPos, undefined);
+    this.tailDropped = true;
+  }
+
+  private setEnd(end: number, finalPos: number, tail: Buffer | undefined): void {
+    (this as { endPos: number }).endPos = end;
+    this.finalPos = finalPos;
+    this.tail = tail;
   }
 
   get recordCount(): number {
@@ -141,11 +255,20 @@ export class StoreReader {
   }
 
   private readInto(buf: Buffer, pos: number): void {
-    const got = readFully(this.fd, buf, pos);
+    // Bytes of the provisional tail come from the snapshot taken at open, never from the file again.
+    let fileBytes = buf.length;
+    if (this.tail && pos + buf.length > this.finalPos) {
+      const from = Math.max(pos, this.finalPos);
+      fileBytes = from - pos;
+      this.tail.copy(buf, fileBytes, from - this.finalPos, pos + buf.length - this.finalPos);
+    }
+    if (fileBytes === 0) return;
+    const want = buf.subarray(0, fileBytes);
+    const got = readFully(this.fd, want, pos);
     this.reads++;
     this.bytesRead += got;
-    if (got !== buf.length) {
-      throw new CorruptFileError(this.stage, this.file, `file shrank while being read (wanted ${buf.length} bytes, got ${got})`, pos + got, 'TRUNCATED');
+    if (got !== want.length) {
+      throw new CorruptFileError(this.stage, this.file, `file shrank while being read (wanted ${want.length} bytes, got ${got})`, pos + got, 'TRUNCATED');
     }
   }
 }

@@ -1,9 +1,9 @@
-// Checks run once per file before the record scan: the index against the file size, the tail record
-// against tail_crc, and the CSV mirror against csv_pos and the last record.
+// Checks run once per file before the record scan: the index against the file size, the provisional tail
+// [final_pos, out_pos) against tail_crc, and the CSV mirror against csv_pos and the last record.
 import { open } from 'node:fs/promises';
 import { CSV_HEADER, CsvFormatter } from '../store/csv.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
-import { tailCrcOf } from '../store/indexFormat.js';
+import { crc32 } from 'node:zlib';
 import { StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
 import type { FileCheck, FileContext } from './types.js';
@@ -18,23 +18,34 @@ export const sizeCheck: FileCheck = {
       if (stray !== 0) ctx.damage('size', `${stray} stray bytes after the last whole record`, ctx.size - stray);
       return;
     }
-    if (ctx.size < ix.outPos) {
-      ctx.damage('size', `truncated: the file is ${ctx.size} bytes but the index says ${ix.outPos} were committed; run \`candlestore rebuild aggregate\``, ctx.size);
+    if (ix.finalPos > ix.outPos || ctx.size < ix.finalPos) {
+      ctx.damage('size', `truncated: the file is ${ctx.size} bytes but the index says ${ix.finalPos} are final and ${ix.outPos} committed; run \`candlestore rebuild aggregate\``, ctx.size);
+    } else if (ctx.size < ix.outPos) {
+      ctx.warn('size', `the file ends inside its provisional tail (${ctx.size} of ${ix.outPos} bytes: a run was interrupted while rewriting it; the next aggregate run derives it again)`, ctx.size);
     } else if (ctx.size > ix.outPos) {
       ctx.warn('size', `${ctx.size - ix.outPos} uncommitted bytes past out_pos ${ix.outPos} (an interrupted run; the next aggregate run cuts them off)`, ix.outPos);
     }
   },
 };
 
-/** The last committed record must match tail_crc. */
+/**
+ * The provisional tail [final_pos, out_pos) must match tail_crc. A mismatch is a warning: the tail is
+ * rewritten from the provisional day files by the next run (which is what repair does with it).
+ */
 export const tailCheck: FileCheck = {
   name: 'tail',
   async run(ctx) {
     const ix = ctx.index;
     if (!ix || ctx.scanEnd !== ix.outPos) return;
-    const last = await lastRecord(ctx);
-    if (tailCrcOf(last?.record(0)) !== ix.tailCrc) {
-      ctx.damage('tail', `the last committed record does not match the index's tail_crc`, ix.outPos - RECORD_SIZE);
+    const reader = await StoreReader.open(ctx.target.store, { stage: 'Verify', limit: ix.outPos });
+    try {
+      let crc = 0;
+      for await (const chunk of reader.scan(ix.finalPos)) crc = crc32(chunk.buf, crc);
+      if (crc !== ix.tailCrc) {
+        ctx.warn('tail', `the provisional tail (bytes ${ix.finalPos}..${ix.outPos}) does not match the index's tail_crc (a run was interrupted while rewriting it; the next aggregate run derives it again)`, ix.finalPos);
+      }
+    } finally {
+      await reader.close();
     }
   },
 };

@@ -2,7 +2,7 @@
 // data checksum against the index, and gaps (runs of missing minutes inside a day).
 import { crc32 } from 'node:zlib';
 import { DAY_MS, MINUTE_MS, formatDay, isoMinute } from '../util/dates.js';
-import { HEADER_SIZE } from '../store/format.js';
+import { FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE, R_FLAGS } from '../store/format.js';
 import type { RecordCheck } from './types.js';
 
 /** ts strictly increasing (equal = duplicate), and aligned to `alignMs` when given. */
@@ -48,22 +48,49 @@ export const ohlcCheck: RecordCheck = {
   },
 };
 
-/** CRC-32 of bytes 64..out_pos must equal the index's data_crc: catches any bit flip in committed data. */
+/**
+ * CRC-32 of the final records, bytes 64..final_pos, must equal the index's data_crc: catches any bit flip in
+ * closed history. (The provisional tail after it has tail_crc, checked by fileChecks' tailCheck.)
+ */
 export const dataCrcCheck: RecordCheck = {
   name: 'data_crc',
   start(ctx) {
     let crc = 0;
+    const finalPos = ctx.index?.finalPos ?? Number.POSITIVE_INFINITY;
     return {
       chunk(c) {
-        crc = crc32(c.buf, crc);
+        const n = Math.max(0, Math.min(c.count, (finalPos - c.startPos) / RECORD_SIZE));
+        if (n > 0) crc = crc32(n === c.count ? c.buf : c.buf.subarray(0, n * RECORD_SIZE), crc);
       },
       end() {
         const ix = ctx.index;
-        if (!ix || ctx.scanEnd !== ix.outPos) return; // no index, or truncated: reported by the size check
+        if (!ix || ctx.scanEnd < ix.finalPos) return; // no index, or truncated: reported by the size check
         if (crc !== ix.dataCrc) {
-          ctx.damage('data_crc', `bytes ${HEADER_SIZE}..${ix.outPos} do not match the index's data_crc: some committed record changed (bit rot or an outside write); run \`candlestore rebuild aggregate\``);
+          ctx.damage('data_crc', `bytes ${HEADER_SIZE}..${ix.finalPos} do not match the index's data_crc: some final record changed (bit rot or an outside write); run \`candlestore rebuild aggregate\``);
         }
       },
+    };
+  },
+};
+
+/**
+ * Flags of the 1m store: 0 before final_pos, FLAG_PROVISIONAL on every record of the provisional tail (a
+ * wrong flag there is a warning: the next run rewrites the tail).
+ */
+export const flagsCheck: RecordCheck = {
+  name: 'flags',
+  start(ctx) {
+    const finalPos = ctx.index?.finalPos ?? Number.POSITIVE_INFINITY;
+    return {
+      chunk(c) {
+        for (let i = 0; i < c.count; i++) {
+          const flags = c.buf.readUInt16LE(i * RECORD_SIZE + R_FLAGS);
+          const pos = c.posOf(i);
+          if (pos < finalPos && flags !== 0) ctx.damage('flags', `final record ${c.firstIndex + i} (ts ${isoMinute(c.ts(i))}) has flags ${flags}; final records have none`, pos);
+          else if (pos >= finalPos && flags !== FLAG_PROVISIONAL) ctx.warn('flags', `provisional record ${c.firstIndex + i} (ts ${isoMinute(c.ts(i))}) has flags ${flags}, not ${FLAG_PROVISIONAL} (the next run rewrites the tail)`, pos);
+        }
+      },
+      end() {},
     };
   },
 };

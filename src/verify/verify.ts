@@ -10,7 +10,7 @@ import { StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
 import { MINUTE_MS } from '../util/dates.js';
 import { csvCheck, sizeCheck, tailCheck } from './fileChecks.js';
-import { dataCrcCheck, gapCheck, ohlcCheck, orderCheck } from './recordChecks.js';
+import { dataCrcCheck, flagsCheck, gapCheck, ohlcCheck, orderCheck } from './recordChecks.js';
 import type { CheckSuite, FileContext, FileKind, FileSummary, Finding, Severity, StoreTarget, VerifyOptions, VerifyReport } from './types.js';
 
 export const DEFAULT_GAP_MINUTES = 30;
@@ -20,7 +20,7 @@ const DEFAULT_MAX_FINDINGS = 20;
 export const CHECKS: Record<FileKind, CheckSuite> = {
   aggregate: {
     file: [sizeCheck, tailCheck, csvCheck],
-    records: [orderCheck(MINUTE_MS), ohlcCheck, dataCrcCheck, gapCheck],
+    records: [orderCheck(MINUTE_MS), ohlcCheck, dataCrcCheck, flagsCheck, gapCheck],
   },
 };
 
@@ -107,7 +107,8 @@ async function verifyFile(
   if (index && index.generation !== header.generation) {
     add('damage', 'index', `its generation ${index.generation} is not the store's ${header.generation} (the index belongs to another incarnation of the store); run \`candlestore rebuild aggregate\``);
   }
-  const scanEnd = index && size >= index.outPos ? index.outPos : recordPos(wholeRecords(size));
+  // Committed records only: to out_pos, or to final_pos when a run was killed while rewriting the tail.
+  const scanEnd = index && size >= index.outPos ? index.outPos : index && size >= index.finalPos ? index.finalPos : recordPos(wholeRecords(size));
   const ctx: FileContext = {
     target, header, index, size, scanEnd,
     gapMinutes: opts.gapMinutes ?? DEFAULT_GAP_MINUTES,

@@ -1,6 +1,6 @@
 // aggregateSymbol on real day files in a temp root: the store is the concatenation of the day records with
-// src rewritten (computed independently here), the live day is continued at in_pos without re-reading,
-// and bad inputs are refused with errors naming the file.
+// src rewritten (computed independently here); final days are appended once and never read again, the
+// provisional tail (the live day) is rewritten whenever it changed; bad inputs are refused naming the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,59 +23,74 @@ test('store equals the day records concatenated with src = byte position, CSV an
   const stats = await aggregateSymbol(layout, SYMBOL, { csv: true });
   const { store, csv, index } = await storeFiles(layout);
   const all = [...days, live];
-  assert.ok(store.equals(expectedStore(SYMBOL, all.map((d) => d.bytes))), 'store bytes');
+  assert.ok(store.equals(expectedStore(SYMBOL, all.map((d) => d.bytes), 5, days.length)), 'store bytes');
   assert.equal(csv!.toString('latin1'), expectedCsv(all.flatMap((d) => d.candles)));
   assert.equal(stats.recordsAppended, all.reduce((n, d) => n + d.candles.length, 0));
   assert.equal(stats.daysRead, 9);
   assert.deepEqual(stats.repairs, []);
+  const finalPos = store.length - live.candles.length * 64;
   assert.deepEqual(decodeIndex(index, 'idx', 'Aggregate'), {
-    lastDate: 20240305,
-    inPos: live.bytes.length,
+    lastDate: 20240304,
+    inPos: days.at(-1)!.bytes.length,
     outPos: store.length,
     csvPos: csv!.length,
-    tailCrc: crc32(store.subarray(store.length - 64)),
-    dataCrc: crc32(store.subarray(64)),
-    finalPos: store.length,
+    tailCrc: crc32(store.subarray(finalPos)),
+    dataCrc: crc32(store.subarray(64, finalPos)),
+    finalPos,
     generation: 0,
   });
   assert.equal(store.readBigUInt64LE(64 + 48), 64n, 'src of the first record of a day file is 64');
+  assert.equal(store.readUInt16LE(finalPos + 58), 2, 'live records are flagged provisional');
+  assert.equal(store.readUInt16LE(finalPos - 64 + 58), 0, 'final records are not');
 });
 
-test('a growing live day appends only the new records, and nothing before in_pos is read again', async (t) => {
+test('a growing or revised live day rewrites the tail; final days are never read again; nothing new writes nothing', async (t) => {
   const layout = new Layout(await tempRoot(t));
   const days = await writeClosedDays(layout, FIRST, 2);
   const liveDay = FIRST + 2 * DAY;
-  const v1 = await writeLiveDay(layout, liveDay, 600);
+  await writeLiveDay(layout, liveDay, 600);
   await aggregateSymbol(layout, SYMBOL, { csv: true });
   const v2 = await writeLiveDay(layout, liveDay, 900);
-  assert.ok(v2.bytes.subarray(64, v1.bytes.length).equals(v1.bytes.subarray(64)), 'fixture: the live prefix is stable');
   const stats = await aggregateSymbol(layout, SYMBOL, { csv: true });
-  assert.equal(stats.recordsAppended, v2.candles.length - v1.candles.length);
-  assert.equal(stats.bytesRead, 64 + (v2.bytes.length - v1.bytes.length), 'only the header and the bytes after in_pos');
-  const { store, csv } = await storeFiles(layout);
-  assert.ok(store.equals(expectedStore(SYMBOL, [...days.map((d) => d.bytes), v2.bytes])));
+  assert.equal(stats.recordsAppended, v2.candles.length, 'the whole tail is written again');
+  assert.equal(stats.bytesRead, v2.bytes.length, 'only the live day file is read');
+  let { store, csv } = await storeFiles(layout);
+  assert.ok(store.equals(expectedStore(SYMBOL, [...days.map((d) => d.bytes), v2.bytes], 5, 2)));
   assert.equal(csv!.toString('latin1'), expectedCsv([...days.flatMap((d) => d.candles), ...v2.candles]));
   const idle = await aggregateSymbol(layout, SYMBOL, { csv: true });
-  assert.deepEqual([idle.recordsAppended, idle.bytesRead, idle.commits], [0, 64, 0], 'a run with nothing new writes nothing');
+  assert.deepEqual([idle.recordsAppended, idle.bytesRead, idle.commits, idle.tailRewritten], [0, v2.bytes.length, 0, false], 'a run with nothing new writes nothing');
+  // The server revised a minute it served before: the tail follows the new answer.
+  const revised = v2.candles.map((c, i) => (i === 100 ? { ...c, close: c.low, volume: c.volume + 1 } : c));
+  const v3 = dayFileBytes(SYMBOL, revised);
+  await writeDay(layout, SYMBOL, liveDay, v3, true);
+  const rev = await aggregateSymbol(layout, SYMBOL, { csv: true });
+  assert.equal(rev.tailRewritten, true);
+  ({ store, csv } = await storeFiles(layout));
+  assert.ok(store.equals(expectedStore(SYMBOL, [...days.map((d) => d.bytes), v3], 5, 2)));
+  assert.equal(csv!.toString('latin1'), expectedCsv([...days.flatMap((d) => d.candles), ...revised]));
 });
 
-test('the live day becoming a closed day file is continued at in_pos', async (t) => {
+test('the live day replaced by its final day file: the tail is dropped, the final day appended, a new live day starts the tail', async (t) => {
   const layout = new Layout(await tempRoot(t));
   const days = await writeClosedDays(layout, FIRST, 2);
   const liveDay = FIRST + 2 * DAY;
   const v1 = await writeLiveDay(layout, liveDay, 800);
   await aggregateSymbol(layout, SYMBOL, { csv: false });
-  // The day closes: its final file appears under data/transform, the live one goes; a new live day starts.
-  const closed = dayFileBytes(SYMBOL, dayCandles(liveDay));
-  assert.ok(closed.subarray(64, v1.bytes.length).equals(v1.bytes.subarray(64)));
+  // The day closes, differing from the last live answer: its final file appears under data/transform, the
+  // live one goes; a new live day starts.
+  const closedCandles = dayCandles(liveDay).map((c, i) => (i === 5 ? { ...c, high: c.high + 0.0001 } : c));
+  const closed = dayFileBytes(SYMBOL, closedCandles);
   await writeDay(layout, SYMBOL, liveDay, closed);
   await rm(v1.file);
   const next = await writeLiveDay(layout, liveDay + DAY, 300);
   const stats = await aggregateSymbol(layout, SYMBOL, { csv: false });
-  assert.equal(stats.bytesRead, 64 + (closed.length - v1.bytes.length) + next.bytes.length);
-  const { store, csv } = await storeFiles(layout);
+  assert.equal(stats.bytesRead, closed.length + next.bytes.length);
+  const { store, csv, index } = await storeFiles(layout);
   assert.equal(csv, undefined);
-  assert.ok(store.equals(expectedStore(SYMBOL, [...days.map((d) => d.bytes), closed, next.bytes])));
+  assert.ok(store.equals(expectedStore(SYMBOL, [...days.map((d) => d.bytes), closed, next.bytes], 5, 3)));
+  const ix = decodeIndex(index, 'idx', 'Aggregate');
+  assert.equal(ix.finalPos, store.length - next.candles.length * 64);
+  assert.equal(ix.lastDate, 20240228);
 });
 
 test('a day file whose first ts is not after the store is refused naming both files; the store is untouched', async (t) => {
@@ -111,13 +126,16 @@ test('a day file of the wrong symbol, the wrong timeframe or with a partial reco
   await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: false }), refused('TRUNCATED', /stray bytes/));
 });
 
-test('a day file that shrank below in_pos is refused', async (t) => {
+test('a live day that lost minutes (the server withdrew them) leaves a shorter tail, CSV in step', async (t) => {
   const layout = new Layout(await tempRoot(t));
-  await writeClosedDays(layout, FIRST, 1);
-  const live = await writeLiveDay(layout, FIRST + DAY, 900);
-  await aggregateSymbol(layout, SYMBOL, { csv: false });
-  await writeLiveDay(layout, FIRST + DAY, 400);
-  await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: false }), (e: unknown) => e instanceof CorruptFileError && e.code === 'DAY_SHRANK' && e.file === live.file);
+  const days = await writeClosedDays(layout, FIRST, 1);
+  await writeLiveDay(layout, FIRST + DAY, 900);
+  await aggregateSymbol(layout, SYMBOL, { csv: true });
+  const shorter = await writeLiveDay(layout, FIRST + DAY, 400);
+  await aggregateSymbol(layout, SYMBOL, { csv: true });
+  const { store, csv } = await storeFiles(layout);
+  assert.ok(store.equals(expectedStore(SYMBOL, [days[0].bytes, shorter.bytes], 5, 1)));
+  assert.equal(csv!.toString('latin1'), expectedCsv([...days[0].candles, ...shorter.candles]));
 });
 
 test('the CSV mirror switched on later is written from the store; switched off it is removed', async (t) => {

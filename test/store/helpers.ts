@@ -62,13 +62,17 @@ export async function writeDay(layout: Layout, symbol: string, day: number, byte
  * What the aggregate store must be, computed independently: a 1m header, then every day file's records in
  * order with the u64 at byte 48 of each record replaced by the record's byte position in its day file.
  */
-export function expectedStore(symbol: string, dayFiles: readonly Buffer[], decimals = 5): Buffer {
+export function expectedStore(symbol: string, dayFiles: readonly Buffer[], decimals = 5, provisionalFrom = dayFiles.length): Buffer {
   const parts: Buffer[] = [maskGeneration('s.bin', encodeHeader({ timeframe: '1m', symbol, decimals }))];
-  for (const file of dayFiles) {
+  dayFiles.forEach((file, i) => {
     const body = Buffer.from(file.subarray(64));
-    for (let at = 0; at < body.length; at += 64) body.writeBigUInt64LE(BigInt(64 + at), at + 48);
+    for (let at = 0; at < body.length; at += 64) {
+      body.writeBigUInt64LE(BigInt(64 + at), at + 48);
+      // Records of a provisional day (and every day after the first one) carry flags bit 1.
+      if (i >= provisionalFrom) body.writeUInt16LE(2, at + 58);
+    }
     parts.push(body);
-  }
+  });
   return Buffer.concat(parts);
 }
 
