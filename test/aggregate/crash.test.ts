@@ -103,9 +103,19 @@ test('MissingIndexRebuildsFromScratch', async (t) => {
   await assertSameAs(ref.layout, ref.files, 'rebuilt');
 });
 
-test('TruncatedStoreIsRefused, or rebuilt with autoRebuild', async (t) => {
+test('TruncatedTailIsDerivedAgain; TruncatedFinalPartIsRefused, or rebuilt with autoRebuild', async (t) => {
   const ref = await reference(t);
-  for (const short of [1, 64, 1000]) {
+  const ix = decodeIndex(ref.files.index, 'idx', 'Aggregate');
+  const tailBytes = ix.outPos - ix.finalPos;
+  assert.ok(tailBytes > 1000, 'fixture: the live day is the tail');
+  // A store ending inside its provisional tail: a run killed while rewriting it.
+  for (const short of [1, 64, 1000, tailBytes]) {
+    await truncate(ref.layout.aggregateStore(SYMBOL), ref.files.store.length - short);
+    const stats = await aggregateSymbol(ref.layout, SYMBOL, opts);
+    assert.match(stats.repairs.join('\n'), /provisional tail .* does not match the index/);
+    await assertSameAs(ref.layout, ref.files, `tail derived again after losing ${short} bytes`);
+  }
+  for (const short of [tailBytes + 1, tailBytes + 64, tailBytes + 1000]) {
     await truncate(ref.layout.aggregateStore(SYMBOL), ref.files.store.length - short);
     await assert.rejects(aggregateSymbol(ref.layout, SYMBOL, opts), (e) => damaged(e) && /truncated/.test((e as Error).message));
     const stats = await aggregateSymbol(ref.layout, SYMBOL, { ...opts, autoRebuild: true });
@@ -114,7 +124,7 @@ test('TruncatedStoreIsRefused, or rebuilt with autoRebuild', async (t) => {
   }
 });
 
-test('TailChecksumMismatch, BadStoreHeader and a damaged index are refused', async (t) => {
+test('TailChecksumMismatch is derived again; BadStoreHeader, another generation and a damaged index are refused', async (t) => {
   const ref = await reference(t);
   const store = ref.layout.aggregateStore(SYMBOL);
   const flip = async (file: string, at: number) => {
@@ -123,11 +133,16 @@ test('TailChecksumMismatch, BadStoreHeader and a damaged index are refused', asy
     await writeFile(file, b);
   };
   await flip(store, -30);
-  await assert.rejects(aggregateSymbol(ref.layout, SYMBOL, opts), (e) => damaged(e) && /tail_crc/.test((e as Error).message));
-  await flip(store, -30);
+  const stats = await aggregateSymbol(ref.layout, SYMBOL, opts);
+  assert.match(stats.repairs.join('\n'), /provisional tail .* does not match the index/);
+  await assertSameAs(ref.layout, ref.files, 'a flipped bit in the tail');
   await flip(store, 30);
   await assert.rejects(aggregateSymbol(ref.layout, SYMBOL, opts), (e) => damaged(e) && /symbol|checksum/.test((e as Error).message));
   await flip(store, 30);
+  const good = await readFile(store);
+  await writeFile(store, withGeneration('s.bin', good, 12345));
+  await assert.rejects(aggregateSymbol(ref.layout, SYMBOL, opts), (e) => damaged(e) && /generation/.test((e as Error).message));
+  await writeFile(store, good);
   await flip(ref.layout.aggregateIndex(SYMBOL), 20);
   await assert.rejects(aggregateSymbol(ref.layout, SYMBOL, opts), (e) => damaged(e) && /index checksum/.test((e as Error).message));
   await flip(ref.layout.aggregateIndex(SYMBOL), 20);
@@ -135,7 +150,7 @@ test('TailChecksumMismatch, BadStoreHeader and a damaged index are refused', asy
   await assert.rejects(aggregateSymbol(ref.layout, SYMBOL, opts), (e) => damaged(e) && /missing/.test((e as Error).message));
 });
 
-test('ChecksumMismatch in a middle record: unnoticed by the O(1) repair, refused with fullCheck', async (t) => {
+test('ChecksumMismatch in a final record: unnoticed by the O(1) repair, refused with fullCheck', async (t) => {
   const ref = await reference(t);
   const store = ref.layout.aggregateStore(SYMBOL);
   const b = await readFile(store);

@@ -14,7 +14,7 @@ import { formatVerifyReport, hasDamage } from '../../src/verify/report.js';
 import type { VerifyReport } from '../../src/verify/types.js';
 import { verifyStores } from '../../src/verify/verify.js';
 import { DAY, MIN, dayCandles, dayFileBytes, tempRoot, utcDay, writeDay } from '../store/helpers.js';
-import { SYMBOL, writeClosedDays } from './helpers.js';
+import { SYMBOL, writeClosedDays, writeLiveDay } from './helpers.js';
 
 const FIRST = utcDay('2024-01-08');
 const checks = (list: VerifyReport['damage']) => list.map((f) => f.check).sort();
@@ -31,8 +31,7 @@ async function handMade(layout: Layout, candles: Candle[]): Promise<void> {
   const bytes = encodeFile({ timeframe: '1m', symbol: SYMBOL, decimals: 5, generation: 7 }, candles);
   await mkdir(dirname(layout.aggregateIndex(SYMBOL)), { recursive: true });
   await writeFile(layout.aggregateStore(SYMBOL), bytes);
-  const tail = bytes.subarray(bytes.length - 64);
-  await writeFile(layout.aggregateIndex(SYMBOL), encodeIndex({ lastDate: 20240108, inPos: 64, outPos: bytes.length, csvPos: 0, tailCrc: crc32(tail), dataCrc: crc32(bytes.subarray(64)), finalPos: bytes.length, generation: 7 }));
+  await writeFile(layout.aggregateIndex(SYMBOL), encodeIndex({ lastDate: 20240108, inPos: 64, outPos: bytes.length, csvPos: 0, tailCrc: 0, dataCrc: crc32(bytes.subarray(64)), finalPos: bytes.length, generation: 7 }));
 }
 
 test('a clean store has no damage and no warnings; gaps match an independent scan of the candles', async (t) => {
@@ -82,15 +81,32 @@ test('BitFlipInMiddleRecord is caught by data_crc; aggregate with fullCheck refu
   await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: true, fullCheck: true }), (e) => e instanceof CorruptFileError && e.code === 'STORE_DAMAGED' && /data_crc/.test(e.message));
 });
 
-test('BitFlipInTailRecord is caught by tail and data_crc, and refused by aggregate', async (t) => {
+test('BitFlipInLastFinalRecord is caught by data_crc, and refused by aggregate with fullCheck', async (t) => {
   const layout = await built(t);
   const file = layout.aggregateStore(SYMBOL);
   const b = await readFile(file);
   b[b.length - 12] ^= 0x80; // in src: the CSV mirror cannot see it
   await writeFile(file, b);
   const report = await verifyStores(layout, [SYMBOL]);
-  assert.deepEqual(checks(report.damage), ['data_crc', 'tail']);
-  await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: true }), (e) => e instanceof CorruptFileError && e.code === 'STORE_DAMAGED' && /tail_crc/.test(e.message));
+  assert.deepEqual(checks(report.damage), ['data_crc']);
+  await assert.rejects(aggregateSymbol(layout, SYMBOL, { csv: true, fullCheck: true }), (e) => e instanceof CorruptFileError && e.code === 'STORE_DAMAGED' && /data_crc/.test(e.message));
+});
+
+test('BitFlipInProvisionalTail is a warning (tail_crc); the next run derives the tail again', async (t) => {
+  const layout = await built(t);
+  await writeLiveDay(layout, FIRST + 4 * DAY, 300);
+  await aggregateSymbol(layout, SYMBOL, { csv: true });
+  const file = layout.aggregateStore(SYMBOL);
+  const good = await readFile(file);
+  const b = Buffer.from(good);
+  b[b.length - 12] ^= 0x80;
+  await writeFile(file, b);
+  const report = await verifyStores(layout, [SYMBOL]);
+  assert.deepEqual([checks(report.damage), checks(report.warnings)], [[], ['tail']]);
+  await aggregateSymbol(layout, SYMBOL, { csv: true });
+  assert.ok((await readFile(file)).equals(good));
+  const after = await verifyStores(layout, [SYMBOL]);
+  assert.deepEqual([after.damage, after.warnings], [[], []]);
 });
 
 test('UnrepairedCrashTail in store and CSV is a warning, not damage; the next run clears it', async (t) => {
