@@ -178,8 +178,19 @@ function parts(ms: number) {
   return { y: d.getUTCFullYear(), mo: d.getUTCMonth(), d: d.getUTCDate(), wd: d.getUTCDay(), min: d.getUTCHours() * 60 + d.getUTCMinutes() };
 }
 
-/** Where one row lands for one timeframe: bucket ts and origin, or undefined when outside the session. */
-type Place = { key: number; origin: number } | undefined;
+/**
+ * Where one row lands for one timeframe: bucket ts, origin and the store ts at which the bucket's period ends
+ * (docs/format.md "Final and provisional"), or undefined when outside the session.
+ */
+type Place = { key: number; origin: number; end: number } | undefined;
+
+function calendarNext(start: number, unit: string): number {
+  const p = parts(start);
+  if (unit === 'd') return Date.UTC(p.y, p.mo, p.d + 1);
+  if (unit === 'W') return Date.UTC(p.y, p.mo, p.d + 7);
+  if (unit === 'M') return Date.UTC(p.y, p.mo + 1, 1);
+  return Date.UTC(p.y + 1, 0, 1);
+}
 
 function calendarStart(dateMs: number, unit: string): number {
   const p = parts(dateMs);
@@ -205,13 +216,13 @@ function sessionOf(session: NaiveSession, utcMs: number) {
   for (const r of ranges) {
     const wrap = r.from >= r.to;
     if (!wrap && p.min >= r.from && p.min < r.to && r.days.includes(isoWd(localDate))) {
-      return { date: localDate, rangeFrom: r.from, since: p.min - r.from, dayOrigin: active(localDate)[0].from };
+      return { date: localDate, rangeFrom: r.from, rangeLen: r.to - r.from, since: p.min - r.from, dayOrigin: active(localDate)[0].from };
     }
     if (wrap && p.min < r.to && r.days.includes(isoWd(localDate))) {
-      return { date: localDate, rangeFrom: r.from, since: p.min + 1440 - r.from, dayOrigin: active(localDate)[0].from };
+      return { date: localDate, rangeFrom: r.from, rangeLen: r.to + 1440 - r.from, since: p.min + 1440 - r.from, dayOrigin: active(localDate)[0].from };
     }
     if (wrap && p.min >= r.from && r.days.includes(isoWd(localDate + DAY))) {
-      return { date: localDate + DAY, rangeFrom: r.from, since: p.min - r.from, dayOrigin: active(localDate + DAY)[0].from };
+      return { date: localDate + DAY, rangeFrom: r.from, rangeLen: r.to + 1440 - r.from, since: p.min - r.from, dayOrigin: active(localDate + DAY)[0].from };
     }
   }
   return undefined;
@@ -221,30 +232,49 @@ function place(setup: NaiveSetup, tf: NaiveTf, ts: number): Place {
   const minutes = ruleMinutes(tf.rule);
   if (!setup.session) {
     const p = parts(ts);
-    if (minutes !== undefined) return { key: Date.UTC(p.y, p.mo, p.d) + Math.floor(p.min / minutes) * minutes * MIN, origin: 0 };
-    return { key: calendarStart(Date.UTC(p.y, p.mo, p.d), tf.rule[1]), origin: 0 };
+    if (minutes !== undefined) {
+      const key = Date.UTC(p.y, p.mo, p.d) + Math.floor(p.min / minutes) * minutes * MIN;
+      return { key, origin: 0, end: Math.min(key + minutes * MIN, Date.UTC(p.y, p.mo, p.d + 1)) };
+    }
+    const key = calendarStart(Date.UTC(p.y, p.mo, p.d), tf.rule[1]);
+    return { key, origin: 0, end: calendarNext(key, tf.rule[1]) };
   }
   const u = storeToUtc(ts, setup.shift, setup.shiftCandidates);
   const s = sessionOf(setup.session, u);
   if (!s) return undefined;
   if (minutes !== undefined) {
     const startUtc = u - (s.since % minutes) * MIN;
-    return { key: startUtc + setup.shift(startUtc), origin: s.rangeFrom };
+    const rangeEndUtc = u + (s.rangeLen - s.since) * MIN;
+    return { key: startUtc + setup.shift(startUtc), origin: s.rangeFrom, end: Math.min(startUtc + setup.shift(startUtc) + minutes * MIN, rangeEndUtc + setup.shift(rangeEndUtc)) };
   }
-  const midnight = wallToInstant(setup.session.zone, calendarStart(s.date, tf.rule[1]));
-  return { key: midnight + setup.shift(midnight), origin: s.dayOrigin };
+  const start = calendarStart(s.date, tf.rule[1]);
+  const midnight = wallToInstant(setup.session.zone, start);
+  const next = wallToInstant(setup.session.zone, calendarNext(start, tf.rule[1]));
+  return { key: midnight + setup.shift(midnight), origin: s.dayOrigin, end: next + setup.shift(next) };
 }
 
-/** Every timeframe's bars computed from the 1m rows alone. */
-export function naiveResample(setup: NaiveSetup, rows: Candle[]): Map<string, Candle[]> {
+/**
+ * Every timeframe's bars computed from the 1m rows alone (all final), with the flags a run at `nowStore`
+ * (the clock on the store axis) gives them: a bar is final when its period ended by min(now, the end of the
+ * last final record of its source); the others are provisional (2), and open (1) while their period has not
+ * ended at now.
+ */
+export function naiveResample(setup: NaiveSetup, rows: Candle[], nowStore = Infinity): Map<string, Candle[]> {
   const keys = new Map<string, (Place)[]>();
-  keys.set('1m', rows.map((r) => ({ key: r.ts, origin: 0 })));
+  keys.set('1m', rows.map((r) => ({ key: r.ts, origin: 0, end: r.ts + MIN })));
+  const finalEnd = new Map<string, number>([['1m', rows.length ? rows[rows.length - 1].ts + MIN : -Infinity]]);
   for (const tf of setup.timeframes) keys.set(tf.name, rows.map((r) => place(setup, tf, r.ts)));
   const out = new Map<string, Candle[]>();
-  for (const tf of setup.timeframes) {
+  // Sources first: a timeframe's flags depend on its source's final bars.
+  const ordered: NaiveTf[] = [];
+  while (ordered.length < setup.timeframes.length) {
+    for (const tf of setup.timeframes) if (!ordered.includes(tf) && (tf.source === '1m' || ordered.some((o) => o.name === tf.source))) ordered.push(tf);
+  }
+  for (const tf of ordered) {
     const mine = keys.get(tf.name)!;
     const theirs = keys.get(tf.source)!;
     const bars: Candle[] = [];
+    const ends: number[] = [];
     let cur: Candle | undefined;
     let sourceKeys = new Set<number>();
     for (let i = 0; i < rows.length; i++) {
@@ -253,6 +283,7 @@ export function naiveResample(setup: NaiveSetup, rows: Candle[]): Map<string, Ca
       const r = rows[i];
       if (!cur || cur.ts !== p.key) {
         if (cur) bars.push(cur);
+        ends.push(p.end);
         cur = { ts: p.key, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, src: 0, origin: p.origin, flags: 0, count: 0 };
         sourceKeys = new Set();
       } else {
@@ -267,7 +298,16 @@ export function naiveResample(setup: NaiveSetup, rows: Candle[]): Map<string, Ca
         cur.count++;
       }
     }
-    if (cur) bars.push({ ...cur, flags: 1 });
+    if (cur) bars.push(cur);
+    const horizon = Math.min(nowStore, finalEnd.get(tf.source)!);
+    let lastFinalEnd = -Infinity;
+    let tail = false;
+    bars.forEach((b, k) => {
+      tail ||= ends[k] > horizon;
+      if (!tail) lastFinalEnd = ends[k];
+      b.flags = tail ? 2 | (ends[k] > nowStore ? 1 : 0) : 0;
+    });
+    finalEnd.set(tf.name, lastFinalEnd);
     out.set(tf.name, bars);
   }
   return out;
