@@ -11,10 +11,10 @@ import { Layout } from '../../src/paths.js';
 import { resolveSymbolPlan } from '../../src/timeframes/plan.js';
 import { resampleSymbol, type ResampleStats } from '../../src/resample/resample.js';
 import { planResample, runResample } from '../../src/resample/stage.js';
-import { FLAG_OPEN, HEADER_SIZE, RECORD_SIZE } from '../../src/store/format.js';
+import { FLAG_OPEN, FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE } from '../../src/store/format.js';
 import { readIndexFile } from '../../src/store/indexFile.js';
 import { HOUR, MIN, appendAggregate, fxMinutes, mt4Shift, readBars, shifted, tempRoot, writeAggregate } from './helpers.js';
-import { maskGeneration } from '../helpers/common.js';
+import { maskGeneration, withGeneration } from '../helpers/common.js';
 
 const SYMBOL = 'USA500.IDX/USD';
 const MT4 = { transform: { symbols: { '*': { time_shift_rule: { zone: 'America/New_York', dst_ms: 3 * HOUR, std_ms: 2 * HOUR } } } } };
@@ -30,10 +30,10 @@ async function snapshot(layout: Layout, config: Config, symbol = SYMBOL): Promis
   return out;
 }
 
-async function fromScratch(t: { after(fn: () => Promise<void>): void }, rows: Parameters<typeof writeAggregate>[2], config: Config): Promise<Map<string, Buffer>> {
+async function fromScratch(t: { after(fn: () => Promise<void>): void }, rows: Parameters<typeof writeAggregate>[2], config: Config, nowMs?: number): Promise<Map<string, Buffer>> {
   const layout = new Layout(await tempRoot(t));
   await writeAggregate(layout, SYMBOL, rows);
-  await resampleSymbol(layout, resolveSymbolPlan(config, SYMBOL));
+  await resampleSymbol(layout, resolveSymbolPlan(config, SYMBOL), { nowMs });
   return snapshot(layout, config);
 }
 
@@ -55,6 +55,7 @@ for (const [label, raw, from, to] of [
     const first = rows[0].ts;
     let next = 0;
     let runs = 0;
+    let nowMs = 0;
     const bytesRead = new Map<string, number>();
     const lastInPos = new Map<string, number>();
     for (let end = first + 37 * MIN; next < rows.length; end += 37 * MIN) {
@@ -69,7 +70,9 @@ for (const [label, raw, from, to] of [
         lastInPos.set(tf.name, inPos);
         before.set(tf.name, inPos);
       }
-      const stats: ResampleStats = await resampleSymbol(layout, plan);
+      // The run's clock is the end of the data it sees (a live feed): the last bars are still open.
+      nowMs = end;
+      const stats: ResampleStats = await resampleSymbol(layout, plan, { nowMs });
       runs++;
       for (const s of stats.timeframes) {
         // Zero backtracking: the scan starts at the committed in_pos and reads exactly the header + [in_pos, end).
@@ -79,12 +82,16 @@ for (const [label, raw, from, to] of [
       }
       const bars5m = await readBars(layout, '5m', SYMBOL);
       if (bars5m.length) {
-        assert.equal(bars5m[bars5m.length - 1].flags, FLAG_OPEN, 'the last bar is the open one');
-        assert.ok(bars5m.slice(0, -1).every((b) => b.flags === 0), 'closed bars are not flagged');
+        // Final bars (no flags), then the provisional tail; open bars only at its end.
+        const tail = bars5m.findIndex((b) => b.flags !== 0);
+        const flags = tail < 0 ? [] : bars5m.slice(tail).map((b) => b.flags);
+        assert.ok(flags.every((f) => f === FLAG_PROVISIONAL || f === (FLAG_PROVISIONAL | FLAG_OPEN)), `tail flags ${flags}`);
+        assert.ok(flags.every((f, i) => !(f & FLAG_OPEN) || flags.slice(i).every((g) => g & FLAG_OPEN)), 'open bars end the file');
+        assert.ok(tail < 0 || tail >= bars5m.length - 2, `at most the last two 5m bars are provisional (${bars5m.length - tail})`);
       }
     }
     assert.ok(runs > 70, `${runs} incremental runs`);
-    assertSameFiles(await snapshot(layout, config), await fromScratch(t, rows, config));
+    assertSameFiles(await snapshot(layout, config), await fromScratch(t, rows, config, nowMs));
     if (!('sessions' in raw)) {
       // Over all runs the 1m source was read about once: each run re-reads only the open 5m bar's rows. (With a
       // session, rows after the last in-session row are re-read until the next range opens: docs/resample.md.)
@@ -123,7 +130,9 @@ test('crash after writing bars but before the index: the next run cuts the tail 
   await Promise.all(plan.timeframes.map((tf, i) => writeFile(layout.resampleIndex(tf.name, SYMBOL), oldIndexes[i])));
   await appendFile(layout.resampleStore('1h', SYMBOL), Buffer.alloc(100, 7));
   const stats = await resampleSymbol(layout, plan);
-  assert.ok(stats.timeframes.find((s) => s.timeframe === '5m')!.repairs.some((m) => m.includes('uncommitted bytes')));
+  // 5m: the newer run overwrote the old tail with final bars: the tail no longer matches the old index.
+  assert.ok(stats.timeframes.find((s) => s.timeframe === '5m')!.repairs.some((m) => m.includes('does not match the index')));
+  assert.ok(stats.timeframes.find((s) => s.timeframe === '1h')!.repairs.length > 0);
   assertSameFiles(await snapshot(layout, config), await fromScratch(t, rows, config));
 });
 
@@ -144,22 +153,32 @@ test('a file without its index (interrupted first run) is deleted and rebuilt', 
   assertSameFiles(await snapshot(layout, config), await fromScratch(t, rows, config));
 });
 
-test('damage is refused with a message naming the file and `candlestore rebuild resample`: truncated file, changed closed bar', async (t) => {
+test('damage is refused with a message naming the file and `candlestore rebuild resample`: truncated final bars, another generation; a damaged tail is derived again', async (t) => {
   const config = configSchema.parse({});
   const plan = resolveSymbolPlan(config, SYMBOL);
   const layout = new Layout(await tempRoot(t));
-  await writeAggregate(layout, SYMBOL, fxMinutes('2026-03-02', '2026-03-05', 4));
-  await resampleSymbol(layout, plan);
+  const rows = fxMinutes('2026-03-02', '2026-03-05', 4);
+  await writeAggregate(layout, SYMBOL, rows);
+  const nowMs = rows[rows.length - 1].ts;
+  await resampleSymbol(layout, plan, { nowMs });
+  const want = await snapshot(layout, config);
   const file = layout.resampleStore('30m', SYMBOL);
   const ix = (await readIndexFile(layout.resampleIndex('30m', SYMBOL), 'Resample'))!;
-  const bytes = await readFile(file);
+  assert.ok(ix.outPos > ix.finalPos, 'fixture: the 30m file has a provisional tail');
+  const good = await readFile(file);
+  const bytes = Buffer.from(good);
   bytes[ix.outPos - RECORD_SIZE + 9] ^= 1;
   await writeFile(file, bytes);
+  const stats = await resampleSymbol(layout, plan, { nowMs });
+  assert.ok(stats.timeframes.find((s) => s.timeframe === '30m')!.repairs.some((m) => m.includes('does not match the index')));
+  assertSameFiles(await snapshot(layout, config), want);
   const isDamage = (what: RegExp) => (err: unknown) =>
     err instanceof CandleError && err.stage === 'Resample' && err.code === 'RESAMPLE_DAMAGED' && err.message.includes(file) && /candlestore rebuild resample/.test(err.message) && what.test(err.message);
-  await assert.rejects(resampleSymbol(layout, plan), isDamage(/tail_crc/));
-  await truncate(file, ix.outPos - RECORD_SIZE);
-  await assert.rejects(resampleSymbol(layout, plan), isDamage(/truncated/));
+  await writeFile(file, withGeneration('x.bin', good, 4242));
+  await assert.rejects(resampleSymbol(layout, plan, { nowMs }), isDamage(/generation/));
+  await writeFile(file, good);
+  await truncate(file, ix.finalPos - RECORD_SIZE);
+  await assert.rejects(resampleSymbol(layout, plan, { nowMs }), isDamage(/truncated/));
 });
 
 test('a changed definition (session added) rebuilds the timeframe and its dependents from scratch', async (t) => {

@@ -44,8 +44,8 @@ test('a closed bar whose close disagrees with its source rows is damage, even wi
   const at = HEADER_SIZE + 3 * RECORD_SIZE;
   bytes.writeDoubleLE(bytes.readDoubleLE(at + R_CLOSE) + 0.0001, at + R_CLOSE);
   await writeFile(file, bytes);
-  const closed = bytes.subarray(HEADER_SIZE, ix.outPos);
-  await writeIndexFile(layout.resampleIndex('1h', SYMBOL), { ...ix, dataCrc: crc32(closed), tailCrc: crc32(closed.subarray(closed.length - RECORD_SIZE)) });
+  assert.ok(at < ix.finalPos, 'fixture: bar 3 is final');
+  await writeIndexFile(layout.resampleIndex('1h', SYMBOL), { ...ix, dataCrc: crc32(bytes.subarray(HEADER_SIZE, ix.finalPos)), tailCrc: crc32(bytes.subarray(ix.finalPos, ix.outPos)) });
   const report = await verifyTimeframes(layout, [SYMBOL], config);
   const own = report.damage.filter((d) => d.timeframe === '1h');
   assert.equal(own.length, 1, JSON.stringify(report.damage));
