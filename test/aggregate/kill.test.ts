@@ -1,5 +1,5 @@
 // A real kill -9: aggregation over many day files in a child process, SIGKILLed at 20 random moments
-// (the live day growing and then closing between runs, as in production), rerun each time; the final
+// (the live day growing, revised and then closing between runs, as in production), rerun each time; the final
 // store, CSV mirror and index must be byte-identical to one uninterrupted run over the same final inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Layout } from '../../src/paths.js';
 import { readIndexFile } from '../../src/store/indexFile.js';
 import { DAY, dayCandles, dayFileBytes, rng, tempRoot, utcDay, writeDay } from '../store/helpers.js';
-import { SYMBOL, storeFiles, writeClosedDays, writeLiveDay } from './helpers.js';
+import { SYMBOL, storeFiles, writeClosedDays } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/aggregateOnce.ts', import.meta.url));
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,15 +51,23 @@ async function committedBytes(layout: Layout): Promise<number> {
   return ix?.outPos ?? 0;
 }
 
-/** Inputs of step i of the schedule: L1 live and growing for i < 10, then closed, L2 live and growing. */
+/**
+ * Inputs of step i of the schedule: L1 live and growing for i < 10, then closed, L2 live and growing. Odd
+ * steps revise an early minute of the live day (the server corrects minutes it served), so the provisional
+ * tail is rewritten in place, not only extended, while the kills land.
+ */
 async function setLive(layout: Layout, step: number): Promise<void> {
+  const live = (day: number, toMinute: number) => {
+    const candles = dayCandles(day, { toMinute }).map((c, i) => (i === 3 && step % 2 === 1 ? { ...c, close: c.low, volume: c.volume + step } : c));
+    return writeDay(layout, SYMBOL, day, dayFileBytes(SYMBOL, candles), true);
+  };
   if (step < 10) {
-    await writeLiveDay(layout, L1, 600 + 50 * step);
+    await live(L1, 600 + 50 * step);
     return;
   }
   await writeDay(layout, SYMBOL, L1, dayFileBytes(SYMBOL, dayCandles(L1)));
   await rm(layout.liveTransformDay(SYMBOL, L1), { force: true });
-  await writeLiveDay(layout, L2, 100 + 60 * (step - 10));
+  await live(L2, 100 + 60 * (step - 10));
 }
 
 test('kill -9 at 20 random moments, rerun each time: byte-identical to an uninterrupted run', { timeout: 120_000 }, async (t) => {

@@ -1,6 +1,8 @@
 // Concurrency: two `run`s at once (one exits 3), a `rebuild` beside a `run` (one exits 3, nothing damaged),
-// a reader process scanning every committed store in a loop while `run` appends (it never sees a half-written
-// record or one beyond its index), and locks left behind: a dead pid's lock is taken over and said so.
+// a reader process scanning every committed store in a loop while `run` appends and rewrites provisional tails
+// and while `rebuild aggregate` replaces the stores (it sees exactly one committed state of a store each time,
+// never a half-written record, one beyond its index, or old and new records mixed), and locks left behind: a
+// dead pid's lock is taken over and said so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -117,37 +119,52 @@ async function besides(gate: Awaited<ReturnType<typeof startGate>>, firstCmd: re
   removeTree(roots.pop());
 }
 
-test('a reader scanning every store in a loop while `run` appends never sees a half-written record or one beyond the index', async () => {
-  const root = fresh();
+test('a reader scanning every store in a loop while `run` appends and rewrites tails, and while `rebuild aggregate` replaces stores, sees only committed states, never a mix', async () => {
+  // A server that revises minutes it served: each run rewrites the provisional tails in place.
+  let reviseNow = Date.parse(NOW);
+  const revising = await startSim({ host: '127.0.0.1', port: 0, seed: 17, now: () => reviseNow, revise: 0.05 });
+  const root = rootVia(revising.url);
   const reader = spawn(process.execPath, ['--import', 'tsx', READER, root], { cwd: PROJECT, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   reader.stdout.on('data', (d) => (out += d));
   reader.stderr.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => reader.on('close', r));
-  for (let i = 0; i < 200 && !out.includes('ready'); i++) await sleep(25);
-  assert.ok(out.includes('ready'), `reader did not start: ${err}`);
-  // A cold run, then the live day growing run after run (every run appends and commits), crossing midnight
-  // so a live day closes into the cache and the next one starts.
-  const steps = SOAK ? 24 : 6;
-  const started = Date.parse(NOW);
-  let runs = 0;
-  for (let i = 0; i <= steps; i++) {
-    const now = started + i * (16 * 3600_000 / steps) + (i % 2) * 7 * 60_000;
-    simNow = now;
-    const r = await runCli(args(root, new Date(now).toISOString()));
-    assert.equal(r.code, 0, r.stderr);
-    runs++;
+  try {
+    for (let i = 0; i < 200 && !out.includes('ready'); i++) await sleep(25);
+    assert.ok(out.includes('ready'), `reader did not start: ${err}`);
+    // A cold run, then the live day growing and revised run after run, crossing midnight so a live day
+    // closes into the cache and the next one starts; then rebuilds, each a new generation of every store.
+    const steps = SOAK ? 24 : 6;
+    const started = Date.parse(NOW);
+    let runs = 0;
+    let now = started;
+    for (let i = 0; i <= steps; i++) {
+      now = started + i * (16 * 3600_000 / steps) + (i % 2) * 7 * 60_000;
+      reviseNow = now;
+      const r = await runCli(args(root, new Date(now).toISOString()));
+      assert.equal(r.code, 0, r.stderr);
+      runs++;
+    }
+    for (let i = 0; i < (SOAK ? 6 : 2); i++) {
+      const r = await runCli(['rebuild', 'aggregate', '--root', root, '--now', new Date(now).toISOString(), '-q']);
+      assert.equal(r.code, 0, r.stderr);
+      runs++;
+    }
+    reader.stdin.end();
+    assert.equal(await exited, 0, err);
+    const summary = JSON.parse(out.trim().split('\n').at(-1)!);
+    console.log(`reader beside ${runs} runs and rebuilds: ${summary.scans} store scans, ${summary.records} records read, ${summary.distinctCommitsSeen} distinct commits seen (${summary.tailsSeen} with a provisional tail, up to ${summary.maxGenerationsPerStore} generations of a store), problems ${summary.problemCount}`);
+    assert.deepEqual(summary.problems, []);
+    assert.ok(summary.scans > runs, `only ${summary.scans} scans`);
+    assert.ok(summary.maxCommitsPerStore >= 3, `the reader saw a store at only ${summary.maxCommitsPerStore} commits`);
+    assert.ok(summary.tailsSeen > 0, 'the reader saw provisional tails');
+    assert.ok(summary.maxGenerationsPerStore >= 2, `the reader saw a store in ${summary.maxGenerationsPerStore} generation(s) across the rebuilds`);
+    assert.equal((await runCli(['verify', '--root', root])).code, 0);
+  } finally {
+    reader.stdin.end();
+    await revising.close();
   }
-  simNow = Date.parse(NOW);
-  reader.stdin.end();
-  assert.equal(await exited, 0, err);
-  const summary = JSON.parse(out.trim().split('\n').at(-1)!);
-  console.log(`reader beside ${runs} appending runs: ${summary.scans} store scans, ${summary.records} records read, ${summary.distinctCommitsSeen} distinct commits seen, problems ${summary.problemCount}`);
-  assert.deepEqual(summary.problems, []);
-  assert.ok(summary.scans > runs, `only ${summary.scans} scans`);
-  assert.ok(summary.maxCommitsPerStore >= 3, `the reader saw a store at only ${summary.maxCommitsPerStore} commits`);
-  assert.equal((await runCli(['verify', '--root', root])).code, 0);
 });
 
 test('locks left behind: a dead pid, a killed run and an empty lock file are taken over and said so; a live pid is not', async () => {
