@@ -64,7 +64,7 @@ class FdWriter extends ByteWriter {
     }
   }
 
-  override flush(): void {
+  flush(): void {
     if (this.index >= FLUSH_BYTES) this.drain();
   }
 

@@ -1,7 +1,8 @@
 // Shared by the export tests (openStore, build, show): a small root made the way a user makes one (the CLI
 // `run` against an in-process `sim`), and an independent reading of stores and indexes (DataView at the
 // offsets of docs/format.md, no src/ code) to compare every exported row with.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { startSim, type SimServer } from '../../src/sim/server.js';
 import { makeRoot, runCli } from '../helpers/cli.js';
@@ -81,4 +82,29 @@ export async function exportFixture(opts: { seed?: number; from: string; now: st
 /** `YYYY-MM-DD HH:MM:SS` of an epoch-ms store time printed as UTC (the export's time text). */
 export function timeText(ts: number): string {
   return new Date(ts).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * Make every timeframe's open bar (the record past out_pos that resample writes) part of the committed,
+ * provisional tail, as issue 9's final/provisional indexes do: out_pos = file size, final_pos = the old
+ * out_pos. Lets the export tests see open bars whichever index semantics the stores were written with.
+ */
+export function commitOpenBars(root: string): number {
+  let patched = 0;
+  const dir = join(root, 'data/resample');
+  for (const tf of readdirSync(dir)) {
+    for (const code of readdirSync(join(dir, tf, 'index')).filter((n) => n.endsWith('.idx')).map((n) => n.slice(0, -4))) {
+      const { bin, idx } = storePaths(root, code, tf);
+      const size = statSync(bin).size;
+      const b = Buffer.from(readFileSync(idx));
+      const outPos = Number(b.readBigUInt64LE(24));
+      if (size <= outPos) continue;
+      b.writeBigUInt64LE(BigInt(Math.min(outPos, Number(b.readBigUInt64LE(48)))), 48);
+      b.writeBigUInt64LE(BigInt(size), 24);
+      b.writeUInt32LE(crc32(b.subarray(0, 60)), 60);
+      writeFileSync(idx, b);
+      patched++;
+    }
+  }
+  return patched;
 }
