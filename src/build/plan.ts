@@ -115,7 +115,8 @@ export async function planOutputs(store: CandleStore, config: Config, selections
   if (!layout.partition) {
     return parts.map((p) => {
       const rel = `${p.fileSymbol}_${p.timeframe}${ext}`;
-      return task(join(dir, rel), rel, [p], true);
+      // MetaTrader's import takes exactly date,time,O,H,L,C,V: the file name says which series it is.
+      return task(join(dir, rel), rel, [p], layout.kind !== 'mt4');
     });
   }
   return parts.map((p) => {
