@@ -4,7 +4,7 @@
 // and only when all are complete rename them over their final names (then the incremental manifest). A build
 // that fails removes its temps; one that is killed leaves only temp names, which the next build removes.
 // It never takes the run lock: it reads committed records only, so it can run beside `run`.
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
@@ -253,10 +253,8 @@ function realOrNearest(p: string): string {
 function ensureWritable(dir: string, arg: string, given: string): void {
   try {
     mkdirSync(dir, { recursive: true });
+    // access(2) answers for this process's credentials and read-only mounts (EROFS) alike.
     accessSync(dir, constants.W_OK);
-    const probe = join(dir, `.candlestore-probe.${process.pid}.tmp`);
-    closeSync(openSync(probe, 'wx'));
-    rmSync(probe, { force: true });
   } catch (err) {
     throw usage(`${arg} ${given}: cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
