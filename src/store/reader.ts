@@ -11,7 +11,8 @@
 //     file lazily; the provisional tail [final_pos, out_pos), which a writer rewrites in place, is read once
 //     at open into memory and checked against the index's tail_crc (a mismatch means a writer is between
 //     rewriting it and replacing the index: read both again). After `waitMs` of mismatches (a writer killed
-//     mid-rewrite, until the next run repairs it) the reader serves the final records only (`tailDropped`).
+//     mid-rewrite, until the next run repairs it) the reader serves the final records only (`tailDropped`);
+//     generations that still differ are GENERATION_MISMATCH.
 //
 // I/O uses synchronous positioned reads behind a Promise-shaped API: a libuv thread-pool round trip costs
 // more than reading a whole 92 KB day file (measured 4x slower for 700 day files), stage work runs in
@@ -40,7 +41,7 @@ export interface ReaderOptions {
 }
 
 export interface IndexedOptions extends ReaderOptions {
-  /** How long to read the index and file again while they disagree (a writer mid-commit); default 5000 ms. */
+  /** How long to read the index and file again while they disagree (a writer mid-commit); default 2000 ms. */
   waitMs?: number;
 }
 
@@ -51,6 +52,8 @@ export interface IndexedStore {
 }
 
 const RETRY_MS = 10;
+/** A writer's commit (tail written → fsync → index renamed) takes milliseconds; a disagreement for this long is not one. */
+const DEFAULT_WAIT_MS = 2000;
 
 export class StoreReader {
   /** Bytes read from the file so far (header included). */
@@ -115,7 +118,7 @@ export class StoreReader {
    * provisional tail, `generation` names the file incarnation.
    */
   static async openIndexed(file: string, indexFile: string, opts: IndexedOptions): Promise<IndexedStore> {
-    const deadline = performance.now() + (opts.waitMs ?? 5000);
+    const deadline = performance.now() + (opts.waitMs ?? DEFAULT_WAIT_MS);
     let lastProblem = '';
     for (;;) {
       const index = await readIndexFile(indexFile, opts.stage);
@@ -139,7 +142,7 @@ export class StoreReader {
           return { reader, index };
         }
         await reader.close();
-        throw new CorruptFileError(opts.stage, file, `${lastProblem} for ${opts.waitMs ?? 5000} ms (index ${indexFile})`, undefined, 'STORE_DAMAGED');
+        throw new CorruptFileError(opts.stage, file, `${lastProblem} for ${opts.waitMs ?? DEFAULT_WAIT_MS} ms (index ${indexFile})`, 48, 'GENERATION_MISMATCH');
       }
       await reader.close();
       await sleep(RETRY_MS);

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import type { SimServer } from '../../src/sim/server.js';
 import { runCli, snapshot } from '../helpers/cli.js';
 import { tempRoot } from '../helpers/common.js';
-import { CODES, commitOpenBars, exportFixture, oracleSeries, timeframesOnDisk, timeText } from './helpers.js';
+import { CODES, provisionalTails, exportFixture, oracleSeries, timeframesOnDisk, timeText } from './helpers.js';
 import { duckCandles, duckRows, hyparquetRows, hyparquetTime, rowOf, type Row } from './readers.js';
 
 const ORDER = ['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1W', '1M', '1Y'];
@@ -131,7 +131,7 @@ test('MT4: one headerless file per symbol and timeframe, lines as MetaTrader imp
 test('skiplast drops exactly the open bar; --after/--until select by the store\'s time in every form', async (t) => {
   const copy = await tempRoot(t);
   cpSync(root, copy, { recursive: true });
-  assert.ok(commitOpenBars(copy) > 0);
+  assert.ok(provisionalTails(copy) > 0);
   const dir = await tempRoot(t);
   const all = join(dir, 'all.parquet');
   const skip = join(dir, 'skip.parquet');

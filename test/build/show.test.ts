@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import type { SimServer } from '../../src/sim/server.js';
 import { runCli } from '../helpers/cli.js';
-import { commitOpenBars, exportFixture, oracleSeries, timeText } from './helpers.js';
+import { provisionalTails, exportFixture, oracleSeries, timeText } from './helpers.js';
 
 let sim: SimServer;
 let root: string;
 
 before(async () => {
   ({ sim, root } = await exportFixture({ from: '2026-03-02', now: '2026-03-05T10:37:30Z', symbols: ['EUR/USD', 'BTC/USD'] }));
-  commitOpenBars(root);
+  assert.ok(provisionalTails(root) > 0);
 });
 after(async () => {
   await sim.close();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openStore, NotFoundError, type Bar } from 'candlestore';
 import type { SimServer } from '../../src/sim/server.js';
 import { tempRoot, rng } from '../helpers/common.js';
-import { CODES, SYMBOLS, commitOpenBars, exportFixture, oracleSeries, storePaths, timeframesOnDisk } from '../build/helpers.js';
+import { CODES, SYMBOLS, provisionalTails, exportFixture, oracleSeries, storePaths, timeframesOnDisk } from '../build/helpers.js';
 import type { BinRecord } from '../helpers/independent.js';
 
 let sim: SimServer;
@@ -18,7 +18,7 @@ let root: string;
 
 before(async () => {
   ({ sim, root } = await exportFixture({ from: '2026-03-02', now: '2026-03-06T13:07:30Z' }));
-  assert.ok(commitOpenBars(root) > 0);
+  assert.ok(provisionalTails(root) > 0);
 });
 after(async () => {
   await sim.close();
@@ -74,7 +74,9 @@ test('every bar of every series equals the store read independently, with its fi
     }
   }
   assert.ok(bars > 10_000, `${bars} bars`);
-  assert.ok(open >= CODES.length * 9, `${open} open bars marked`);
+  // At 13:07 on a Friday the day, week, month and year bars of every symbol are open; intraday bars only
+  // where the market still trades (an index CFD's session has ended: its last 5m bar is not open).
+  assert.ok(open >= CODES.length * 4, `${open} open bars marked`);
   assert.ok(provisional >= open, 'open bars are provisional');
 });
 
