@@ -53,6 +53,36 @@ const BUCKETS: Record<string, (ts: number) => number> = {
 /** The MT4 cascade (config.dukascopy-mt4.yaml): `count` is the number of rows of the source timeframe. */
 const SOURCE: Record<string, string> = { '5m': '1m', '15m': '5m', '30m': '15m', '1h': '30m', '4h': '1h', '8h': '4h', '1d': '8h', '1W': '1d', '1M': '1d', '1Y': '1M' };
 
+/** Where the period of a bar with ts `key` ends (docs/format.md, "Final and provisional"). */
+function periodEnd(tf: string, key: number): number {
+  const size: Record<string, number> = { '5m': 300_000, '15m': 900_000, '30m': 1_800_000, '1h': H, '4h': 4 * H, '8h': 8 * H };
+  if (size[tf]) return Math.min(key + size[tf], key - (key % D) + D);
+  const d = new Date(key);
+  if (tf === '1d') return key + D;
+  if (tf === '1W') return key + 7 * D;
+  if (tf === '1M') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return Date.UTC(d.getUTCFullYear() + 1, 0, 1);
+}
+
+/**
+ * The flags a run at `nowStore` gives the bars of `tf`: final (0) while the period ended by min(now, the end
+ * of the source's last final record), else provisional (2), and open (1) while the period has not ended at
+ * now. `finalEnd` holds each finished timeframe's end of its final records (1m: last final row + 1 minute).
+ */
+function expectedFlags(tf: string, keys: number[], nowStore: number, finalEnd: Map<string, number>): number[] {
+  const horizon = Math.min(nowStore, finalEnd.get(SOURCE[tf])!);
+  let tail = false;
+  let last = -Infinity;
+  const flags = keys.map((k) => {
+    const end = periodEnd(tf, k);
+    tail ||= end > horizon;
+    if (!tail) last = end;
+    return tail ? 2 | (end > nowStore ? 1 : 0) : 0;
+  });
+  finalEnd.set(tf, last);
+  return flags;
+}
+
 function naive(rows: BinRecord[], tf: string) {
   const bucket = BUCKETS[tf];
   const sourceBucket = SOURCE[tf] === '1m' ? (t: number) => t : BUCKETS[SOURCE[tf]];
@@ -85,10 +115,16 @@ test('every MT4 timeframe equals a naive computation from the 1m store, across t
       assert.ok(times.has(Date.parse('2026-03-08T08:59:00Z')) && times.has(Date.parse('2026-03-08T10:00:00Z')));
       assert.ok(![...times].some((t) => t >= Date.parse('2026-03-08T09:00:00Z') && t < Date.parse('2026-03-08T10:00:00Z')));
     }
+    // The live day's 1m rows are provisional (flag 2); the run's clock on the MT4 axis is NOW + 3 h.
+    const lastFinal = oneMinute.filter((x) => x.flags === 0).at(-1)!;
+    assert.ok(oneMinute.some((x) => x.flags === 2) && oneMinute.every((x) => x.flags === 0 || x.flags === 2));
+    const finalEnd = new Map<string, number>([['1m', lastFinal.ts + 60_000]]);
+    const nowStore = Date.parse(NOW) + 3 * H;
     for (const tf of Object.keys(BUCKETS)) {
       const file = readBin(join(root, `data/resample/${tf}/${code}.bin`));
       assert.equal(file.timeframe, tf);
       const expected = naive(oneMinute, tf);
+      const flags = expectedFlags(tf, expected.map((e) => e.ts), nowStore, finalEnd);
       assert.equal(file.records.length, expected.length, `${symbol} ${tf} bar count`);
       file.records.forEach((bar, i) => {
         const e = expected[i];
@@ -96,7 +132,7 @@ test('every MT4 timeframe equals a naive computation from the 1m store, across t
         assert.deepEqual([bar.ts, bar.o, bar.h, bar.l, bar.c, bar.count, bar.origin], [e.ts, e.o, e.h, e.l, e.c, e.count, 0], where);
         // volumes of cascaded bars are sums of sums: equal up to floating-point association
         assert.ok(Math.abs(bar.v - e.v) <= 1e-9 * Math.max(1, e.v), `${where} volume ${bar.v} vs ${e.v}`);
-        assert.equal(bar.flags, i === expected.length - 1 ? 1 : 0, `${where} flags`);
+        assert.equal(bar.flags, flags[i], `${where} flags`);
       });
     }
   }

@@ -74,25 +74,36 @@ test('kill -9 at 20 random moments of `run`, rerun each time: the data tree ends
   console.log(`kills survived: ${kills} (clean run ${duration.toFixed(0)} ms)`);
 });
 
-test('an incremental run over a moved --now reads only the new part of the live day', async () => {
+test('an incremental run over a moved --now reads only the live day files and rewrites only the provisional tail', async () => {
   const root = makeRoot(sim.url, SYMBOLS);
   assert.equal((await runCli(args(root))).code, 0);
-  const before = SYMBOLS.map((s) => readBin(join(root, `data/aggregate/1m/${s.replace('/', '-')}.bin`)).records.length);
+  const store = (s: string) => join(root, `data/aggregate/1m/${s.replace('/', '-')}.bin`);
+  const idx = (s: string) => readFileSync(join(root, `data/aggregate/1m/index/${s.replace('/', '-')}.idx`));
+  const before = SYMBOLS.map((s) => ({ bytes: readFileSync(store(s)), finalPos: Number(idx(s).readBigUInt64LE(48)) }));
   simNow = Date.parse('2026-03-10T16:05:30Z');
   const r = await runCli(['run', '--root', root, '--now', '2026-03-10T16:05:30Z']);
   simNow = Date.parse(NOW);
   assert.equal(r.code, 0, r.stderr);
-  const afterCounts = SYMBOLS.map((s) => readBin(join(root, `data/aggregate/1m/${s.replace('/', '-')}.bin`)).records.length);
-  const appended = afterCounts.reduce((a, n, i) => a + n - before[i], 0);
-  assert.ok(appended >= 3 * 40, `appended ${appended}`);
-  // each symbol reads its live day file's header and then only the records after in_pos
+  // Final records untouched; the tail is the live day's file, records flagged provisional.
+  let tail = 0;
+  let liveBytes = 0;
+  for (const [i, s] of SYMBOLS.entries()) {
+    const after = readFileSync(store(s));
+    assert.ok(after.subarray(0, before[i].finalPos).equals(before[i].bytes.subarray(0, before[i].finalPos)), `${s}: final records unchanged`);
+    assert.equal(Number(idx(s).readBigUInt64LE(48)), before[i].finalPos);
+    const live = readFileSync(join(root, `data/temp/${s.replace('/', '-')}_20260310.bin`));
+    liveBytes += live.length;
+    assert.equal(after.length - before[i].finalPos, live.length - 64, `${s}: the tail is the live day`);
+    tail += (live.length - 64) / 64;
+  }
+  assert.ok(tail >= 3 * 100, `tail ${tail}`);
   const m = /Aggregate .* ([\d,]+) candles appended from 3 day files \(([\d,]+) bytes read\)/.exec(r.stdout);
   assert.ok(m, r.stdout);
-  assert.equal(Number(m[1].replaceAll(',', '')), appended);
-  assert.equal(Number(m[2].replaceAll(',', '')), 3 * 64 + appended * 64);
+  assert.equal(Number(m[1].replaceAll(',', '')), tail);
+  assert.equal(Number(m[2].replaceAll(',', '')), liveBytes, 'only the live day files were read');
 });
 
-test('a bit-flipped or truncated store is reported by verify, refused by run, and fixed by rebuild aggregate', async () => {
+test('a bit-flipped or truncated store is reported by verify, derived again (tail) or refused (final records) by run, and fixed by rebuild aggregate', async () => {
   const root = makeRoot(sim.url, SYMBOLS, CSV);
   assert.equal((await runCli(args(root))).code, 0);
   const store = join(root, 'data/aggregate/1m/XAU-USD.bin');
@@ -106,24 +117,29 @@ test('a bit-flipped or truncated store is reported by verify, refused by run, an
   assert.equal(v.code, 1);
   assert.match(v.stdout, /XAU\/USD.*DAMAGED|DAMAGE.*data_crc|DAMAGE .*checksum/s);
 
-  // a flipped bit in the last record: the next run refuses the store
+  // a flipped bit in the provisional tail (the live day): the next run derives the tail again
+  const tailFinal = Number(readFileSync(join(root, 'data/aggregate/1m/index/XAU-USD.idx')).readBigUInt64LE(48));
+  assert.ok(tailFinal < good.length, 'fixture: the live day is a tail');
   const tail = Buffer.from(good);
   tail[tail.length - 30] ^= 0x01;
   writeFileSync(store, tail);
-  const r = await runCli(args(root));
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /^ABORT! Critical error in Aggregate: store damaged: .*tail_crc/m);
-  assert.match(r.stderr, /run `candlestore rebuild aggregate`/);
-  assert.match(r.stderr, /XAU-USD\.bin/);
+  const vt = await runCli(['verify', '--root', root]);
+  assert.match(vt.stdout, /XAU\/USD[\s\S]*tail_crc/);
+  const rt = await runCli(args(root).filter((a) => a !== '-q'));
+  assert.equal(rt.code, 0, rt.stderr);
+  assert.match(rt.stdout + rt.stderr, /provisional tail .* does not match the index/);
+  assert.ok(readFileSync(store).equals(good), 'the tail derived again');
 
-  // truncated mid-record
+  // truncated into the final records: the next run refuses the store
   writeFileSync(store, good);
-  truncateSync(store, good.length - 100);
+  truncateSync(store, tailFinal - 100);
   const v2 = await runCli(['verify', '--root', root]);
   assert.equal(v2.code, 1);
   const r2 = await runCli(args(root));
   assert.equal(r2.code, 1);
-  assert.match(r2.stderr, /ABORT! Critical error in Aggregate: .*XAU-USD\.bin/);
+  assert.match(r2.stderr, /^ABORT! Critical error in Aggregate: store damaged: .*truncated/m);
+  assert.match(r2.stderr, /run `candlestore rebuild aggregate`/);
+  assert.match(r2.stderr, /XAU-USD\.bin/);
 
   const rb = await runCli(['rebuild', 'aggregate', '--root', root, '--now', NOW, '-q']);
   assert.equal(rb.code, 0, rb.stderr);
