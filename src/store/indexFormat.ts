@@ -29,21 +29,26 @@ const I_GENERATION = 56;
 const I_CRC = 60;
 
 export interface StoreIndex {
-  /** Aggregate: YYYYMMDD of the last input day appended. Resample: 0 (unused). */
+  /** Aggregate: YYYYMMDD of the last final day appended (the day that ends the final records). Resample: 0. */
   lastDate: number;
-  /** Byte position in the input (last_date's day file, or a source store) up to which input was consumed. */
+  /**
+   * Aggregate: size of last_date's day file. Resample: byte position in the source store of the first row of
+   * the first provisional bar (at most the source's final_pos); each run folds the source from there.
+   */
   inPos: number;
   /** Size of the store after the last committed append: readers never look past it. */
   outPos: number;
   /** Byte size of the CSV mirror at that commit; 0 when there is no mirror. */
   csvPos: number;
-  /** CRC-32 of the last record before out_pos (0 when the store has no records). */
+  /** CRC-32 of the provisional tail, store bytes final_pos..out_pos (0 when the tail is empty). */
   tailCrc: number;
-  /** Running CRC-32 of bytes 64..out_pos of the store (0 when empty), extended with zlib.crc32(data, prev). */
+  /** Running CRC-32 of the final records, bytes 64..final_pos (0 when none), extended with zlib.crc32(data, prev). */
   dataCrc: number;
   /**
-   * End of the final records: [64, final_pos) is closed history that is never rewritten; [final_pos, out_pos)
-   * is the provisional tail (rows of days not yet final, bars still open or built from provisional rows).
+   * End of the final records: [64, final_pos) is closed history that is never rewritten while the store keeps
+   * its generation; [final_pos, out_pos) is the provisional tail, rewritten by runs: in the 1m store every
+   * record from the first provisional day (data/temp) on; in a timeframe every bar whose period had not
+   * ended at the run's clock or that source rows not yet final could still change (docs/format.md §7).
    */
   finalPos: number;
   /** The store header's generation: an index is only valid for the file incarnation with the same id. */
