@@ -75,12 +75,12 @@ export class BarSink {
     if (this.tailAt >= 0) this.tailAt = 0;
   }
 
-  /** Append the last (still forming) bar with `flags`, then drain. */
-  pushLast(ts: number, o: number, h: number, l: number, c: number, v: number, src: number, origin: number, flags: number, count: number): void {
+  /** Append a bar with `flags` (the near-horizon path; the hot loop encodes final bars in place). */
+  pushBar(ts: number, o: number, h: number, l: number, c: number, v: number, src: number, origin: number, flags: number, count: number): void {
     if (this.fill === this.capacity) this.drain();
     if ((flags & FLAG_PROVISIONAL) !== 0 && this.tailAt < 0) this.tailAt = this.fill;
     this.encode(this.fill++, ts, o, h, l, c, v, src, origin, flags, count);
-    this.drain();
+    if ((flags & FLAG_PROVISIONAL) === 0) this.closed++;
   }
 
   /** Return the buffer to the pool; the sink is unusable afterwards. */
@@ -133,10 +133,11 @@ export class Folder {
   tailSrc = 0;
   /** Key of the last final bar written (NaN: none this run). */
   lastFinalKey = Number.NaN;
+  /** Rows from checkFrom on have been reached: every later row takes foldNear. */
+  private near = false;
   private end = -Infinity;
   private inside = false;
   private prevTs = -Infinity;
-  private readonly horizonFinal: number;
   private readonly checkFrom: number;
 
   constructor(
@@ -146,13 +147,26 @@ export class Folder {
     private readonly horizon: Horizon,
     private readonly periodEnd: (key: number) => number,
   ) {
-    this.horizonFinal = horizon.final;
     this.checkFrom = horizon.checkFrom;
   }
 
   fold(chunk: RecordChunk): void {
     const n = chunk.count;
     if (n === 0) return;
+    // Rows before checkFrom can only close bars whose key is before it: final for sure. They take the fast
+    // loop; the few rows from checkFrom on (the last period or so, and provisional rows) take foldNear.
+    const split = this.near ? 0 : firstAtOrAfter(chunk, this.checkFrom);
+    if (split > 0) this.foldFast(chunk, split);
+    if (split < n) {
+      this.near = true;
+      this.foldNear(chunk, split);
+    }
+    this.rows += n;
+  }
+
+  /** The hot loop over rows [0, to) of `chunk` (every bar it closes is final). */
+  private foldFast(chunk: RecordChunk, to: number): void {
+    const n = to;
     const ab = chunk.buf.buffer;
     const at = chunk.buf.byteOffset;
     const u32 = new Uint32Array(ab, at, n * RECORD_WORDS32);
@@ -165,8 +179,7 @@ export class Folder {
     const startPos = chunk.startPos;
     let has = this.has, key = this.key, o = this.o, h = this.h, l = this.l, c = this.c, v = this.v;
     let count = this.count, src = this.src, origin = this.origin, end = this.end, inside = this.inside, prevTs = this.prevTs;
-    let tail = this.tail, flagBits = tail ? FLAG_PROVISIONAL << 16 : 0, lastFinalKey = this.lastFinalKey;
-    const checkFrom = this.checkFrom;
+    let lastFinalKey = this.lastFinalKey;
     // Field offsets (format.ts) as literals: V8 folds literal constants into the loop's index arithmetic, but
     // not values read from imported bindings, even when copied into locals first (5m from 1m: 26 → 16 ns a
     // row). store/format.ts checks at load that these are its values.
@@ -209,25 +222,8 @@ export class Folder {
       }
       if (has) {
         if (b.key < key) this.bucketError(chunk, i, b.key, key);
-        // Near the horizon (rare: the last few bars of a run), ask whether this bar is final.
-        if (!tail && key >= checkFrom) {
-          if (this.periodEnd(key) > this.horizonFinal) {
-            tail = true;
-            flagBits = FLAG_PROVISIONAL << 16;
-            this.tailSrc = src;
-            if (fill === cap) {
-              sink.fill = fill;
-              sink.closed += closed;
-              closed = 0;
-              sink.drain();
-              fill = 0;
-            }
-            sink.tailAt = fill;
-          }
-        }
-        if (tail) flagBits = (FLAG_PROVISIONAL | (this.periodEnd(key) > this.horizon.now ? FLAG_OPEN : 0)) << 16;
-        else lastFinalKey = key;
-        // The closed bar, encoded in place (BarSink.encode).
+        lastFinalKey = key;
+        // The closed bar, encoded in place (BarSink.encode with flags 0).
         if (fill === cap) {
           sink.fill = fill;
           sink.closed += closed;
@@ -247,7 +243,7 @@ export class Folder {
         const srcHi = Math.floor(src / TWO32);
         out32[bw + SRC_LO] = src - srcHi * TWO32;
         out32[bw + SRC_HI] = srcHi;
-        out32[bw + ORIGIN_FLAGS] = (origin & 0xffff) | flagBits;
+        out32[bw + ORIGIN_FLAGS] = origin & 0xffff;
         out32[bw + COUNT] = count;
         fill++;
         closed++;
@@ -267,8 +263,63 @@ export class Folder {
     sink.closed += closed;
     this.has = has; this.key = key; this.o = o; this.h = h; this.l = l; this.c = c; this.v = v;
     this.count = count; this.src = src; this.origin = origin; this.end = end; this.inside = inside; this.prevTs = prevTs;
-    this.tail = tail; this.lastFinalKey = lastFinalKey;
-    this.rows += n;
+    this.lastFinalKey = lastFinalKey;
+  }
+
+  /**
+   * Rows [from, n) of `chunk`, near the horizon: the same fold as foldFast, one row at a time, deciding for
+   * each bar it closes whether it is final (a few bars a run; kept out of the hot loop, where code that ran
+   * only at the end would cost a deoptimization per timeframe).
+   */
+  private foldNear(chunk: RecordChunk, from: number): void {
+    const b = this.bucketer;
+    for (let i = from; i < chunk.count; i++) {
+      const ts = chunk.ts(i);
+      if (ts <= this.prevTs) this.orderError(chunk, i, ts, this.prevTs);
+      this.prevTs = ts;
+      const hh = chunk.high(i), ll = chunk.low(i);
+      if (ts >= this.end) {
+        b.ts = ts;
+        b.locate(chunk.buf.readInt16LE(i * RECORD_SIZE + 56));
+        this.end = b.end;
+        this.inside = b.inside;
+        if (this.inside && !(this.has && b.key === this.key)) {
+          if (this.has) {
+            if (b.key < this.key) this.bucketError(chunk, i, b.key, this.key);
+            this.closeNear();
+          }
+          this.has = true;
+          this.key = b.key;
+          this.o = chunk.open(i);
+          this.h = hh;
+          this.l = ll;
+          this.c = chunk.close(i);
+          this.v = chunk.volume(i);
+          this.count = 1;
+          this.src = chunk.posOf(i);
+          this.origin = b.origin;
+          continue;
+        }
+      }
+      if (!this.inside) continue;
+      if (hh > this.h) this.h = hh;
+      if (ll < this.l) this.l = ll;
+      this.c = chunk.close(i);
+      this.v += chunk.volume(i);
+      this.count++;
+    }
+  }
+
+  /** Hand the forming bar to the sink as closed, final or provisional by its period end. */
+  private closeNear(): void {
+    const end = this.periodEnd(this.key);
+    if (!this.tail && end > this.horizon.final) {
+      this.tail = true;
+      this.tailSrc = this.src;
+    }
+    const flags = this.tail ? FLAG_PROVISIONAL | (end > this.horizon.now ? FLAG_OPEN : 0) : 0;
+    if (!this.tail) this.lastFinalKey = this.key;
+    this.sink.pushBar(this.key, this.o, this.h, this.l, this.c, this.v, this.src, this.origin, flags, this.count);
   }
 
   /**
@@ -286,10 +337,9 @@ export class Folder {
       } else {
         this.lastFinalKey = this.key;
       }
-      this.sink.pushLast(this.key, this.o, this.h, this.l, this.c, this.v, this.src, this.origin, flags, this.count);
-    } else {
-      this.sink.drain();
+      this.sink.pushBar(this.key, this.o, this.h, this.l, this.c, this.v, this.src, this.origin, flags, this.count);
     }
+    this.sink.drain();
   }
 
   private bucketError(chunk: RecordChunk, i: number, next: number, prev: number): never {
@@ -299,4 +349,17 @@ export class Folder {
   private orderError(chunk: RecordChunk, i: number, ts: number, prev: number): never {
     throw new CorruptFileError('Resample', this.sourceFile, `source rows out of order: ${new Date(ts).toISOString()} after ${new Date(prev).toISOString()}; timestamps must strictly increase`, chunk.posOf(i), 'TS_ORDER');
   }
+}
+
+/** Index of the first row of `chunk` with ts ≥ `ts` (chunk.count when none): rows are sorted by ts. */
+function firstAtOrAfter(chunk: RecordChunk, ts: number): number {
+  let lo = 0;
+  let hi = chunk.count;
+  if (hi === 0 || chunk.ts(hi - 1) < ts) return hi;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (chunk.ts(mid) < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
