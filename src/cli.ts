@@ -118,13 +118,14 @@ program
 
 program
   .command('demo')
-  .description('start sim in-process and run the whole pipeline for the default symbols into ./demo-data')
+  .description('start sim in-process and run the whole pipeline into ./demo-data, a root that `run` can keep refreshing')
   .option('--root <dir>', 'where the demo data goes', 'demo-data')
   .option('--days <n>', 'how many days of history', '30')
-  .option('--symbols <list>', 'comma-separated symbols (default: symbols.txt of the project)')
+  .option('--symbols <list>', 'comma-separated symbols, written to the root\'s symbols.txt (default: its symbols.txt, else the project\'s)')
+  .option('--port <n>', 'port of the demo\'s sim, written as download.base_url (where `candlestore sim` listens by default)', '8788')
   .action(async (opts) => {
     const { demoCommand } = await import('./commands/demo.js');
-    await demoCommand({ root: opts.root, days: Number(opts.days), symbols: opts.symbols, signal: interrupt.signal });
+    await demoCommand({ root: opts.root, days: Number(opts.days), symbols: opts.symbols, port: Number(opts.port), signal: interrupt.signal });
   });
 
 try {
