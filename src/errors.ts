@@ -22,7 +22,7 @@ interface ErrorSpec {
 
 export const ERROR_CODES = {
   // usage and configuration: exit 2, printed as `candlestore: <message>`
-  CONFIG_INVALID: { stages: ['Config', 'Sim'], exit: 2, meaning: 'a config file (or sim option) has a bad key or value; the message names the file and key' },
+  CONFIG_INVALID: { stages: ['Config'], exit: 2, meaning: 'a config file or sim option has a bad key or value; the message names the file and key' },
   BAD_USAGE: { stages: ['Config'], exit: 2, meaning: 'a command-line argument is wrong (unknown rebuild target, bad date, bad number)' },
   BAD_SYMBOL: { stages: ['Config'], exit: 2, meaning: 'a symbol name is invalid or duplicated, or no symbols are listed' },
   // the run lock
