@@ -1,14 +1,17 @@
 // The error-code registry (ERROR_CODES in src/errors.ts) is the one source of codes, stages, exit codes and
 // meanings: the README's table must be exactly the one rendered from it, every registered code must be
-// raised somewhere in src/, and the error classes must take their exit codes from it.
+// raised somewhere in src/, and the error classes must take their exit codes from it. The stage an ABORT
+// line names is the one the error belongs to, whichever stage met it (CLI against sim).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CancelledError, ConfigError, CorruptFileError, DownloadError, ERROR_CODES, InterruptedError, LockHeldError, describeFailure, type ErrorCode,
 } from '../src/errors.js';
+import { startSim } from '../src/sim/server.js';
+import { makeRoot, runCli } from './helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const START = '<!-- error-codes: generated from ERROR_CODES in src/errors.ts, checked by test/errors.test.ts -->';
@@ -66,4 +69,32 @@ test('error classes take their exit codes from the registry; an interruption is 
     line: 'ABORT! Critical error in Resample: bad (a.bin at byte 64)',
     exitCode: 1,
   });
+});
+
+test('the ABORT line names the stage the error belongs to: a damaged aggregate index is Aggregate, a lock that cannot be made is Lock', async (t) => {
+  const NOW = '2026-04-15T10:00:00Z';
+  const sim = await startSim({ host: '127.0.0.1', port: 0, seed: 5, now: Date.parse(NOW) });
+  const root = makeRoot(sim.url, ['EUR/USD']);
+  t.after(async () => {
+    await sim.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const args = ['run', '--root', root, '--from', '2026-04-10', '--now', NOW, '-q'];
+  assert.equal((await runCli(args)).code, 0);
+
+  // The index is read first by the download stage (where to resume): still an Aggregate error.
+  const index = join(root, 'data/aggregate/1m/index/EUR-USD.idx');
+  const bytes = readFileSync(index);
+  bytes[20] ^= 0x40;
+  writeFileSync(index, bytes);
+  const damaged = await runCli(args);
+  assert.equal(damaged.code, 1, damaged.stderr);
+  assert.match(damaged.stderr, /^ABORT! Critical error in Aggregate: store damaged: .*EUR-USD\.idx/m);
+
+  // data/locks is a file: the lock cannot be created. A Lock error, exit 1 (not a Config error).
+  rmSync(join(root, 'data/locks'), { recursive: true, force: true });
+  writeFileSync(join(root, 'data/locks'), '');
+  const noLock = await runCli(args);
+  assert.equal(noLock.code, 1, noLock.stderr);
+  assert.match(noLock.stderr, /^ABORT! Critical error in Lock: cannot create the run lock .*run\.lock: /m);
 });
