@@ -9,7 +9,8 @@
 // processes racing for the same stale lock only one can win.
 // Without /proc (not Linux) the identity falls back to the pid alone (signal 0).
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { CandleError, LockHeldError } from '../errors.js';
 
 export interface RunLock {
@@ -99,6 +100,21 @@ export function whyNotLive(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Temp files (`run.lock.PID.tmp`) and set-aside stale locks (`run.lock.stale.PID`) of runs killed while
+ * taking the lock. Only those whose process is gone: another run may be taking the lock right now (it
+ * will find ours and exit 3).
+ */
+async function removeDebris(lockDir: string, file: string): Promise<void> {
+  const name = basename(file);
+  const re = new RegExp(`^${name.replace(/\./g, '\\.')}\\.(?:(\\d+)\\.tmp|stale\\.(\\d+))$`);
+  for (const entry of await readdir(lockDir).catch(() => [] as string[])) {
+    const m = re.exec(entry);
+    const pid = m ? Number(m[1] ?? m[2]) : 0;
+    if (m && pid !== process.pid && processStart(pid) === undefined) await rm(join(lockDir, entry), { force: true });
+  }
+}
+
 const lockError = (file: string, what: string, err: unknown) =>
   new CandleError('Lock', 'LOCK_FAILED', `cannot ${what} the run lock ${file}: ${(err as Error).message}`, { cause: err });
 
@@ -108,6 +124,22 @@ async function readText(file: string): Promise<string | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw lockError(file, 'read', err);
+  }
+}
+
+/**
+ * Create `file` holding `text`, failing with EEXIST when it exists: a hard link of the written temp file, so
+ * the name never shows a partial lock. A file system without hard links (FAT, some network mounts) gets an
+ * exclusive create and a write instead; a reader may then meet an empty lock for a moment and take it for
+ * stale — the rename-aside below still lets only one of two racing runs win.
+ */
+async function createWhole(tmp: string, file: string, text: string): Promise<void> {
+  try {
+    await link(tmp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    await writeFile(file, text, { flag: 'wx' });
   }
 }
 
@@ -126,7 +158,7 @@ export async function acquireRunLock(file: string, lockDir: string): Promise<Run
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        await link(tmp, file);
+        await createWhole(tmp, file, mine);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(file, 'create', err);
@@ -159,6 +191,7 @@ export async function acquireRunLock(file: string, lockDir: string): Promise<Run
   // Five rounds of stale locks replaced under our hands: someone else keeps winning.
   const text = await readText(file);
   if (!isMine(text)) throw new LockHeldError(file, leadingPid(text ?? '') ?? 0);
+  await removeDebris(lockDir, file);
   let released = false;
   const releaseSync = () => {
     if (released) return;

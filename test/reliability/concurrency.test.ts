@@ -160,10 +160,14 @@ test('locks left behind: a dead pid, a killed run, an empty file, `1`, a live no
   let lock = join(root, 'data/locks/run.lock');
   mkdirSync(join(root, 'data/locks'), { recursive: true });
   writeFileSync(lock, `${deadPid}\n`);
+  // what a run killed while taking the lock leaves: its temp file, a stale lock it had set aside
+  const debris = [`${lock}.${deadPid}.tmp`, `${lock}.stale.${deadPid}`];
+  for (const f of debris) writeFileSync(f, '');
   const r = await runCli(args(root).filter((a) => a !== '-q'));
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`took over a stale lock left by process ${deadPid}`));
   assert.ok(!existsSync(lock));
+  for (const f of debris) assert.ok(!existsSync(f), `${f} left behind`);
 
   // a rebuild killed with SIGKILL while it holds the lock (waiting at a closed gate in its download, after
   // deleting the derived layers)
