@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   TIMEOUT: { stages: ['Download'], exit: 1, meaning: 'no complete answer within download.timeout_ms' },
   NETWORK: { stages: ['Download'], exit: 1, meaning: 'connection refused or reset' },
   RETRIES_EXHAUSTED: { stages: ['Download'], exit: 1, meaning: 'a day still failed after download.max_retries attempts' },
-  UNKNOWN_SYMBOL: { stages: ['Download', 'Sim'], exit: 1, meaning: 'the server does not know the instrument' },
+  UNKNOWN_INSTRUMENT: { stages: ['Download', 'Sim'], exit: 1, meaning: 'the server does not know the instrument (HTTP 404)' },
   // the Dukascopy day document (download checks each body, transform decodes the cache)
   BAD_JSON: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document is not valid JSON' },
   BAD_SHAPE: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document lacks a field or its arrays disagree' },
@@ -60,6 +60,14 @@ export const ERROR_CODES = {
   // resample
   RESAMPLE_DAMAGED: { stages: ['Resample'], exit: 1, meaning: 'a resampled file or its index is damaged; `rebuild resample` rebuilds it' },
   BAR_ORDER: { stages: ['Resample'], exit: 1, meaning: 'source rows fall into a bar before the one they follow' },
+  // readers (build, show, the library's openStore)
+  UNKNOWN_SYMBOL: { stages: ANY, exit: 2, meaning: 'no store for the symbol asked for (or no candlestore root there); the message lists those that exist' },
+  UNKNOWN_TIMEFRAME: { stages: ANY, exit: 2, meaning: 'the symbol has no store of the timeframe asked for; the message lists those that exist' },
+  GENERATION_MISMATCH: { stages: ANY, exit: 1, meaning: 'a store and its index kept belonging to different incarnations of the file (a rebuild under a reader)' },
+  // export (build)
+  BAD_MANIFEST: { stages: ['Config'], exit: 2, meaning: 'the export folder holds a manifest that is not candlestore\'s or of another version' },
+  STORE_CHANGED: { stages: ['Build'], exit: 1, meaning: 'a store was rebuilt while it was being exported; build again' },
+  ROWS_CHANGED: { stages: ['Build'], exit: 1, meaning: 'an export read another number of rows than it planned' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -85,7 +93,7 @@ export class CandleError<C extends ErrorCode = ErrorCode> extends Error {
   }
 }
 
-type ConfigCode = 'CONFIG_INVALID' | 'BAD_USAGE' | 'BAD_SYMBOL';
+type ConfigCode = 'CONFIG_INVALID' | 'BAD_USAGE' | 'BAD_SYMBOL' | 'BAD_MANIFEST';
 
 /** Bad config file, bad symbol name, bad CLI usage: exit 2. */
 export class ConfigError extends CandleError<ConfigCode> {
@@ -131,6 +139,20 @@ export class CorruptFileError<C extends ErrorCode = ErrorCode> extends CandleErr
   }
 }
 
+/**
+ * A symbol or timeframe asked of a reader (openStore, `build --select`, `show`) that has no store. Exit 2:
+ * the message names what was asked and lists what exists.
+ */
+export class NotFoundError extends CandleError<'UNKNOWN_SYMBOL' | 'UNKNOWN_TIMEFRAME'> {
+  readonly what: string;
+  readonly available: readonly string[];
+  constructor(stage: Stage, code: 'UNKNOWN_SYMBOL' | 'UNKNOWN_TIMEFRAME', what: string, message: string, available: readonly string[]) {
+    super(stage, code, `${message}; available: ${available.length ? available.join(', ') : '(none)'}`);
+    this.what = what;
+    this.available = available;
+  }
+}
+
 /** The run was cancelled because another task failed first (fail-fast); never the reported cause. */
 export class CancelledError extends CandleError<'CANCELLED'> {
   constructor(stage: Stage) {
@@ -148,7 +170,7 @@ export class InterruptedError extends CandleError<'INTERRUPTED'> {
 /** Turn anything thrown into the one-line message and an exit code. */
 export function describeFailure(err: unknown, fallbackStage: Stage): { line: string; exitCode: number } {
   if (err instanceof InterruptedError) return { line: 'candlestore: interrupted', exitCode: err.exitCode };
-  if (err instanceof ConfigError || err instanceof LockHeldError) {
+  if (err instanceof ConfigError || err instanceof LockHeldError || err instanceof NotFoundError) {
     return { line: `candlestore: ${err.message}`, exitCode: err.exitCode };
   }
   const stage = err instanceof CandleError ? err.stage : fallbackStage;

@@ -159,7 +159,7 @@ export class DownloadClient {
       }
       const snippet = (await res.body.text()).slice(0, 120).replace(/\s+/g, ' ').trim();
       const message = `HTTP ${status} from ${url}${snippet ? `: ${snippet}` : ''}`;
-      if (status === 404) return { ok: false, retryable: false, code: 'UNKNOWN_SYMBOL', message: `unknown instrument (${message})`, status };
+      if (status === 404) return { ok: false, retryable: false, code: 'UNKNOWN_INSTRUMENT', message: `unknown instrument (${message})`, status };
       if (status === 400 || status === 408 || status === 429 || status >= 500) {
         return { ok: false, retryable: true, code: 'HTTP_STATUS', message, status, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
       }
