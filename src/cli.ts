@@ -38,18 +38,19 @@ function asInstant(value: string): number {
 // normal end is a signal, exits 0). A second signal exits at once: the tree stays as consistent as after a
 // kill -9, which the next run repairs.
 const interrupt = new AbortController();
-const early = (globalThis as { candlestoreEarlySignalHandler?: () => void }).candlestoreEarlySignalHandler;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  if (early) process.removeListener(sig, early); // bin/candlestore.js's: nothing had started yet
-  process.on(sig, () => {
-    if (interrupt.signal.aborted) {
-      process.stderr.write('candlestore: interrupted (second signal: exiting now)\n');
-      process.exit(130);
-    }
-    process.stderr.write(`\ncandlestore: ${sig} received, stopping…\n`);
-    interrupt.abort(sig);
-  });
-}
+const onSignal = (sig: string) => {
+  if (interrupt.signal.aborted) {
+    process.stderr.write('candlestore: interrupted (second signal: exiting now)\n');
+    process.exit(130);
+  }
+  process.stderr.write(`\ncandlestore: ${sig} received, stopping…\n`);
+  interrupt.abort(sig);
+};
+// bin/candlestore.js listens from the start and hands signals to the handler set here; loaded another way
+// (tests importing the CLI), listen directly.
+const setSignalHandler = (globalThis as { candlestoreOnSignal?: (handler: (sig: string) => void) => void }).candlestoreOnSignal;
+if (setSignalHandler) setSignalHandler(onSignal);
+else for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => onSignal(sig));
 
 // Errors from stages carry their own stage; this names the command's stage for anything else.
 let currentStage: Stage = 'Config';
