@@ -53,11 +53,11 @@ export function parseSymbolList(text: string, file: string): string[] {
  */
 export function parseSymbolsOption(text: string): string[] {
   const names = text.split(',').map((s) => s.trim());
-  if (names.length === 1 && names[0] === '') throw new ConfigError('--symbols: empty selection (give at least one name, or leave the option out to use symbols.txt)', undefined, 'BAD_SYMBOL');
+  if (names.length === 1 && names[0] === '') throw new ConfigError('bad symbol name "": an empty selection (give at least one name, or leave the option out to use symbols.txt)', '--symbols', 'BAD_SYMBOL');
   const seen = new Set<string>();
   for (const name of names) {
     assertSymbol(name, '--symbols');
-    if (seen.has(name)) throw new ConfigError(`--symbols: duplicate symbol ${name}`, undefined, 'BAD_SYMBOL');
+    if (seen.has(name)) throw new ConfigError(`duplicate symbol ${name}`, '--symbols', 'BAD_SYMBOL');
     seen.add(name);
   }
   return names;

@@ -33,9 +33,9 @@ export interface SettleInput {
 
 export function settleDay(input: SettleInput): Settlement {
   const close = input.day + DAY_MS;
-  const serverBehind = input.serverNow !== undefined && input.serverNow < input.clientNow;
-  const clock = serverBehind ? input.serverNow! : input.clientNow;
-  const whose = serverBehind ? "the server's clock" : 'the clock';
+  const clock = Math.min(input.clientNow, input.serverNow ?? Infinity);
+  // A Date header has whole seconds: only a server behind by more than that is named as the reason.
+  const whose = input.serverNow !== undefined && input.serverNow < input.clientNow - 1000 ? "the server's clock" : 'the clock';
   if (clock < close) return { final: false, reason: `${whose} (${isoMinute(clock)} UTC) is before the day's close` };
   if (clock < close + input.settleMs) {
     return { final: false, reason: `fetched ${Math.floor((clock - close) / MINUTE_MS)} min after the day's close by ${whose}, settle time ${Math.round(input.settleMs / MINUTE_MS)} min` };
