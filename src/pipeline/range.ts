@@ -5,7 +5,7 @@
 // (a `--from` before the store's first day, a `--to` before its last, a range that selects no day) the run
 // says so in a note instead of ignoring it silently. `--from` after `--to` is a usage error (exit 2).
 import { ConfigError, CorruptFileError, type Stage } from '../errors.js';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { dateToMs } from '../aggregate/dayFiles.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { formatDay, parseDay, startOfDay } from '../util/dates.js';

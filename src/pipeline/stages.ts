@@ -3,7 +3,7 @@ import type { RunContext } from './context.js';
 import type { PipelineStage } from './run.js';
 import { formatBytes } from './run.js';
 import { planTransform, runTransform } from '../transform/stage.js';
-import { threadCount } from './pool.js';
+import { threadCount } from '../workers/pool.js';
 import type { AggregateStats } from '../aggregate/aggregate.js';
 import { planAggregate, runAggregate } from '../aggregate/stage.js';
 import { compactDay, formatDay } from '../util/dates.js';
