@@ -4,7 +4,7 @@
 // `--from` that cannot take effect or a range that selects nothing is explained on stderr.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSim, type SimServer } from '../../src/sim/server.js';
 import { runCli, makeRoot, listFiles, snapshot } from '../helpers/cli.js';
@@ -86,8 +86,12 @@ test('a store built with --to ends there, even when the cache and data/temp hold
   const root = newRoot();
   cpSync(join(full, 'cache'), join(root, 'cache'), { recursive: true });
   cpSync(join(full, 'data/temp'), join(root, 'data/temp'), { recursive: true, filter: (src) => !src.endsWith('.bin') });
+  // And a provisional day after --to, left in data/temp by an earlier run: not fetched, not taken.
+  const held = join(root, 'data/temp/EUR-USD_20260718.json');
+  renameSync(join(root, 'cache/2026/07/EUR-USD_20260718.json'), held);
   const r = await cli(['run', '--root', root, '--from', FROM, '--to', TO, '-q']);
   assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(held) && !existsSync(join(root, 'cache/2026/07/EUR-USD_20260718.json')), 'the provisional day after --to is left alone');
   for (const name of dayFiles(root)) assert.ok(!/_2026071[5-9]|_2026072/.test(name), `no day file after --to: ${name}`);
   for (const [i, code] of CODES.entries()) {
     const store = join(root, `data/aggregate/1m/${code}.bin`);
@@ -107,7 +111,8 @@ test('a store built with --to ends there, even when the cache and data/temp hold
   for (const code of CODES) {
     assert.deepEqual(readBin(join(root, `data/aggregate/1m/${code}.bin`)).records, readBin(join(full, `data/aggregate/1m/${code}.bin`)).records);
   }
-  assert.deepEqual(treeDiff(join(root, 'cache'), join(full, 'cache')), []);
+  assert.deepEqual(treeDiff(join(root, 'cache'), join(full, 'cache')), [], 'the held day settled into the cache');
+  assert.equal(existsSync(held), false);
 });
 
 test('rebuild aggregate takes --from/--to: the rebuilt store spans exactly that range', async () => {
