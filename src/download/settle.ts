@@ -10,6 +10,7 @@
 // quiet market is then taken as the server's final answer rather than refetched forever.
 import type { DayJson } from '../dukascopy/dayJson.js';
 import { DAY_MS, isoMinute, MINUTE_MS } from '../util/dates.js';
+import { zonedToUtc } from '../util/tz.js';
 
 /** A last candle this much before the expected last minute marks the day as still being filled. */
 export const SHORT_TOLERANCE_MS = 15 * MINUTE_MS;
@@ -53,7 +54,9 @@ export function settleDay(input: SettleInput): Settlement {
 // Hours known without the instrument's own schedule (the instruments issue brings that), deliberately few:
 // - crypto (BASE in CRYPTO): 24/7, the last minute of every day is 23:59 UTC;
 // - currency pairs and spot metals (BASE/QUOTE of three letters each, e.g. EUR/USD, XAU/USD): the FX week,
-//   Sunday 22:00 to Friday 22:00 UTC: Sunday–Thursday end at 23:59, Friday at 21:59, Saturday has no trading.
+//   from Sunday evening to Friday 17:00 New York (21:00 UTC in New York's summer, 22:00 in its winter; the
+//   sim closes at 22:00 UTC all year, later, so never cut short by this): Sunday–Thursday end at 23:59 UTC,
+//   Friday the minute before 17:00 New York, Saturday has no trading.
 // Anything else (indices, commodities, stocks: exchange hours, breaks, DST) is unknown: only rule 1 applies.
 const CRYPTO = new Set(['BTC', 'ETH', 'LTC', 'BCH', 'XRP', 'XLM', 'EOS', 'ADA', 'DOT', 'SOL', 'LNK', 'LINK', 'UNI', 'DOGE', 'TRX', 'MATIC', 'AVAX']);
 const FX_PAIR = /^[A-Z]{3}\/[A-Z]{3}$/;
@@ -66,7 +69,7 @@ export function expectedLastMinute(symbol: string, day: number): number | undefi
   if (!FX_PAIR.test(symbol)) return undefined;
   const weekday = new Date(day).getUTCDay(); // 0 = Sunday
   if (weekday === 6) return undefined;
-  if (weekday === 5) return day + 22 * 3_600_000 - MINUTE_MS;
+  if (weekday === 5) return zonedToUtc('America/New_York', day + 17 * 3_600_000) - MINUTE_MS;
   return endOfDay;
 }
 

@@ -9,7 +9,9 @@ import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { dateToMs } from '../aggregate/dayFiles.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { formatDay, parseDay, startOfDay } from '../util/dates.js';
-import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listFlatDayFiles } from '../util/dayFiles.js';
 import type { RunContext } from './context.js';
 
 export interface RangeOptions {
@@ -57,8 +59,9 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
   const today = startOfDay(ctx.now());
   const last = Math.min(opts.to ?? today, today);
   const stores = await storeLastDays(ctx, stage);
-  const earliestCached = opts.fromCache && opts.from === undefined ? await earliestDays(ctx.layout.cacheDir, 'json') : new Map<string, number>();
-  const firstDayFiles = opts.from !== undefined && [...stores.values()].some((d) => d !== undefined) ? await earliestDays(ctx.layout.transformDir, 'bin') : new Map<string, number>();
+  const earliestCached = opts.fromCache && opts.from === undefined ? await earliestDays(ctx.layout.cacheDir, 'json', ctx.symbols.map(symbolFileName)) : new Map<string, number>();
+  const withStore = ctx.symbols.filter((s) => stores.get(s) !== undefined).map(symbolFileName);
+  const firstDayFiles = opts.from !== undefined && withStore.length > 0 ? await earliestDays(ctx.layout.transformDir, 'bin', withStore) : new Map<string, number>();
   const startDate = parseDay(ctx.config.download.start_date);
   const tempDays = new Map<string, number>();
   for (const f of await listFlatDayFiles(ctx.layout.tempDir, 'json')) tempDays.set(f.code, Math.min(f.day, tempDays.get(f.code) ?? Infinity));
@@ -113,12 +116,30 @@ export async function storeLastDays(ctx: RunContext, stage: Stage): Promise<Map<
   return out;
 }
 
-/** Earliest day file per symbol code under a day tree (cache or transform). */
-async function earliestDays(base: string, ext: string): Promise<Map<string, number>> {
+/**
+ * Earliest day file of each of `codes` under a day tree (cache or transform): month folders in date order,
+ * stopping once every code has been seen (usually after the first month, not a walk of twenty years).
+ */
+async function earliestDays(base: string, ext: string, codes: readonly string[]): Promise<Map<string, number>> {
   const first = new Map<string, number>();
-  for (const f of await listTreeDayFiles(base, ext)) {
-    const seen = first.get(f.code);
-    if (seen === undefined || f.day < seen) first.set(f.code, f.day);
+  const wanted = new Set(codes);
+  const folders = async (dir: string, re: RegExp) => {
+    const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    return names.filter((n) => re.test(n)).sort();
+  };
+  for (const year of await folders(base, /^\d{4}$/)) {
+    for (const month of await folders(join(base, year), /^\d{2}$/)) {
+      const dir = join(base, year, month);
+      for (const f of await listFlatDayFiles(dir, ext)) {
+        if (!wanted.has(f.code)) continue;
+        const seen = first.get(f.code);
+        if (seen === undefined || f.day < seen) first.set(f.code, f.day);
+      }
+      if (first.size === wanted.size) return first;
+    }
   }
   return first;
 }

@@ -59,13 +59,17 @@ test('a day cut short of its known trading hours is provisional until a day afte
 
 test('trading hours: FX week (Friday closes 22:00, Saturday none), crypto every day, anything else unknown', () => {
   assert.equal(expectedLastMinute('EUR/USD', THU), at(THU, 23, 59));
-  assert.equal(expectedLastMinute('XAU/USD', FRI), at(FRI, 21, 59));
+  // Friday ends at 17:00 New York: 21:00 UTC in its summer, 22:00 UTC in its winter.
+  assert.equal(expectedLastMinute('XAU/USD', FRI), at(FRI, 20, 59));
+  const winterFri = Date.UTC(2026, 0, 16);
+  assert.equal(expectedLastMinute('EUR/USD', winterFri), at(winterFri, 21, 59));
   assert.equal(expectedLastMinute('EUR/USD', SAT), undefined);
   assert.equal(expectedLastMinute('EUR/USD', SUN), at(SUN, 23, 59));
   assert.equal(expectedLastMinute('BTC/USD', SAT), at(SAT, 23, 59));
   assert.equal(expectedLastMinute('USA500.IDX/USD', THU), undefined);
   assert.equal(expectedLastMinute('BRENT.CMD/USD', THU), undefined);
-  // Friday ends at 21:59: a Friday served until 21:58 is complete, an empty Saturday is final after the settle time.
-  assert.equal(settleDay({ symbol: 'EUR/USD', day: FRI, doc: day(FRI, FRI, at(FRI, 21, 58)), clientNow: at(SAT, 1), settleMs: SETTLE }).final, true);
+  // A summer Friday served until 20:58 is complete, one cut at 19:00 is not; an empty Saturday is final after the settle time.
+  assert.equal(settleDay({ symbol: 'EUR/USD', day: FRI, doc: day(FRI, FRI, at(FRI, 20, 58)), clientNow: at(SAT, 1), settleMs: SETTLE }).final, true);
+  assert.equal(settleDay({ symbol: 'EUR/USD', day: FRI, doc: day(FRI, FRI, at(FRI, 19)), clientNow: at(SAT, 1), settleMs: SETTLE }).final, false);
   assert.equal(settleDay({ symbol: 'EUR/USD', day: SAT, doc: day(SAT), clientNow: at(SUN, 0, 31), settleMs: SETTLE }).final, true);
 });
