@@ -1,5 +1,5 @@
-// The Transform stage: find raw days that have no 1m day file yet (and the live day, every run) and
-// convert them in parallel, fail-fast.
+// The Transform stage: find raw days that have no 1m day file yet (and every provisional day in data/temp,
+// the live day included, every run) and convert them in parallel, fail-fast.
 import { rm } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { resolveSymbolSettings } from '../config/symbolSettings.js';
