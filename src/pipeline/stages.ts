@@ -64,9 +64,9 @@ export function downloadStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage 
       ).finally(() => bar?.stop());
       provisional.sort();
       for (const line of provisional.slice(0, PROVISIONAL_LINES)) ctx.log(line);
-      if (provisional.length > PROVISIONAL_LINES) ctx.log(`provisional: ${provisional.length - PROVISIONAL_LINES} more days`);
+      if (provisional.length > PROVISIONAL_LINES) ctx.log(`provisional: and ${provisional.length - PROVISIONAL_LINES} more days`);
       const s = result.stats;
-      const held = s.daysProvisional ? `, ${fmt(s.daysProvisional)} closed days provisional (not settled, fetched again next run)` : '';
+      const held = s.daysProvisional ? `, ${fmt(s.daysProvisional)} closed day${s.daysProvisional === 1 ? '' : 's'} provisional (not settled, fetched again next run)` : '';
       return {
         detail: `${fmt(s.daysDownloaded)} days downloaded, ${formatBytes(s.bytes)}, ${fmt(s.requests)} requests, ${fmt(s.retries)} retries${held}`,
         counters: { daysDownloaded: s.daysDownloaded, daysProvisional: s.daysProvisional, bytes: s.bytes, requests: s.requests, retries: s.retries },

@@ -100,7 +100,7 @@ test('just after midnight a complete day is still held for the settle time (down
   writeFileSync(join(root, 'symbols.txt'), 'EUR/USD\n');
   writeFileSync(join(root, 'config.yaml'), `${readFileSync(join(root, 'config.yaml'), 'utf8')}  settle_minutes: 50\n`);
   const early = await run(root, '2026-07-17T00:45:00Z');
-  assert.match(early.stdout, /1 closed days provisional/, early.stdout);
+  assert.match(early.stdout, /1 closed day provisional/, early.stdout);
   assert.match(early.stdout, /fetched 45 min after the day's close by the clock, settle time 50 min/, early.stdout);
   assert.equal(existsSync(join(root, `cache/2026/07/EUR-USD_${CLOSED}.json`)), false);
   const later = await run(root, '2026-07-17T00:55:00Z');
