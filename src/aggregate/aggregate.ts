@@ -39,7 +39,7 @@ import { DEFAULT_COMMIT_BYTES, newAggregateStats, type AggregateOptions, type Ag
 import { checkRecords, markProvisional, recordError, tsAt } from './records.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
 
-export { DEFAULT_COMMIT_BYTES, newAggregateStats, type AggregateOptions, type AggregateStats } from './options.js';
+export { DEFAULT_COMMIT_BYTES, newAggregateStats, type AggregateOptions, type AggregateStats, type DayBounds } from './options.js';
 
 /** Bring `symbol`'s aggregate store up to date with its day files. Errors are CandleErrors of stage Aggregate. */
 export async function aggregateSymbol(layout: Layout, symbol: string, opts: AggregateOptions): Promise<AggregateStats> {
@@ -105,8 +105,11 @@ class AppendRun {
     const listed = this.opts.dayFiles;
     const all = listed && lastFinal >= listed.fromDate ? listed.files : await listDayFiles(layout, this.symbol, lastFinal);
     // Days up to the last final one are history; a provisional day starts the tail, and every day after it
-    // stays in the tail too (the final part is a prefix in time).
-    const days = all.filter((d) => d.date > lastFinal);
+    // stays in the tail too (the final part is a prefix in time). With the run's --from/--to: a new store
+    // starts at the first day, no store takes a day after the last (its tail ends there too).
+    const bounds = this.opts.bounds;
+    const firstDate = bounds && lastFinal === 0 ? bounds.firstDate : 0;
+    const days = all.filter((d) => d.date > lastFinal && d.date >= firstDate && (!bounds || d.date <= bounds.lastDate));
     const firstProvisional = days.findIndex((d) => d.live);
     const finalDays = firstProvisional < 0 ? days : days.slice(0, firstProvisional);
     const tailDays = firstProvisional < 0 ? [] : days.slice(firstProvisional);

@@ -1,7 +1,7 @@
 // Every error of the aggregate stage leaves as a CandleError of stage Aggregate naming the symbol and file.
 import { CandleError, type Stage } from '../errors.js';
 
-export const STAGE: Stage = 'Aggregate';
+export const STAGE = 'Aggregate' satisfies Stage;
 
 export function asAggregateError(err: unknown, file: string, symbol: string): CandleError {
   if (err instanceof CandleError) {

@@ -51,6 +51,14 @@ export interface AggregateOptions {
    * scratch) the folders are listed again.
    */
   dayFiles?: { fromDate: number; files: DayFile[] };
+  /** Only these days (the run's --from/--to); `firstDate` applies to a store being created. */
+  bounds?: DayBounds;
+}
+
+/** YYYYMMDD, inclusive; firstDate 0 = no lower bound. */
+export interface DayBounds {
+  firstDate: number;
+  lastDate: number;
 }
 
 export function newAggregateStats(symbol: string): AggregateStats {

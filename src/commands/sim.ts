@@ -6,6 +6,7 @@ export interface SimCliOptions {
   port: string;
   seed: string;
   now?: string;
+  lag?: string;
   faults: string;
   revise: string;
   faultKinds?: string;
@@ -19,6 +20,7 @@ export async function simCommand(opts: SimCliOptions, signal: AbortSignal): Prom
     port: opts.port,
     seed: opts.seed,
     now: opts.now,
+    lag: opts.lag,
     faults: opts.faults,
     revise: opts.revise,
     faultKinds: opts.faultKinds,

@@ -7,7 +7,7 @@
 // are used up the error says so (RETRIES_EXHAUSTED) with the last cause: nothing ever gives up silently.
 // Cancelling the caller's AbortSignal aborts the request or the backoff sleep at once (CancelledError).
 import { Agent, request } from 'undici';
-import { CancelledError, CorruptFileError, DownloadError } from '../errors.js';
+import { CancelledError, CorruptFileError, DownloadError, type DownloadCode } from '../errors.js';
 import { parseDayJson, type DayJson } from '../dukascopy/dayJson.js';
 import { formatDay } from '../util/dates.js';
 import { globalRateLimiter, type RateLimiter } from './rateLimiter.js';
@@ -27,6 +27,8 @@ export interface DownloadOptions {
   backoffMs: number;
   backoffMaxMs: number;
   userAgent?: string;
+  /** A closed day fetched less than this long after its close stays provisional (settle.ts); default 30 min. */
+  settleMs?: number;
 }
 
 /** Counters for the run summary. */
@@ -59,11 +61,13 @@ export interface FetchedDay {
   text: string;
   doc: DayJson;
   bytes: number;
+  /** The server's clock when it answered (its HTTP `Date` header, 1 s resolution), when it sent one. */
+  serverTime?: number;
 }
 
 type Attempt =
   | { ok: true; value: FetchedDay }
-  | { ok: false; retryable: boolean; code: string; message: string; status?: number; cause?: unknown; retryAfterMs?: number };
+  | { ok: false; retryable: boolean; code: DownloadCode; message: string; status?: number; cause?: unknown; retryAfterMs?: number };
 
 const DEFAULT_USER_AGENT = 'candlestore/0.1';
 
@@ -150,16 +154,16 @@ export class DownloadClient {
         try {
           const doc = parseDayJson(text, url, 'Download');
           this.stats.bytes += body.length;
-          return { ok: true, value: { url, text, doc, bytes: body.length } };
+          return { ok: true, value: { url, text, doc, bytes: body.length, serverTime: parseHttpDate(res.headers.date) } };
         } catch (err) {
           if (!(err instanceof CorruptFileError)) throw err;
           this.stats.badBodies++;
-          return { ok: false, retryable: true, code: err.code, message: err.message, status, cause: err };
+          return { ok: false, retryable: true, code: err.code as DownloadCode, message: err.message, status, cause: err }; // raised as Download above
         }
       }
       const snippet = (await res.body.text()).slice(0, 120).replace(/\s+/g, ' ').trim();
       const message = `HTTP ${status} from ${url}${snippet ? `: ${snippet}` : ''}`;
-      if (status === 404) return { ok: false, retryable: false, code: 'UNKNOWN_SYMBOL', message: `unknown instrument (${message})`, status };
+      if (status === 404) return { ok: false, retryable: false, code: 'UNKNOWN_INSTRUMENT', message: `unknown instrument (${message})`, status };
       if (status === 400 || status === 408 || status === 429 || status >= 500) {
         return { ok: false, retryable: true, code: 'HTTP_STATUS', message, status, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
       }
@@ -187,6 +191,14 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs = Da
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}
+
+/** An HTTP `Date` header → epoch ms, undefined when absent or unreadable. */
+export function parseHttpDate(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** setTimeout as a promise that rejects with CancelledError('Download') as soon as `signal` aborts. */

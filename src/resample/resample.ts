@@ -34,7 +34,7 @@ import { horizonOf, periodEnds } from './period.js';
 import { storeAxis } from './zone.js';
 import { MINUTE_MS } from '../util/dates.js';
 
-const STAGE: Stage = 'Resample';
+const STAGE = 'Resample' satisfies Stage;
 /** A timeframe file with at least this much new data starts its fsync as soon as it is written. */
 const EARLY_SYNC_BYTES = 1024 * 1024;
 /** Bars held in memory before the file is touched (an incremental run's tail is a few bars). */
@@ -142,7 +142,7 @@ async function baseSource(layout: Layout, symbol: string): Promise<Source | unde
   let finalEnd = Number.NEGATIVE_INFINITY;
   try {
     if (reader.header.generation !== index.generation) {
-      throw new CorruptFileError(STAGE, file, `the store is generation ${reader.header.generation} but its index describes generation ${index.generation}; run \`candlestore rebuild aggregate\``, 0, 'STORE_DAMAGED');
+      throw new CorruptFileError('Aggregate', file, `the store is generation ${reader.header.generation} but its index describes generation ${index.generation}; run \`candlestore rebuild aggregate\``, 0, 'STORE_DAMAGED');
     }
     if (index.finalPos > HEADER_SIZE) finalEnd = (await reader.tsAt((index.finalPos - HEADER_SIZE) / RECORD_SIZE - 1)) + MINUTE_MS;
   } finally {
