@@ -53,7 +53,6 @@ export const ERROR_CODES = {
   TRUNCATED: { stages: ANY, exit: 1, meaning: 'a file is shorter than its index says, ends in a partial record, or shrank while read' },
   // aggregate
   STORE_DAMAGED: { stages: ['Aggregate'], exit: 1, meaning: 'an aggregate store or its index is damaged; `rebuild aggregate` rebuilds it' },
-  DAY_SHRANK: { stages: ['Aggregate'], exit: 1, meaning: 'a day file is shorter than the part already aggregated from it' },
   DECIMALS_MISMATCH: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'a file has other price decimals than the store it goes into' },
   BAD_RECORD: { stages: ['Aggregate'], exit: 1, meaning: 'a day-file record cannot be a 1m candle' },
   TS_ORDER: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'record timestamps do not strictly increase' },
