@@ -142,7 +142,8 @@ export class StoreReader {
           return { reader, index };
         }
         await reader.close();
-        throw new CorruptFileError(opts.stage, file, `${lastProblem} for ${opts.waitMs ?? DEFAULT_WAIT_MS} ms (index ${indexFile})`, 48, 'GENERATION_MISMATCH');
+        const generation = problem.startsWith('the file is generation');
+        throw new CorruptFileError(opts.stage, file, `${lastProblem} for ${opts.waitMs ?? DEFAULT_WAIT_MS} ms (index ${indexFile})`, generation ? 48 : undefined, generation ? 'GENERATION_MISMATCH' : 'TRUNCATED');
       }
       await reader.close();
       await sleep(RETRY_MS);
