@@ -138,3 +138,71 @@ test('range errors name the file they are about', async (t) => {
   await assert.rejects(r.tsAt(10), namesFile);
   await assert.rejects(StoreReader.open(file, { ...opts, limit: HEADER_SIZE + 3 }), namesFile);
 });
+
+// ---- openIndexed: one committed state, never a mix (docs/format.md §8) ----
+
+/** A store of 10 final records and a 5-record provisional tail, with its index; returns the paths and bytes. */
+async function indexedStore(t: { after(fn: () => Promise<void>): void }) {
+  const { encodeFile } = await import('../../src/store/format.js');
+  const { encodeIndex } = await import('../../src/store/indexFormat.js');
+  const { crc32 } = await import('node:zlib');
+  const dir = await tempRoot(t);
+  const file = join(dir, 's.bin');
+  const index = join(dir, 's.idx');
+  const candles = dayCandles(utcDay('2024-03-05')).slice(0, 15).map((c, i) => ({ ...c, flags: i >= 10 ? 2 : 0 }));
+  const bytes = encodeFile({ timeframe: '1m', symbol: 'EUR/USD', decimals: 5, generation: 77 }, candles);
+  const finalPos = HEADER_SIZE + 10 * RECORD_SIZE;
+  const ix = { lastDate: 0, inPos: 0, outPos: bytes.length, csvPos: 0, tailCrc: crc32(bytes.subarray(finalPos)), dataCrc: crc32(bytes.subarray(HEADER_SIZE, finalPos)), finalPos, generation: 77 };
+  await writeFile(file, bytes);
+  await writeFile(index, encodeIndex(ix));
+  return { file, index, bytes, finalPos, ix, encodeIndex };
+}
+
+test('openIndexed: no index is no committed records, whatever the file holds', async (t) => {
+  const { file, index } = await indexedStore(t);
+  const { rm } = await import('node:fs/promises');
+  await rm(index);
+  const { reader, index: ix } = await StoreReader.openIndexed(file, index, opts);
+  assert.equal(ix, undefined);
+  assert.equal(reader.recordCount, 0);
+  await reader.close();
+});
+
+test('openIndexed: the tail is a snapshot checked against tail_crc; a rewrite after open is not seen', async (t) => {
+  const { file, index, bytes, finalPos } = await indexedStore(t);
+  const { reader, index: ix } = await StoreReader.openIndexed(file, index, opts);
+  assert.equal(ix!.finalPos, finalPos);
+  assert.equal(reader.finalPos, finalPos);
+  // A writer rewrites the tail in place (a run with a revised live day) while the reader is open.
+  const rewritten = Buffer.from(bytes);
+  rewritten.fill(0x55, finalPos);
+  await writeFile(file, rewritten);
+  const all = await reader.readRange(0, reader.recordCount);
+  assert.ok(all.buf.equals(bytes.subarray(HEADER_SIZE)), 'the records of the commit the reader opened');
+  await reader.close();
+});
+
+test('openIndexed: a tail that keeps disagreeing with its index (a killed rewrite) serves the final records only', async (t) => {
+  const { file, index, bytes, finalPos } = await indexedStore(t);
+  const bad = Buffer.from(bytes);
+  bad[bad.length - 3] ^= 1;
+  await writeFile(file, bad);
+  const started = performance.now();
+  const { reader } = await StoreReader.openIndexed(file, index, { ...opts, waitMs: 100 });
+  assert.ok(performance.now() - started >= 100, 'waited for a writer mid-commit first');
+  assert.equal(reader.tailDropped, true);
+  assert.equal(reader.recordCount, (finalPos - HEADER_SIZE) / RECORD_SIZE);
+  await reader.close();
+});
+
+test('openIndexed: an index of another generation is never paired with the file (GENERATION_MISMATCH); a commit arriving meanwhile is taken', async (t) => {
+  const { file, index, ix, encodeIndex } = await indexedStore(t);
+  await writeFile(index, encodeIndex({ ...ix, generation: 78 }));
+  await assert.rejects(StoreReader.openIndexed(file, index, { ...opts, waitMs: 50 }), (e: unknown) => e instanceof CorruptFileError && e.code === 'GENERATION_MISMATCH' && /generation 77 but the index describes generation 78/.test(e.message));
+  // The writer's index lands while the reader retries: it opens that commit.
+  setTimeout(() => void writeFile(index, encodeIndex(ix)), 50);
+  const { reader, index: got } = await StoreReader.openIndexed(file, index, { ...opts, waitMs: 2000 });
+  assert.equal(got!.generation, 77);
+  assert.equal(reader.recordCount, 15);
+  await reader.close();
+});
