@@ -14,7 +14,7 @@ const rows = generateBars(N, 7);
 const bars = toBars(rows);
 const ctx = { barMs: 60_000 };
 
-type Reference = (bar: TestBar) => Record<string, number> | number | null | undefined;
+type Reference = (bar: TestBar) => Record<string, unknown> | number | null | undefined;
 
 /** Compare output columns of `name(params)` with a trading-signals reference, from row `from` on. */
 function check(name: string, params: number[], make: () => Reference, map: Record<string, string | ((r: any) => number)>, opts: { from?: number; exactStart?: boolean } = {}) {
@@ -28,7 +28,7 @@ function check(name: string, params: number[], make: () => Reference, map: Recor
       const r = ref(rows[i]);
       for (const [out, pick] of Object.entries(map)) {
         const mine = cols[def.outputs.indexOf(out)][i];
-        const theirs = r === null || r === undefined ? NaN : typeof pick === 'function' ? pick(r) : typeof r === 'number' ? r : r[pick];
+        const theirs = r === null || r === undefined ? NaN : typeof pick === 'function' ? pick(r) : typeof r === 'number' ? r : (r[pick] as number);
         if (opts.exactStart) {
           // Finite windows: defined no later than trading-signals (which waits for all outputs), and from the
           // first row with a full window.
