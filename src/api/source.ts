@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import { ApiError, CorruptFileError, NotFoundError } from '../errors.js';
 import { FLAG_OPEN, RECORD_WORDS, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
-import { readIndexFile } from '../store/indexFile.js';
+import { readIndexFileSync } from '../store/indexFile.js';
 import type { StoreIndex } from '../store/indexFormat.js';
 import { CandleStore, fileSymbolOf, type BarChunk, type Series } from '../store/open.js';
 import type { Layout } from '../paths.js';
@@ -109,7 +109,8 @@ export class StoreCandleSource implements CandleSource {
     const name = relative(this.layout.root, timeframe === BASE_TF ? this.layout.aggregateStore(id) : this.layout.resampleStore(timeframe, id));
     let index: StoreIndex | undefined;
     try {
-      index = await readIndexFile(this.indexFile(id, timeframe), 'Serve');
+      // Synchronous: one 64-byte read; a thread-pool round trip would cost more than the read itself.
+      index = readIndexFileSync(this.indexFile(id, timeframe), 'Serve');
     } catch (err) {
       throw damaged(name, err);
     }
@@ -139,7 +140,12 @@ export class StoreCandleSource implements CandleSource {
           throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} (has ${err.available.join(', ') || 'none'})`);
         }
         if (!(err instanceof CorruptFileError) || attempt >= 5) throw damaged(name, err);
-        const now = await readIndexFile(this.indexFile(id, timeframe), 'Serve').catch(() => undefined);
+        let now: StoreIndex | undefined;
+        try {
+          now = readIndexFileSync(this.indexFile(id, timeframe), 'Serve');
+        } catch {
+          now = undefined;
+        }
         const same = now !== undefined && index !== undefined && now.generation === index.generation && now.outPos === index.outPos;
         if (same) throw damaged(name, err);
         index = now;
