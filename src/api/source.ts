@@ -206,7 +206,7 @@ class CachedSeries {
       },
       read: async (from, to) => {
         try {
-          return columnsOf(await series.readChunk(from, to));
+          return await readColumns(series, from, to);
         } catch (err) {
           throw damaged(name, err);
         }
@@ -235,27 +235,35 @@ class CachedSeries {
   }
 }
 
-function columnsOf(chunk: BarChunk): SeriesColumns {
-  const n = chunk.count;
-  const ts = new Float64Array(n);
-  const open = new Float64Array(n);
-  const high = new Float64Array(n);
-  const low = new Float64Array(n);
-  const close = new Float64Array(n);
-  const volume = new Float64Array(n);
-  const flags = new Uint16Array(n);
-  const f = chunk.records.f64;
-  for (let i = 0; i < n; i++) {
-    const w = i * RECORD_WORDS;
-    ts[i] = chunk.time(i);
-    open[i] = f[w + W_OPEN];
-    high[i] = f[w + W_HIGH];
-    low[i] = f[w + W_LOW];
-    close[i] = f[w + W_CLOSE];
-    volume[i] = f[w + W_VOLUME];
-    flags[i] = chunk.flags(i) & FLAG_OPEN;
+/** Bars per read: long ranges (whole-history warm-ups) go through 4 MiB buffers into the columns. */
+const READ_BARS = 65_536;
+
+async function readColumns(series: Series, from: number, to: number): Promise<SeriesColumns> {
+  const a = Math.max(0, Math.min(from, series.count));
+  const n = Math.max(0, Math.min(to, series.count) - a);
+  const cols = {
+    length: n, ts: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n),
+    close: new Float64Array(n), volume: new Float64Array(n), flags: new Uint16Array(n),
+  };
+  for (let done = 0; done < n; done += READ_BARS) {
+    copyInto(cols, done, await series.readChunk(a + done, a + Math.min(n, done + READ_BARS)));
   }
-  return { length: n, ts, open, high, low, close, volume, flags };
+  return cols;
+}
+
+function copyInto(c: SeriesColumns, at: number, chunk: BarChunk): void {
+  const f = chunk.records.f64;
+  for (let i = 0; i < chunk.count; i++) {
+    const w = i * RECORD_WORDS;
+    const k = at + i;
+    c.ts[k] = chunk.time(i);
+    c.open[k] = f[w + W_OPEN];
+    c.high[k] = f[w + W_HIGH];
+    c.low[k] = f[w + W_LOW];
+    c.close[k] = f[w + W_CLOSE];
+    c.volume[k] = f[w + W_VOLUME];
+    c.flags[k] = chunk.flags(i) & FLAG_OPEN;
+  }
 }
 
 /** Timeframes by length: minutes, hours, then d, W, M, Y; names the rule syntax does not know last. */
