@@ -185,6 +185,8 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
     };
     if (q.format === 'json' && q.subformat === 4) q.format = 'ndjson';
     if (q.mt4 && q.selections[0].indicators.length > 0) throw new ApiError(400, 'BAD_OUTPUT', 'MT4 CSV has no indicator columns; leave out indicators');
+    // The route declares JSON, CSV and NDJSON bodies; the typed helpers only model c.json(), so the raw
+    // Response is passed through as is.
     return respondCandles(c, q, source) as never;
   });
 
