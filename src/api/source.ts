@@ -266,11 +266,6 @@ function copyInto(c: SeriesColumns, at: number, chunk: BarChunk): void {
   }
 }
 
-/** Timeframes by length: minutes, hours, then d, W, M, Y; names the rule syntax does not know last. */
-export function compareTimeframes(a: string, b: string): number {
-  return tfOrder(a) - tfOrder(b) || a.localeCompare(b);
-}
-
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, W: 7 * 86_400_000, M: 28 * 86_400_000, Y: 365 * 86_400_000 };
 
 /** Shortest bar of a timeframe name in ms (1M is 28 days), or undefined for a name that is not a rule. */
@@ -279,6 +274,3 @@ export function timeframeMs(tf: string): number | undefined {
   return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined;
 }
 
-function tfOrder(tf: string): number {
-  return timeframeMs(tf) ?? Number.MAX_SAFE_INTEGER;
-}
