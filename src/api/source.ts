@@ -166,7 +166,7 @@ function damaged(name: string, err: unknown): unknown {
   if (err instanceof CorruptFileError || (err as NodeJS.ErrnoException)?.code !== undefined || err instanceof RangeError) {
     // The message names the store relative to the root; the absolute path stays in the server's log.
     const why = err instanceof CorruptFileError ? err.message.replace(/ \([^()]*\)$/, '') : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-    return new ApiError(500, 'STORE_DAMAGED', `store ${name} cannot be read: ${why}`, { cause: err });
+    return new ApiError(500, 'STORE_UNREADABLE', `store ${name} cannot be read: ${why}`, { cause: err });
   }
   return err;
 }

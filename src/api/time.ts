@@ -19,12 +19,12 @@ export function parseQueryTime(text: string, what: string): number {
     const back = new Date(t);
     if (back.getUTCFullYear() === Number(y) && back.getUTCMonth() === Number(mo) - 1 && back.getUTCDate() === Number(d)
       && Number(h) < 24 && Number(mi) < 60 && Number(s) < 60) return t;
-    throw new ApiError(400, 'BAD_TIME', `${what}: ${JSON.stringify(text)} is not a calendar date and time`);
+    throw new ApiError(400, 'BAD_QUERY', `${what}: ${JSON.stringify(text)} is not a calendar date and time`);
   }
   if (ISO_OFFSET.test(text)) {
-    throw new ApiError(400, 'BAD_TIME', `${what}: ${JSON.stringify(text)} has a UTC offset; times are on the store's clock, write them without one (or with Z)`);
+    throw new ApiError(400, 'BAD_QUERY', `${what}: ${JSON.stringify(text)} has a UTC offset; times are on the store's clock, write them without one (or with Z)`);
   }
-  throw new ApiError(400, 'BAD_TIME', `${what}: ${JSON.stringify(text)} is not a time (use 2025.11.22,13:59:59, 2025-11-22+13:59:59, ISO 8601 or epoch ms)`);
+  throw new ApiError(400, 'BAD_QUERY', `${what}: ${JSON.stringify(text)} is not a time (use 2025.11.22,13:59:59, 2025-11-22+13:59:59, ISO 8601 or epoch ms)`);
 }
 
 function pad(n: number, w = 2): string {
