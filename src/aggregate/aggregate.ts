@@ -12,7 +12,7 @@
 // Per day file (the hot path of a cold run, ~63 KB each): open, fstat, one read into a buffer reused for the
 // whole thread, close; the header compared with the last one validated; then one pass over typed-array views
 // checks every record and writes its src; the bytes are copied into the store's write buffer.
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -26,6 +26,7 @@ import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, rec
 import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
+import { mkdirDurableSync } from '../util/fsx.js';
 import { CSV_HEADER, CsvFormatter, regenerateCsv } from './csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
@@ -278,7 +279,8 @@ class AppendRun {
   }
 
   private createStore(dayHeader: Header): void {
-    mkdirSync(dirname(this.paths.index), { recursive: true });
+    // Folders made here are fsynced into their parents: a power loss must not take a committed store with them.
+    mkdirDurableSync(dirname(this.paths.index));
     this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
     this.header = this.store.header;
     this.state = { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0 };

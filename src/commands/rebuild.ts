@@ -5,6 +5,7 @@
 //   full      = transform day files too (the raw cache stays)
 //   weekly    = also re-download the last 7 closed days, then rebuild full
 import { readdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 import { symbolFileName } from '../config/symbols.js';
@@ -13,6 +14,7 @@ import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages } from '../pipeline/stages.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { DAY_MS, startOfDay } from '../util/dates.js';
+import { fsyncDir } from '../util/fsx.js';
 
 import { REBUILD_TARGETS, type RebuildTarget } from './rebuildTargets.js';
 
@@ -49,8 +51,13 @@ async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<nu
     const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }
-  // Index files first: a crash half-way leaves stores without an index, which the next run rebuilds.
-  for (const f of files) await rm(f, { force: true });
+  // Index files first, and their removal made durable (folder fsync) before anything else goes: a crash or
+  // power loss half-way leaves stores without an index, which the next run rebuilds, never an index whose
+  // store is gone (refused as damage).
+  const isIndex = (f: string) => f.endsWith('.idx');
+  for (const f of files.filter(isIndex)) await rm(f, { force: true });
+  for (const dir of new Set(files.filter(isIndex).map((f) => dirname(f)))) await fsyncDir(dir).catch(ignoreMissing);
+  for (const f of files.filter((f) => !isIndex(f))) await rm(f, { force: true });
   return files.length;
 }
 
@@ -63,3 +70,8 @@ async function listDir(dir: string): Promise<string[]> {
 }
 
 
+
+/** A folder that does not exist has nothing to make durable. */
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
+}
