@@ -107,15 +107,19 @@ export function transformStage(ctx: RunContext): PipelineStage {
     stage: 'Transform',
     async run(signal) {
       // Days before every store's last day are aggregated already: skip listing their month folders.
-      const resume = [...(await resumeDays(ctx, 'Transform')).values()];
+      const resumeOf = await resumeDays(ctx, 'Transform');
+      const resume = [...resumeOf.values()];
       const fromDay = resume.every((d) => d !== undefined) ? Math.min(...(resume as number[])) : undefined;
-      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, fromDay);
+      // Day files from each store's last day on are checked in full before aggregate reads them.
+      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, fromDay, (s) => resumeOf.get(s));
+      for (const t of tasks) if (t.damaged !== undefined) ctx.log(`repair: day file ${t.output} not trusted (${t.damaged}): converted again from ${t.input}`);
       const bar = ctx.progress.stage('transform', tasks.length, 'days');
       try {
         const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });
         const dropped = s.overlapDropped ? `, ${s.overlapDropped} in DST fall-back overlap dropped` : '';
+        const rebuilt = s.rebuilt ? `, rebuilt ${fmt(s.rebuilt)} damaged day file${s.rebuilt === 1 ? '' : 's'}` : '';
         return {
-          detail: `${fmt(s.days)} days, ${fmt(s.candles)} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}`,
+          detail: `${fmt(s.days)} days, ${fmt(s.candles)} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}${rebuilt}`,
           counters: { ...s },
         };
       } finally {

@@ -7,6 +7,7 @@ import { symbolFileName } from '../config/symbols.js';
 import type { Layout } from '../paths.js';
 import { runTasks, siblingModule, threadCount, asWorkerReply } from '../pipeline/pool.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { dayFileProblem } from './dayFileCheck.js';
 import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 
 export interface TransformStats {
@@ -16,17 +17,37 @@ export interface TransformStats {
   bytesOut: number;
   zeroVolumeDropped: number;
   overlapDropped: number;
+  /** Day files that failed their check (empty, short, bad header or checksum) and were converted again. */
+  rebuilt: number;
 }
 
 /**
- * Raw days without a 1m day file, plus the live day. `fromDay` (optional) limits the search to month folders
- * from that day's month on: the pipeline passes the earliest last day of the symbols' stores.
+ * Raw days without a trustworthy 1m day file, plus the live day. A day file counts only if it passes
+ * dayFileProblem: in full (header, size, records' checksum) from `resumeOf(symbol)` on (the days the aggregate
+ * stage will read; every day of a symbol without a store), header and size before that; a failing one is
+ * converted again from its raw day (`damaged` says why). `fromDay` (optional) limits the search to month
+ * folders from that day's month on: the pipeline passes the earliest last day of the symbols' stores.
  */
-export async function planTransform(layout: Layout, config: Config, symbols: readonly string[], fromDay?: number): Promise<TransformTask[]> {
+export async function planTransform(
+  layout: Layout, config: Config, symbols: readonly string[], fromDay?: number, resumeOf: (symbol: string) => number | undefined = () => undefined,
+): Promise<TransformTask[]> {
   const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
   // The run lock is held: any temp file in the transform tree is debris of a killed run.
   const debris: string[] = [];
-  const done = new Set((await listTreeDayFiles(layout.transformDir, 'bin', { fromDay, onTemp: (p) => debris.push(p) })).map((f) => `${f.code}_${f.day}`));
+  const done = new Set<string>();
+  const damaged = new Map<string, string>();
+  for (const f of await listTreeDayFiles(layout.transformDir, 'bin', { fromDay, onTemp: (p) => debris.push(p) })) {
+    const symbol = byCode.get(f.code);
+    if (!symbol) continue;
+    const resume = resumeOf(symbol);
+    const problem = dayFileProblem(f.path, symbol, resume === undefined || f.day >= resume);
+    if (problem === undefined) done.add(`${f.code}_${f.day}`);
+    else damaged.set(`${f.code}_${f.day}`, problem);
+  }
+  // A live day file whose JSON is gone belongs to a day that has closed (a power loss can bring back a removed
+  // file): the closed day file replaces it.
+  const liveJson = new Set((await listFlatDayFiles(layout.tempDir, 'json')).map((f) => `${f.code}_${f.day}`));
+  for (const f of await listFlatDayFiles(layout.tempDir, 'bin')) if (byCode.has(f.code) && !liveJson.has(`${f.code}_${f.day}`)) debris.push(f.path);
   await Promise.all(debris.map((p) => rm(p, { force: true })));
   const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
   const tasks: TransformTask[] = [];
@@ -35,7 +56,7 @@ export async function planTransform(layout: Layout, config: Config, symbols: rea
     if (!symbol) return;
     const { shift, roundDecimals } = settings.get(symbol)!;
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
-    tasks.push({ symbol, day, input, output, live, shift, roundDecimals });
+    tasks.push({ symbol, day, input, output, live, shift, roundDecimals, damaged: live ? undefined : damaged.get(`${code}_${day}`) });
   };
   for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { fromDay })) {
     if (!done.has(`${f.code}_${f.day}`)) add(f.code, f.day, f.path, false);
@@ -52,7 +73,8 @@ export async function runTransform(
   tasks: readonly TransformTask[],
   opts: { threads: number; signal?: AbortSignal; onProgress?: (done: number, total: number, candles: number) => void },
 ): Promise<TransformStats> {
-  const stats: TransformStats = { days: 0, candles: 0, bytesIn: 0, bytesOut: 0, zeroVolumeDropped: 0, overlapDropped: 0 };
+  const stats: TransformStats = { days: 0, candles: 0, bytesIn: 0, bytesOut: 0, zeroVolumeDropped: 0, overlapDropped: 0, rebuilt: 0 };
+  for (const t of tasks) if (t.damaged !== undefined) stats.rebuilt++;
   const batches: TransformTask[][] = [];
   for (let i = 0; i < tasks.length; i += BATCH_DAYS) batches.push(tasks.slice(i, i + BATCH_DAYS));
   await runTasks<TransformTask[], TransformResult[]>(batches, {

@@ -19,6 +19,8 @@ export interface TransformTask {
   live: boolean;
   shift: ShiftRule;
   roundDecimals: number | undefined;
+  /** Why the existing day file was not trusted (it is converted again), when there was one. */
+  damaged?: string;
 }
 
 export interface TransformResult {
