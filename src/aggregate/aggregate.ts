@@ -23,7 +23,7 @@ import { FileAppender } from '../store/appender.js';
 import { RecordChunk } from '../store/chunk.js';
 import { CommitBatch } from '../store/commit.js';
 import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, recordPos, wholeRecords, type Header } from '../store/format.js';
-import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
+import { EMPTY_INDEX, encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
 import { mkdirDurableSync } from '../util/fsx.js';
@@ -283,7 +283,7 @@ class AppendRun {
     mkdirDurableSync(dirname(this.paths.index));
     this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
     this.header = this.store.header;
-    this.state = { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0 };
+    this.state = { ...EMPTY_INDEX, generation: this.header.generation };
     this.createdStore = true;
     if (this.opts.csv) this.openCsvSync(true);
   }
@@ -299,7 +299,8 @@ class AppendRun {
   }
 
   private nextIndex(): StoreIndex {
-    return { ...this.state!, csvPos: this.csv?.size ?? 0 };
+    // Every record is final until days can be provisional (issue 9 part 1).
+    return { ...this.state!, csvPos: this.csv?.size ?? 0, finalPos: this.state!.outPos };
   }
 
   /**
