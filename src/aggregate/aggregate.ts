@@ -214,6 +214,15 @@ class AppendRun {
       if (start > end) {
         throw new CorruptFileError(STAGE, day.file, `day file is ${end} bytes but ${start} were already aggregated from it (a day file may only grow); run \`candlestore rebuild aggregate\``, end, 'DAY_SHRANK');
       }
+      // Day files are written without fsync (docs/format.md §7): their records are trusted only when they
+      // match the header's body_crc (the part before in_pos is read again for that, once a run).
+      if (bodyLen > 0) {
+        let crc = start > HEADER_SIZE ? crc32(readPrefix(fd, start)) : 0;
+        crc = crc32(dayBuf!.subarray(HEADER_SIZE, HEADER_SIZE + bodyLen), crc);
+        if (crc !== header.bodyCrc) {
+          throw new CorruptFileError(STAGE, day.file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
+        }
+      }
       if (!this.store) this.createStore(header);
       else if (header.decimals !== this.header!.decimals) {
         throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header!.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
@@ -418,6 +427,18 @@ function dayBuffer(bytes: number, keep = 0): Buffer {
     dayI32 = new Int32Array(dayBuf.buffer, 0, dayBuf.length >> 2);
   }
   return dayBuf;
+}
+
+/** Bytes 64..`end` of a day file (the part aggregated by an earlier run), for its body_crc. */
+function readPrefix(fd: number, end: number): Buffer {
+  const buf = Buffer.allocUnsafe(end - HEADER_SIZE);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, HEADER_SIZE + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
 }
 
 /**

@@ -5,7 +5,7 @@
 // raw day again when the check fails (docs/format.md §7).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptFileError } from '../errors.js';
-import { HEADER_SIZE, RECORD_SIZE, decodeHeader } from '../store/format.js';
+import { HEADER_SIZE, RECORD_SIZE, bodyCrcOf, decodeHeader } from '../store/format.js';
 
 /**
  * Why `file` cannot be trusted as `symbol`'s day file, or undefined when it can. `full`: the records are
@@ -25,12 +25,14 @@ export function dayFileProblem(file: string, symbol: string, full: boolean): str
     if ((size - HEADER_SIZE) % RECORD_SIZE !== 0) return `${size} bytes: ends in a partial record`;
     const buf = Buffer.allocUnsafe(full ? size : HEADER_SIZE);
     if (readFully(fd, buf) < buf.length) return 'shorter than its size';
+    let header;
     try {
-      decodeHeader(buf.subarray(0, HEADER_SIZE), file, 'Transform', { symbol, timeframe: '1m' });
+      header = decodeHeader(buf.subarray(0, HEADER_SIZE), file, 'Transform', { symbol, timeframe: '1m' });
     } catch (err) {
       if (err instanceof CorruptFileError) return err.message;
       throw err;
     }
+    if (full && bodyCrcOf(buf) !== header.bodyCrc) return 'its records do not match the header\'s body_crc';
     return undefined;
   } finally {
     closeSync(fd);
