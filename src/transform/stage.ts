@@ -1,10 +1,12 @@
 // The Transform stage: find raw days that have no 1m day file yet (and the live day, every run) and
 // convert them in parallel, fail-fast.
 import { rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { resolveSymbolSettings } from '../config/symbolSettings.js';
 import { symbolFileName } from '../config/symbols.js';
 import type { Layout } from '../paths.js';
+import { MANIFEST_NAME, readManifest, type Manifest } from '../store/cacheManifest.js';
 import { runTasks, siblingModule, threadCount, asWorkerReply } from '../pipeline/pool.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { dayFileProblem } from './dayFileCheck.js';
@@ -58,8 +60,17 @@ export async function planTransform(
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
     tasks.push({ symbol, day, input, output, live, shift, roundDecimals, damaged: live ? undefined : damaged.get(`${code}_${day}`) });
   };
+  const manifests = new Map<string, Manifest>();
   for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { fromDay })) {
-    if (!done.has(`${f.code}_${f.day}`)) add(f.code, f.day, f.path, false);
+    if (done.has(`${f.code}_${f.day}`) || !byCode.has(f.code)) continue;
+    add(f.code, f.day, f.path, false);
+    // Checksums of the cached bodies, one manifest per month folder read once.
+    const dir = dirname(f.path);
+    let manifest = manifests.get(dir);
+    if (!manifest) manifests.set(dir, (manifest = readManifest(dir)));
+    const task = tasks[tasks.length - 1];
+    task.recorded = manifest.entries.get(basename(f.path));
+    task.manifest = join(dir, MANIFEST_NAME);
   }
   // The live day's JSON may have grown: its day file is rebuilt every run (one small file per symbol).
   for (const f of await listFlatDayFiles(layout.tempDir, 'json')) add(f.code, f.day, f.path, true);
