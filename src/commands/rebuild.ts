@@ -8,7 +8,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { ConfigError } from '../errors.js';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { RunContext } from '../pipeline/context.js';
 import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages } from '../pipeline/stages.js';
@@ -51,9 +51,10 @@ async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<nu
     const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }
-  // Index files first, and their removal made durable (folder fsync) before anything else goes: a crash or
-  // power loss half-way leaves stores without an index, which the next run rebuilds, never an index whose
-  // store is gone (refused as damage).
+  // Dependents before their sources (resampled, then aggregate, then day files) and each index before its
+  // store, and the index removals made durable (folder fsync) before anything else goes: a crash or power loss
+  // half-way leaves stores without an index (no index = nothing committed), which the next run rebuilds from
+  // what is left, never an index whose store is gone (refused as damage).
   const isIndex = (f: string) => f.endsWith('.idx');
   for (const f of files.filter(isIndex)) await rm(f, { force: true });
   for (const dir of new Set(files.filter(isIndex).map((f) => dirname(f)))) await fsyncDir(dir).catch(ignoreMissing);
