@@ -215,7 +215,7 @@ class AppendRun {
       if (start > end) {
         throw new CorruptFileError(STAGE, day.file, `day file is ${end} bytes but ${start} were already aggregated from it (a day file may only grow); run \`candlestore rebuild aggregate\``, end, 'DAY_SHRANK');
       }
-      // Day files are written without fsync (docs/format.md §7): their records are trusted only when they
+      // Day files are written without fsync (docs/format.md §8): their records are trusted only when they
       // match the header's body_crc (the part before in_pos is read again for that, once a run).
       if (bodyLen > 0) {
         let crc = start > HEADER_SIZE ? crc32(readPrefix(fd, start)) : 0;

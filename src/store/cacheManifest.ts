@@ -1,5 +1,5 @@
 // Checksums of the raw cache: one text file per month folder, `cache/YYYY/MM/MANIFEST`, with a line per body
-// the download stage put in that folder (docs/format.md §4). The cache is closed history that nothing
+// the download stage put in that folder (docs/format.md §7). The cache is closed history that nothing
 // rewrites, so a bit flip in it would otherwise stay silent for ever: transform checks each cached day it
 // converts, `verify` checks all of them.
 //

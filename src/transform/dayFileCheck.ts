@@ -2,7 +2,7 @@
 // run, where an fsync each would cost more than the conversion), so after a power loss one may be missing,
 // empty, short, or hold bytes that were never written (zeros). A day file is a pure function of its raw day,
 // so the transform stage checks every day file a later stage may read before trusting it, and converts the
-// raw day again when the check fails (docs/format.md §7).
+// raw day again when the check fails (docs/format.md §8).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptFileError } from '../errors.js';
 import { HEADER_SIZE, RECORD_SIZE, bodyCrcOf, decodeHeader } from '../store/format.js';

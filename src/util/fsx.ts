@@ -2,7 +2,7 @@
 // write to a unique temp name beside the target, fsync, rename over the target, fsync the directory.
 // Durability across a power loss (not only a killed process) needs every step: data fsynced before the rename
 // that publishes it, the folder fsynced after the rename (else the rename may be undone), and a folder this
-// process created fsynced into its parent (else the whole folder may vanish). docs/format.md §7.
+// process created fsynced into its parent (else the whole folder may vanish). docs/format.md §8.
 import { mkdir, open, rename, rm, readdir } from 'node:fs/promises';
 import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
