@@ -7,7 +7,7 @@
 //      src is 64 (each day file's first record; docs/format.md §1), each run matched to the raw day whose
 //      first candle has its ts; every field must be equal, src = 64 + 64·i. Only the last run may be a
 //      prefix of its day (the live day grows); a raw day with candles that the store skipped is a difference,
-//      days after the store's last day are not aggregated yet.
+//      days before its first record were not selected for it, days after its last day not aggregated yet.
 //   2. every timeframe vs its source: bars recomputed from the source rows with the timeframe's bucketer,
 //      one locate per row and a plain fold (first open, max high, min low, last close, volumes summed in row
 //      order, count, src of the first row, origin), compared with every stored bar (flags are the plain
@@ -171,7 +171,8 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
               next--; // it may match a later run
               break;
             }
-            findings.add('damage', 'deep', `${basename(d.file)}: its ${(bin.length - HEADER_SIZE) / RECORD_SIZE} candles are not in the store (the store goes on at ${isoMinute(ts)})`);
+            // Raw days before the store's first record were never selected for it (an earlier --from).
+            if (pos > HEADER_SIZE) findings.add('damage', 'deep', `${basename(d.file)}: its ${(bin.length - HEADER_SIZE) / RECORD_SIZE} candles are not in the store (the store goes on at ${isoMinute(ts)})`);
           }
           if (!expected) findings.add('damage', 'deep', `the day file run starting at ${isoMinute(ts)} matches no raw day (no cache or temp JSON whose first candle has that time)`, pos);
         }
