@@ -1,5 +1,5 @@
-// The Transform stage: find raw days that have no 1m day file yet (and the live day, every run) and
-// convert them in parallel, fail-fast.
+// The Transform stage: find raw days that have no sound 1m day file (and every provisional day in data/temp,
+// the live day included, every run) and convert them in parallel, fail-fast.
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -24,14 +24,21 @@ export interface TransformStats {
 }
 
 /**
- * Raw days without a trustworthy 1m day file, plus the live day. A day file counts only if it passes
- * dayFileProblem: in full (header, size, records' checksum) from `resumeOf(symbol)` on (the days the aggregate
- * stage will read; every day of a symbol without a store), header and size before that; a failing one is
- * converted again from its raw day (`damaged` says why). `fromDay` (optional) limits the search to month
- * folders from that day's month on: the pipeline passes the earliest last day of the symbols' stores.
+ * Raw days without a sound 1m day file, plus every day in data/temp (the live day and provisional closed
+ * days, rebuilt every run). A day file counts only if it passes dayFileProblem: in full (header, size,
+ * records' checksum) from `resumeOf(symbol)` on (the days the aggregate stage will read; every day of a symbol
+ * without a store), header and size before that; a failing one is converted again from its raw day (`damaged`
+ * says why). `fromDay` (optional) limits the search to month folders from that day's month on: the pipeline
+ * passes the earliest day any store still needs. `wanted` (optional) bounds the days per symbol (the run's
+ * --from/--to).
  */
 export async function planTransform(
-  layout: Layout, config: Config, symbols: readonly string[], fromDay?: number, resumeOf: (symbol: string) => number | undefined = () => undefined,
+  layout: Layout,
+  config: Config,
+  symbols: readonly string[],
+  fromDay?: number,
+  wanted?: (symbol: string, day: number) => boolean,
+  resumeOf: (symbol: string) => number | undefined = () => undefined,
 ): Promise<TransformTask[]> {
   const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
   // The run lock is held: any temp file in the transform tree is debris of a killed run.
@@ -53,26 +60,28 @@ export async function planTransform(
   await Promise.all(debris.map((p) => rm(p, { force: true })));
   const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
   const tasks: TransformTask[] = [];
-  const add = (code: string, day: number, input: string, live: boolean) => {
+  const add = (code: string, day: number, input: string, live: boolean): TransformTask | undefined => {
     const symbol = byCode.get(code);
-    if (!symbol) return;
+    if (!symbol || (wanted && !wanted(symbol, day))) return undefined;
     const { shift, roundDecimals } = settings.get(symbol)!;
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
-    tasks.push({ symbol, day, input, output, live, shift, roundDecimals, damaged: live ? undefined : damaged.get(`${code}_${day}`) });
+    const task: TransformTask = { symbol, day, input, output, live, shift, roundDecimals, damaged: live ? undefined : damaged.get(`${code}_${day}`) };
+    tasks.push(task);
+    return task;
   };
   const manifests = new Map<string, Manifest>();
   for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { fromDay })) {
-    if (done.has(`${f.code}_${f.day}`) || !byCode.has(f.code)) continue;
-    add(f.code, f.day, f.path, false);
+    if (done.has(`${f.code}_${f.day}`)) continue;
+    const task = add(f.code, f.day, f.path, false);
+    if (!task) continue;
     // Checksums of the cached bodies, one manifest per month folder read once.
     const dir = dirname(f.path);
     let manifest = manifests.get(dir);
     if (!manifest) manifests.set(dir, (manifest = readManifest(dir)));
-    const task = tasks[tasks.length - 1];
     task.recorded = manifest.entries.get(basename(f.path));
     task.manifest = join(dir, MANIFEST_NAME);
   }
-  // The live day's JSON may have grown: its day file is rebuilt every run (one small file per symbol).
+  // A temp day (live or provisional) may have changed: its day file is rebuilt every run (a few small files).
   for (const f of await listFlatDayFiles(layout.tempDir, 'json')) add(f.code, f.day, f.path, true);
   return tasks;
 }
