@@ -99,7 +99,7 @@ export function transformStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage
       for (const t of tasks) if (t.damaged !== undefined) ctx.log(`repair: day file ${t.output} not trusted (${t.damaged}): converted again from ${t.input}`);
       const bar = ctx.progress.stage('transform', tasks.length, 'days');
       try {
-        const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });
+        const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done), transformDir: ctx.layout.transformDir });
         const dropped = s.overlapDropped ? `, ${s.overlapDropped} in DST fall-back overlap dropped` : '';
         const rebuilt = s.rebuilt ? `, rebuilt ${fmt(s.rebuilt)} damaged day file${s.rebuilt === 1 ? '' : 's'}` : '';
         return {

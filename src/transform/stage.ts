@@ -9,6 +9,7 @@ import type { Layout } from '../paths.js';
 import { MANIFEST_NAME, readManifest, type Manifest } from '../store/cacheManifest.js';
 import { runTasks, siblingModule, threadCount, asWorkerReply } from '../workers/pool.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { fsyncDir } from '../util/fsx.js';
 import { dayFileProblem } from './dayFileCheck.js';
 import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 
@@ -62,7 +63,8 @@ export async function planTransform(
   const tasks: TransformTask[] = [];
   const add = (code: string, day: number, input: string, live: boolean): TransformTask | undefined => {
     const symbol = byCode.get(code);
-    if (!symbol || (wanted && !wanted(symbol, day))) return undefined;
+    // A damaged day file is converted again whatever the range: it restores what an earlier run made.
+    if (!symbol || (wanted && !wanted(symbol, day) && (live || !damaged.has(`${code}_${day}`)))) return undefined;
     const { shift, roundDecimals } = settings.get(symbol)!;
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
     const task: TransformTask = { symbol, day, input, output, live, shift, roundDecimals, damaged: live ? undefined : damaged.get(`${code}_${day}`) };
@@ -91,7 +93,11 @@ const BATCH_DAYS = 32;
 
 export async function runTransform(
   tasks: readonly TransformTask[],
-  opts: { threads: number; signal?: AbortSignal; onProgress?: (done: number, total: number, candles: number) => void },
+  opts: {
+    threads: number; signal?: AbortSignal; onProgress?: (done: number, total: number, candles: number) => void;
+    /** The day-file tree (layout.transformDir): its folders that gained files are fsynced at the end. */
+    transformDir?: string;
+  },
 ): Promise<TransformStats> {
   const stats: TransformStats = { days: 0, candles: 0, bytesIn: 0, bytesOut: 0, zeroVolumeDropped: 0, overlapDropped: 0, rebuilt: 0 };
   for (const t of tasks) if (t.damaged !== undefined) stats.rebuilt++;
@@ -117,5 +123,19 @@ export async function runTransform(
       opts.onProgress?.(stats.days, tasks.length, stats.candles);
     },
   });
+  if (opts.transformDir !== undefined) await syncDayFolders(tasks, opts.transformDir);
   return stats;
+}
+
+/**
+ * Day files are not fsynced (docs/format.md §8), but their folders are, once per stage: after a power loss
+ * every day file written here is still listed (maybe empty or short, which the next plan's check finds and
+ * converts again) instead of silently missing under a store that already holds its records. Month folders
+ * that gained files, their year folders, and the folders above (new ones appear there on a first run).
+ */
+async function syncDayFolders(tasks: readonly TransformTask[], transformDir: string): Promise<void> {
+  const months = new Set(tasks.filter((t) => !t.live).map((t) => dirname(t.output)));
+  if (months.size === 0) return;
+  const dirs = new Set([...months, ...[...months].map((m) => dirname(m)), transformDir, dirname(transformDir), dirname(dirname(transformDir))]);
+  await Promise.all([...dirs].map((d) => fsyncDir(d)));
 }
