@@ -124,7 +124,7 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
   /** The decoded day file of raw day `d` (undefined: it cannot be decoded, reported). */
   const decode = (d: RawDay): Buffer | undefined => {
     try {
-      const doc = parseDayJson(readFileSync(d.file, 'latin1'), d.file, 'Verify');
+      const doc = parseDayJson(readFileSync(d.file, 'latin1'), d.file, 'Transform'); // the product's decoder, as transform runs it
       return decodeDay(doc, { symbol, day: d.day, roundDecimals, shift: shiftForDay(shift, d.day), file: d.file }).bin;
     } catch (err) {
       if (!(err instanceof CandleError)) throw err;
