@@ -112,13 +112,14 @@ program
   .addOption(rootOption())
   .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
   .option('--gap-minutes <n>', 'report runs of more than N missing minutes inside a trading day', '30')
+  .option('--deep', 'also compare every 1m record with the cache decoded again and recompute every timeframe from its source')
   .action(async (opts) => {
     const ctx = await buildContext({ root: opts.root, symbols: opts.symbols });
     currentStage = 'Verify';
     const gapMinutes = Number(opts.gapMinutes);
     if (!Number.isInteger(gapMinutes) || gapMinutes < 1) throw new ConfigError(`--gap-minutes must be a whole number ≥ 1, got ${opts.gapMinutes}`, undefined, 'BAD_USAGE');
     const { verifyCommand } = await import('./commands/verify.js');
-    process.exitCode = await verifyCommand(ctx, { gapMinutes, signal: interrupt.signal });
+    process.exitCode = await verifyCommand(ctx, { gapMinutes, deep: opts.deep === true, signal: interrupt.signal });
   });
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -168,6 +169,19 @@ program
     currentStage = 'Build';
     const { showCommand } = await import('./commands/show.js');
     await showCommand({ root: opts.root, series, after: opts.after, until: opts.until, last: opts.last, csv: opts.csv, json: opts.json, out: process.stdout });
+  });
+
+program
+  .command('serve')
+  .description('HTTP API over the stores: candles, indicators, OpenAPI at /openapi.json, docs at /docs')
+  .addOption(rootOption())
+  .option('--listen <host:port>', 'address to listen on (default http.listen, 127.0.0.1:8000)')
+  .option('--insecure', 'allow a non-loopback address without http.token')
+  .option('--verbose', 'one access-log line per request')
+  .action(async (opts) => {
+    currentStage = 'Serve';
+    const { serveCommand } = await import('./commands/serve.js');
+    await serveCommand({ root: opts.root, listen: opts.listen, insecure: opts.insecure, verbose: opts.verbose }, interrupt.signal);
   });
 
 program

@@ -16,9 +16,10 @@
 //      and every `commitBytes` at a final day's boundary, so a killed cold run keeps most of its work.
 // The store and index are a function of the day files only, whatever crashes happened on the way.
 // Per day file (the hot path of a cold run, ~92 KB each): open, one read into a buffer reused for the whole
-// thread (dayBuffer.ts), close; the header compared with the last one validated; one pass over typed-array
-// views checks every record and writes its src; the bytes are copied into the store's write buffer.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+// thread (dayBuffer.ts), close; the header compared with the last one validated, the records against its
+// body_crc; one pass over typed-array views checks every record and writes its src; the bytes are copied
+// into the store's write buffer.
+import { closeSync, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -29,6 +30,7 @@ import { HEADER_SIZE, RECORD_SIZE, decodeHeader, recordPos, wholeRecords, type H
 import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
+import { mkdirDurableSync } from '../util/fsx.js';
 import { STAGE, asAggregateError } from './aggregateError.js';
 import { CommitScheduler } from './commits.js';
 import { regenerateCsv } from '../store/csv.js';
@@ -220,6 +222,11 @@ class AppendRun {
       throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
     }
     const n = (end - HEADER_SIZE) / RECORD_SIZE;
+    // Day files are written without fsync (docs/format.md §8): their records are trusted only when they match
+    // the header's body_crc (checked before the record pass writes src into the buffer).
+    if (n > 0 && crc32(d.buf.subarray(HEADER_SIZE, end)) !== header.bodyCrc) {
+      throw new CorruptFileError(STAGE, day.file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
+    }
     if (n > 0) {
       const bad = checkRecords(d.f64, d.u32, d.i32, n, this.lastTs ?? Number.NEGATIVE_INFINITY);
       if (bad >= 0) throw recordError(d, n, bad, bad === 0 ? this.lastTs : tsAt(d, bad - 1), this.previousRecord(), day.file);
@@ -279,7 +286,8 @@ class AppendRun {
   }
 
   private createStore(dayHeader: Header): void {
-    mkdirSync(dirname(this.paths.index), { recursive: true });
+    // Folders made here are fsynced into their parents: a power loss must not take a committed store with them.
+    mkdirDurableSync(dirname(this.paths.index));
     this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
     this.header = this.store.header;
     this.state = { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0, finalPos: HEADER_SIZE, generation: this.header.generation };
