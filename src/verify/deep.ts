@@ -23,7 +23,7 @@ import { CancelledError, CandleError, CorruptFileError } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { makeBucketer } from '../resample/bucket.js';
 import type { RecordChunk } from '../store/chunk.js';
-import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
+import { FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
@@ -181,9 +181,12 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
         if (src !== want) findings.add('damage', 'deep', `record at ${isoMinute(chunk.ts(i))}: src ${src}, expected ${want} (row ${row} of ${basename(expectedDay!.file)})`, pos);
         if (want >= expected.length) {
           findings.add('damage', 'deep', `record at ${isoMinute(chunk.ts(i))}: ${basename(expectedDay!.file)} has only ${row} candles`, pos);
-        } else if (rec.compare(expected, want, want + 48, 0, 48) !== 0 || rec.compare(expected, want + 56, want + 64, 56, 64) !== 0) {
+        } else if (rec.compare(expected, want, want + 48, 0, 48) !== 0 || rec.compare(expected, want + 56, want + 58, 56, 58) !== 0 || rec.compare(expected, want + 60, want + 64, 60, 64) !== 0) {
           findings.add('damage', 'deep', `record at ${isoMinute(chunk.ts(i))} differs from row ${row} of ${basename(expectedDay!.file)} decoded again: ${describe(rec, expected.subarray(want, want + RECORD_SIZE))}`, pos);
         }
+        // flags: none on final records, the provisional bit on the tail (docs/format.md §9).
+        const flags = rec.readUInt16LE(58);
+        if (flags !== (pos < index.finalPos ? 0 : FLAG_PROVISIONAL)) findings.add('damage', 'deep', `record at ${isoMinute(chunk.ts(i))}: flags ${flags} at ${pos < index.finalPos ? 'a final' : 'a provisional'} position`, pos);
         row++;
       }
     }
@@ -239,7 +242,7 @@ interface Bar {
   count: number;
 }
 
-/** Returns the file's end as a source for its dependents (its bars including the open one), or undefined. */
+/** Returns the file's committed end (out_pos: final bars and the provisional tail) as a source for its dependents, or undefined. */
 async function timeframeAgainstSource(
   file: string, indexFile: string, symbol: string, timeframe: string, sourceFile: string, sourceEnd: number,
   bucketer: ReturnType<typeof makeBucketer>, summary: FileSummary, findings: Findings,
@@ -258,7 +261,7 @@ async function timeframeAgainstSource(
     return undefined;
   }
   summary.exists = true;
-  const end = Math.min(size, index.outPos + RECORD_SIZE);
+  const end = index.outPos;
   // The recomputed bars, in order.
   const bars: Bar[] = [];
   let bar: Bar | undefined;

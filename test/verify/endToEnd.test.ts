@@ -45,8 +45,10 @@ const verify = (root: string, deep = false) => runCli(['verify', '--root', root,
 function rewriteIndex(file: string, store: Buffer): void {
   const ix = readFileSync(file);
   const outPos = Number(ix.readBigUInt64LE(24));
-  ix.writeUInt32LE(crc32(store.subarray(outPos - 64, outPos)), 40);
-  ix.writeUInt32LE(crc32(store.subarray(64, outPos)), 44);
+  const finalPos = Number(ix.readBigUInt64LE(48));
+  // tail_crc covers the provisional tail [final_pos, out_pos), data_crc the final records (docs/format.md §9).
+  ix.writeUInt32LE(crc32(store.subarray(finalPos, outPos)), 40);
+  ix.writeUInt32LE(crc32(store.subarray(64, finalPos)), 44);
   ix.writeUInt32LE(crc32(ix.subarray(0, 60)), 60);
   writeFileSync(file, ix);
 }
