@@ -29,6 +29,7 @@ import { StoreWriter } from '../store/writer.js';
 import { CSV_HEADER, CsvFormatter, regenerateCsv } from './csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
+import { checkDayDefinition } from './definition.js';
 
 const STAGE: Stage = 'Aggregate';
 export const DEFAULT_COMMIT_BYTES = 64 * 1024 * 1024;
@@ -213,15 +214,22 @@ class AppendRun {
       if (start > end) {
         throw new CorruptFileError(STAGE, day.file, `day file is ${end} bytes but ${start} were already aggregated from it (a day file may only grow); run \`candlestore rebuild aggregate\``, end, 'DAY_SHRANK');
       }
-      if (!this.store) this.createStore(header);
-      else if (header.decimals !== this.header!.decimals) {
-        throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header!.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
-      }
+      // A day without records says nothing about prices: it neither creates the store nor is checked
+      // against it (pipeline/definitions.ts fixes the decimals; an empty first day must not decide them).
+      const empty = end <= HEADER_SIZE;
+      if (!this.store) {
+        if (!empty) this.createStore(header);
+      } else if (!empty) checkDayDefinition(header, this.header!, day.file, this.paths.store);
     } finally {
       this.stats.bytesRead += headLen + bodyLen;
       closeSync(fd);
     }
-    const state = this.state!;
+    if (!this.state) {
+      // Empty days before the symbol's first candle: the store starts with its first record.
+      this.stats.daysRead++;
+      return;
+    }
+    const state = this.state;
     if (bodyLen > 0) {
       this.checkAndSetSrc(dayBuf!, bodyLen / RECORD_SIZE, start, day.file);
       const body = dayBuf!.subarray(HEADER_SIZE, HEADER_SIZE + bodyLen);

@@ -4,14 +4,14 @@
 //   aggregate = aggregate store (+ its CSV mirror and index) and everything resampled from it
 //   full      = transform day files too (the raw cache stays)
 //   weekly    = also re-download the last 7 closed days, then rebuild full
-import { readdir, rm } from 'node:fs/promises';
-
 import { ConfigError } from '../errors.js';
 import { symbolFileName } from '../config/symbols.js';
 import type { RunContext } from '../pipeline/context.js';
 import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages } from '../pipeline/stages.js';
-import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { listTreeDayFiles } from '../util/dayFiles.js';
+import { derivedFiles, removeFiles } from '../pipeline/derived.js';
+import { checkDefinitions } from '../pipeline/definitions.js';
 import { DAY_MS, startOfDay } from '../util/dates.js';
 
 import { REBUILD_TARGETS, type RebuildTarget } from './rebuildTargets.js';
@@ -22,6 +22,9 @@ export async function rebuildCommand(ctx: RunContext, what: string, signal?: Abo
   }
   const target = what as RebuildTarget;
   const prepare = async () => {
+    // What the rebuild keeps must still match the config (`rebuild resample` after a time shift change
+    // would build timeframes over a 1m store of the old time axis): checked before anything is deleted.
+    await checkDefinitions(ctx, { rebuildOnChange: false, keeping: target === 'weekly' ? 'full' : target });
     const removed = await deleteDerived(ctx, target);
     ctx.log(`rebuild ${target}: removed ${removed} files`);
   };
@@ -33,33 +36,12 @@ export async function rebuildCommand(ctx: RunContext, what: string, signal?: Abo
 
 async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<number> {
   const { layout } = ctx;
-  const codes = new Set(ctx.symbols.map(symbolFileName));
-  const files: string[] = [];
-  for (const symbol of ctx.symbols) {
-    for (const tf of await listDir(layout.resampleDir)) files.push(layout.resampleIndex(tf, symbol), layout.resampleStore(tf, symbol));
-  }
-  if (target !== 'resample') {
-    for (const symbol of ctx.symbols) files.push(layout.aggregateIndex(symbol), layout.aggregateStore(symbol), layout.aggregateCsv(symbol));
-  }
-  if (target === 'full' || target === 'weekly') {
-    for (const f of await listTreeDayFiles(layout.transformDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
-    for (const f of await listFlatDayFiles(layout.tempDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
-  }
+  const files = await derivedFiles(layout, ctx.symbols, target === 'weekly' ? 'full' : target);
   if (target === 'weekly') {
+    const codes = new Set(ctx.symbols.map(symbolFileName));
     const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }
   // Index files first: a crash half-way leaves stores without an index, which the next run rebuilds.
-  for (const f of files) await rm(f, { force: true });
-  return files.length;
+  return removeFiles(files);
 }
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch {
-    return [];
-  }
-}
-
-

@@ -13,6 +13,7 @@ import { CancelledError, CorruptFileError } from '../errors.js';
 import { symbolFileName } from '../config/symbols.js';
 import { listTreeDayFiles } from '../util/dayFiles.js';
 import { planResample, runResample } from '../resample/stage.js';
+import { recordDefinitions } from './definitions.js';
 
 export interface RangeOptions {
   /** First day to fetch on a first run (default download.start_date). */
@@ -109,7 +110,9 @@ export function transformStage(ctx: RunContext): PipelineStage {
       // Days before every store's last day are aggregated already: skip listing their month folders.
       const resume = [...(await resumeDays(ctx, 'Transform')).values()];
       const fromDay = resume.every((d) => d !== undefined) ? Math.min(...(resume as number[])) : undefined;
-      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, fromDay);
+      // Each symbol's definition is on disk before its first day file (and fixes its decimals).
+      const definitions = await recordDefinitions(ctx);
+      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, definitions, fromDay);
       const bar = ctx.progress.stage('transform', tasks.length, 'days');
       try {
         const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });

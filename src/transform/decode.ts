@@ -12,8 +12,16 @@ export interface DecodeOptions {
   symbol: string;
   /** Epoch ms of the UTC day the document is for; every candle must fall inside it. */
   day: number;
-  /** Decimals to keep; undefined = the multiplier's own decimals. */
-  roundDecimals: number | undefined;
+  /**
+   * Decimals of every price of the symbol (its definition: round_decimals or the instrument's), written into
+   * the header whatever this day's multiplier. undefined only while no day of the symbol has had a candle:
+   * then the day must be empty.
+   */
+  decimals: number | undefined;
+  /** A price with more decimals: 'round' it (round_decimals is set), or refuse the day ('exact'). */
+  fit: 'round' | 'exact';
+  /** Fingerprint of the symbol's 1m definition, for the header (0 = none recorded yet). */
+  definition: number;
   shift: ShiftFn;
   file: string;
 }
@@ -23,7 +31,7 @@ export interface DecodedDay {
   bin: Buffer;
   /** Records in `bin`. */
   count: number;
-  /** Decimals of the stored prices (min of the multiplier's and round_decimals). */
+  /** Decimals of the stored prices (the header's). */
   decimals: number;
   zeroVolumeDropped: number;
   /** Candles whose shifted time fell on or before the previous one (a DST fall-back hour). */
@@ -50,15 +58,26 @@ function rescale(n: number, from: number, to: number): number {
   return 2 * Math.abs(r) >= p ? q + Math.sign(n) : q;
 }
 
+/** True when integer `units` is not a multiple of 10^drop (it has digits below the kept decimals). */
+function offGrid(units: number, drop: number): boolean {
+  return units % POW10[drop] !== 0;
+}
+
 export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
   const { file } = opts;
   const fail = (msg: string, i?: number) =>
     new CorruptFileError('Transform', file, i === undefined ? msg : `candle ${i}: ${msg}`, undefined, 'BAD_CANDLE');
   const k = multiplierDecimals(doc.multiplier);
   if (k === undefined) throw fail(`multiplier ${doc.multiplier} is not a power of ten`);
-  const decimals = opts.roundDecimals === undefined ? k : Math.min(k, opts.roundDecimals);
-  const scale = POW10[decimals];
   const n = doc.times.length;
+  if (opts.decimals === undefined && n > 0) throw fail(`the decimals of ${opts.symbol} are not known (no round_decimals, no earlier day with candles)`);
+  // A day of another multiplier never changes the store's precision: with fewer decimals than the symbol's
+  // its prices are exact as they are (units / 10^k is the same double as the rescaled units / 10^D); with
+  // more, they are rounded (round_decimals) or must lie on the symbol's grid.
+  const decimals = opts.decimals ?? 0;
+  const valueDecimals = Math.min(k, decimals);
+  const scale = POW10[valueDecimals];
+  const exact = opts.fit === 'exact' && valueDecimals < k;
   const builder = new BinBuilder(n, { timeframe: '1m', symbol: opts.symbol, decimals });
   let zeroVolumeDropped = 0;
   let overlapDropped = 0;
@@ -106,8 +125,11 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
       continue;
     }
     lastTs = ts;
+    if (exact && (offGrid(o, k - valueDecimals) || offGrid(h, k - valueDecimals) || offGrid(l, k - valueDecimals) || offGrid(c, k - valueDecimals))) {
+      throw fail(`price with more than ${decimals} decimals (multiplier ${doc.multiplier}), the decimals of ${opts.symbol}: set transform.symbols.<symbol>.round_decimals to round them, or rebuild the symbol if its price scale changed`, i);
+    }
     // src = the candle's row in the JSON arrays; origin 0, flags 0, one source row.
-    builder.push(ts, rescale(o, k, decimals) / scale, rescale(h, k, decimals) / scale, rescale(l, k, decimals) / scale, rescale(c, k, decimals) / scale, volume, i, 0, 0, 1);
+    builder.push(ts, rescale(o, k, valueDecimals) / scale, rescale(h, k, valueDecimals) / scale, rescale(l, k, valueDecimals) / scale, rescale(c, k, valueDecimals) / scale, volume, i, 0, 0, 1);
   }
   return done();
 }

@@ -9,6 +9,13 @@ import { runTasks, siblingModule, threadCount, asWorkerReply } from '../pipeline
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 
+/** A symbol's 1m definition as the transform needs it (pipeline/definitions.ts records it). */
+export interface TransformDefinition {
+  decimals: number | undefined;
+  fit: 'round' | 'exact';
+  fingerprint: number;
+}
+
 export interface TransformStats {
   days: number;
   candles: number;
@@ -22,7 +29,13 @@ export interface TransformStats {
  * Raw days without a 1m day file, plus the live day. `fromDay` (optional) limits the search to month folders
  * from that day's month on: the pipeline passes the earliest last day of the symbols' stores.
  */
-export async function planTransform(layout: Layout, config: Config, symbols: readonly string[], fromDay?: number): Promise<TransformTask[]> {
+export async function planTransform(
+  layout: Layout,
+  config: Config,
+  symbols: readonly string[],
+  definitions: ReadonlyMap<string, TransformDefinition>,
+  fromDay?: number,
+): Promise<TransformTask[]> {
   const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
   // The run lock is held: any temp file in the transform tree is debris of a killed run.
   const debris: string[] = [];
@@ -33,9 +46,10 @@ export async function planTransform(layout: Layout, config: Config, symbols: rea
   const add = (code: string, day: number, input: string, live: boolean) => {
     const symbol = byCode.get(code);
     if (!symbol) return;
-    const { shift, roundDecimals } = settings.get(symbol)!;
+    const { shift } = settings.get(symbol)!;
+    const { decimals, fit, fingerprint } = definitions.get(symbol)!;
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
-    tasks.push({ symbol, day, input, output, live, shift, roundDecimals });
+    tasks.push({ symbol, day, input, output, live, shift, decimals, fit, definition: fingerprint });
   };
   for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { fromDay })) {
     if (!done.has(`${f.code}_${f.day}`)) add(f.code, f.day, f.path, false);

@@ -18,7 +18,10 @@ export interface TransformTask {
   output: string;
   live: boolean;
   shift: ShiftRule;
-  roundDecimals: number | undefined;
+  /** The symbol's 1m definition (definitions.ts): decimals, how a finer price fits, fingerprint. */
+  decimals: number | undefined;
+  fit: 'round' | 'exact';
+  definition: number;
 }
 
 export interface TransformResult {
@@ -41,7 +44,9 @@ export function transformDayFile(task: TransformTask): TransformResult {
   const decoded = decodeDay(doc, {
     symbol: task.symbol,
     day: task.day,
-    roundDecimals: task.roundDecimals,
+    decimals: task.decimals,
+    fit: task.fit,
+    definition: task.definition,
     shift: shiftForDay(task.shift, task.day),
     file: task.input,
   });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeDay } from '../../src/transform/decode.js';
+import { decodeDay, multiplierDecimals } from '../../src/transform/decode.js';
 import { parseDayJson } from '../../src/dukascopy/dayJson.js';
 import { shiftForDay } from '../../src/transform/timeShift.js';
 import { CorruptFileError } from '../../src/errors.js';
@@ -12,8 +12,11 @@ import { decodeFile, type Candle } from '../../src/store/format.js';
 import { independentDecode } from '../helpers/independent.js';
 
 /** The decoder's day file read back through the format module (round trip). */
-function decodeCandles(text: string, day: number, roundDecimals: number | undefined, file = 'f'): { candles: Candle[]; decimals: number } {
-  const d = decodeDay(parseDayJson(text, file, 'Transform'), { symbol: 'EUR/USD', day, roundDecimals, shift: utc, file });
+function decodeCandles(text: string, day: number, roundDecimals: number | undefined, file = 'f', instrumentDecimals?: number): { candles: Candle[]; decimals: number } {
+  const doc = parseDayJson(text, file, 'Transform');
+  // The symbol's decimals: round_decimals, else the instrument's (by default the day's own multiplier).
+  const decimals = roundDecimals ?? instrumentDecimals ?? multiplierDecimals(doc.multiplier);
+  const d = decodeDay(doc, { symbol: 'EUR/USD', day, decimals, fit: roundDecimals === undefined ? 'exact' : 'round', definition: 0, shift: utc, file });
   const { header, candles } = decodeFile(d.bin, file, 'Transform', { symbol: 'EUR/USD', timeframe: '1m' });
   assert.equal(header.decimals, d.decimals);
   assert.equal(candles.length, d.count);
@@ -61,6 +64,42 @@ test('rounding to fewer decimals rounds half away from zero in integer arithmeti
   candles.forEach((c, i) => assert.deepEqual([c.open, c.high, c.low, c.close], [expected[i].o, expected[i].h, expected[i].l, expected[i].c]));
 });
 
+test('round_decimals above the multiplier\'s: the header keeps them, the prices are the same numbers', () => {
+  const text = fixture('candles-minute-EUR-USD-BID-2026-7-10.json');
+  const day = Date.UTC(2026, 6, 10);
+  const six = decodeCandles(text, day, 6);
+  const five = decodeCandles(text, day, undefined);
+  assert.equal(six.decimals, 6);
+  assert.deepEqual(six.candles, five.candles);
+});
+
+test('a day of a coarser multiplier keeps the symbol\'s decimals; a finer one must fit them', () => {
+  const day = Date.UTC(2026, 6, 10);
+  const file = 'cache/2026/07/EUR-USD_20260710.json';
+  // The same prices on a 1e-4 grid (every delta ×… kept integer): stored with the symbol's 5 decimals.
+  const coarse = base();
+  coarse.multiplier = 1e-4;
+  coarse.open = 1.1433; coarse.high = 1.1434; coarse.low = 1.1432; coarse.close = 1.1433;
+  for (const key of ['opens', 'highs', 'lows', 'closes']) coarse[key] = coarse[key].map(() => 0);
+  const c = decodeCandles(JSON.stringify(coarse), day, undefined, file, 5);
+  assert.equal(c.decimals, 5);
+  assert.equal(c.candles[0].high, 1.1434);
+  // A 1e-6 grid whose prices have a sixth decimal: refused, naming the file and the decimals.
+  const fine = base();
+  fine.multiplier = 1e-6;
+  assert.throws(
+    () => decodeCandles(JSON.stringify(fine), day, undefined, file, 5),
+    (err: unknown) => err instanceof CorruptFileError && /more than 5 decimals \(multiplier 0\.000001\)/.test(err.message) && err.message.includes(file),
+  );
+  // Unless round_decimals asks for rounding.
+  assert.equal(decodeCandles(JSON.stringify(fine), day, 5, file).decimals, 5);
+  // On the 1e-6 grid but with no sixth decimal (deltas in tens): fits.
+  const fits = base();
+  fits.multiplier = 1e-6;
+  for (const key of ['opens', 'highs', 'lows', 'closes']) fits[key] = fits[key].map((d: number) => d * 10);
+  assert.deepEqual(decodeCandles(JSON.stringify(fits), day, undefined, file, 5).candles, decodeCandles(fixture('candles-minute-EUR-USD-BID-2026-7-10.json'), day, undefined).candles);
+});
+
 test('empty day (weekend) decodes to no candles', () => {
   const text = fixture('candles-minute-EUR-USD-BID-2026-7-11-empty.json');
   assert.equal(decodeCandles(text, Date.UTC(2026, 6, 11), undefined).candles.length, 0);
@@ -94,7 +133,7 @@ for (const [what, mutate, message] of broken) {
     const j = base();
     mutate(j);
     assert.throws(
-      () => decodeDay(parseDayJson(JSON.stringify(j), 'cache/2026/07/EUR-USD_20260710.json', 'Transform'), { symbol: 'EUR/USD', day: Date.UTC(2026, 6, 10), roundDecimals: undefined, shift: utc, file: 'cache/2026/07/EUR-USD_20260710.json' }),
+      () => decodeDay(parseDayJson(JSON.stringify(j), 'cache/2026/07/EUR-USD_20260710.json', 'Transform'), { symbol: 'EUR/USD', day: Date.UTC(2026, 6, 10), decimals: 5, fit: 'exact', definition: 0, shift: utc, file: 'cache/2026/07/EUR-USD_20260710.json' }),
       (err: unknown) => err instanceof CorruptFileError && err.stage === 'Transform' && message.test(err.message) && err.message.includes('EUR-USD_20260710.json'),
     );
   });

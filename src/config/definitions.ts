@@ -1,0 +1,63 @@
+// What each derived store of a symbol depends on, as definition objects (store/definition.ts): the config
+// says what they must be; the sidecars say what the stores on disk were built with.
+//   1m (transform day files and the aggregate store): the time shift and the decimals of every price.
+//   a timeframe: its rule, source, origin/label/closed, the symbol's session, and its source's definition
+//   down to the 1m time axis (the time shift), so a change anywhere below changes every timeframe above.
+// Decimals are not part of a timeframe's definition: resampling copies prices, it never rounds them (a
+// decimals change rebuilds the 1m data, and everything above with it).
+import type { Config } from './schema.js';
+import { matchingPatterns, resolveSymbolSettings, type ShiftRule } from './symbolSettings.js';
+import type { Json } from '../store/definition.js';
+
+export type Definition = { [key: string]: Json };
+
+/** `{time_shift_ms: N}` or `{time_shift_rule: {zone, dst_ms, std_ms}}`: the config's own words. */
+export function timeShiftJson(rule: ShiftRule): Definition {
+  return rule.kind === 'fixed'
+    ? { time_shift_ms: rule.fixedMs }
+    : { time_shift_rule: { zone: rule.zone!, dst_ms: rule.dstMs!, std_ms: rule.stdMs! } };
+}
+
+/** The definition of a symbol's 1m day files and store. */
+export function oneMinuteDefinition(symbol: string, shift: ShiftRule, decimals: number): Definition {
+  return { symbol, timeframe: '1m', time_shift: timeShiftJson(shift), decimals };
+}
+
+/** The session config entry of `symbol` (most specific pattern), and its key; null = none. */
+export function sessionOf(config: Config, symbol: string): { key: string | undefined; session: Json } {
+  const matching = matchingPatterns(config.sessions, symbol);
+  if (matching.length === 0) return { key: undefined, session: null };
+  const [pattern, s] = matching[matching.length - 1];
+  return { key: `sessions.${JSON.stringify(pattern)}`, session: (s ?? null) as unknown as Json };
+}
+
+export interface TimeframeSpec {
+  name: string;
+  rule: string;
+  source: string;
+}
+
+/**
+ * The definitions of `symbol`'s timeframes, by name (`timeframes` in dependency order: every source first).
+ * The base of every chain is the 1m time axis `{timeframe: 1m, time_shift}`.
+ */
+export function timeframeDefinitions(config: Config, symbol: string, timeframes: readonly TimeframeSpec[]): Map<string, Definition> {
+  const { shift } = resolveSymbolSettings(config.transform.symbols, symbol);
+  const { session } = sessionOf(config, symbol);
+  const out = new Map<string, Definition>([['1m', { timeframe: '1m', time_shift: timeShiftJson(shift) }]]);
+  for (const tf of timeframes) {
+    out.set(tf.name, {
+      symbol,
+      timeframe: tf.name,
+      rule: tf.rule,
+      source: tf.source,
+      origin: 'session',
+      label: 'left',
+      closed: 'left',
+      session,
+      source_definition: out.get(tf.source) ?? null,
+    });
+  }
+  out.delete('1m');
+  return out;
+}

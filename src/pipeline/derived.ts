@@ -1,0 +1,47 @@
+// The derived files of a symbol, by layer: what `rebuild` and `run --rebuild-on-change` delete before the
+// stages make them again (the raw cache is never among them). Definition files go with the data they
+// describe: the 1m definition with the day files (it describes those and the 1m store built from them), a
+// timeframe's with the timeframe.
+import { readdir, rm } from 'node:fs/promises';
+import { symbolFileName } from '../config/symbols.js';
+import type { Layout } from '../paths.js';
+import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+
+/** full: day files and everything above; aggregate: the 1m store and everything above; resample: every timeframe. */
+export type DerivedLayer = 'full' | 'aggregate' | 'resample';
+
+/** The files of `layer` (and the layers above it) of `symbols`, index files before the data they point at. */
+export async function derivedFiles(layout: Layout, symbols: readonly string[], layer: DerivedLayer): Promise<string[]> {
+  const codes = new Set(symbols.map(symbolFileName));
+  const files: string[] = [];
+  const timeframes = await listDirs(layout.resampleDir);
+  for (const symbol of symbols) files.push(...timeframes.flatMap((tf) => timeframeFiles(layout, tf, symbol)));
+  if (layer !== 'resample') {
+    for (const symbol of symbols) files.push(layout.aggregateIndex(symbol), layout.aggregateStore(symbol), layout.aggregateCsv(symbol));
+  }
+  if (layer === 'full') {
+    for (const symbol of symbols) files.push(layout.aggregateDefinition(symbol));
+    for (const f of await listTreeDayFiles(layout.transformDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
+    for (const f of await listFlatDayFiles(layout.tempDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
+  }
+  return files;
+}
+
+/** A timeframe's index, store and definition file: the index first, so a crash half-way leaves no index pointing at nothing. */
+export function timeframeFiles(layout: Layout, tf: string, symbol: string): string[] {
+  return [layout.resampleIndex(tf, symbol), layout.resampleStore(tf, symbol), layout.resampleDefinition(tf, symbol)];
+}
+
+/** Delete `files` in order (missing ones are fine); returns how many were named. */
+export async function removeFiles(files: readonly string[]): Promise<number> {
+  for (const f of files) await rm(f, { force: true });
+  return files.length;
+}
+
+async function listDirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
