@@ -130,10 +130,8 @@ function checkTimeframes(ctx: RunContext, symbol: string, plan: SymbolPlan, sett
   for (const tf of plan.timeframes) {
     const recorded = readDefinitionFile(layout.resampleDefinition(tf.name, symbol), 'Resample');
     const built = existsSync(layout.resampleStore(tf.name, symbol)) || existsSync(layout.resampleIndex(tf.name, symbol));
-    if (rebuild.has(tf.source) && built) {
-      rebuild.add(tf.name);
-      continue;
-    }
+    const sourceRebuilt = rebuild.has(tf.source);
+    if (sourceRebuilt && built) rebuild.add(tf.name);
     // No definition, or one that describes nothing built yet: recordDefinitions writes the current one.
     if (!recorded || !built || recorded.fingerprint === tf.fingerprint) continue;
     rebuild.add(tf.name);
@@ -147,7 +145,7 @@ function checkTimeframes(ctx: RunContext, symbol: string, plan: SymbolPlan, sett
     if (canonicalJson(old.session ?? null) !== canonicalJson(now.session)) {
       add(session.key ?? stringNote(recorded.notes.session_key) ?? `sessions.${JSON.stringify(symbol)}`, formatSession(old.session), formatSession(now.session));
     }
-    if (changes.length === before) {
+    if (changes.length === before && !sourceRebuilt) {
       // Only the chain below differs, and no source above the 1m store was rebuilt: the time axis.
       const oldShift = baseOf(old).time_shift;
       const newShift = baseOf(now).time_shift;
