@@ -4,7 +4,8 @@
 //   a timeframe: its rule, source, origin/label/closed, the symbol's session, and its source's definition
 //   down to the 1m time axis (the time shift), so a change anywhere below changes every timeframe above.
 // Decimals are not part of a timeframe's definition: resampling copies prices, it never rounds them (a
-// decimals change rebuilds the 1m data, and everything above with it).
+// decimals change rebuilds the 1m data, and everything above with it). The symbol is not either: the
+// header names it, and the same data under the same settings gives the same bytes for any symbol.
 import type { Config } from './schema.js';
 import { matchingPatterns, resolveSymbolSettings, type ShiftRule } from './symbolSettings.js';
 import type { Json } from '../store/definition.js';
@@ -19,8 +20,8 @@ export function timeShiftJson(rule: ShiftRule): Definition {
 }
 
 /** The definition of a symbol's 1m day files and store. */
-export function oneMinuteDefinition(symbol: string, shift: ShiftRule, decimals: number): Definition {
-  return { symbol, timeframe: '1m', time_shift: timeShiftJson(shift), decimals };
+export function oneMinuteDefinition(shift: ShiftRule, decimals: number): Definition {
+  return { timeframe: '1m', time_shift: timeShiftJson(shift), decimals };
 }
 
 /** The session config entry of `symbol` (most specific pattern), and its key; null = none. */
@@ -47,7 +48,6 @@ export function timeframeDefinitions(config: Config, symbol: string, timeframes:
   const out = new Map<string, Definition>([['1m', { timeframe: '1m', time_shift: timeShiftJson(shift) }]]);
   for (const tf of timeframes) {
     out.set(tf.name, {
-      symbol,
       timeframe: tf.name,
       rule: tf.rule,
       source: tf.source,

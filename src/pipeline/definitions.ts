@@ -114,8 +114,8 @@ function oneMinuteChanges(symbol: string, recorded: DefinitionFile, settings: Re
     add(key, describeDecimals(def.decimals, stringNote(notes.decimals_key) === undefined), describeDecimals(decimals, settings.roundDecimalsKey === undefined));
   }
   if (out.length === 0 && decimals !== undefined) {
-    // Anything else recorded differently (another symbol's file copied here, say) is a change too.
-    const expected = definitionFile(oneMinuteDefinition(symbol, settings.shift, decimals));
+    // Anything else recorded differently (a field of another version) is a change too.
+    const expected = definitionFile(oneMinuteDefinition(settings.shift, decimals));
     if (expected.fingerprint !== recorded.fingerprint) add(`the 1m definition of ${symbol}`, canonicalJson(def), canonicalJson(expected.definition));
   }
   return out;
@@ -180,7 +180,7 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
         out.set(symbol, { decimals: undefined, fit, fingerprint: 0 });
         continue;
       }
-      file = definitionFile(oneMinuteDefinition(symbol, s.shift, decimals), {
+      file = definitionFile(oneMinuteDefinition(s.shift, decimals), {
         time_shift_key: s.shiftKey ?? null,
         decimals_key: s.roundDecimalsKey ?? null,
         instrument_decimals: scanned.get(symbol) ?? null,
