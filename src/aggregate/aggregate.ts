@@ -9,9 +9,10 @@
 //      next commit waits for it, so indexes land in order); the last one waits, or joins the caller's batch
 //      (every symbol of an inline stage run committed together).
 // The final store and index are a function of the day files only, whatever crashes happened on the way.
-// Per day file (the hot path of a cold run, ~63 KB each): open, fstat, one read into a buffer reused for the
-// whole thread, close; the header compared with the last one validated; then one pass over typed-array views
-// checks every record and writes its src; the bytes are copied into the store's write buffer.
+// Per day file (the hot path of a cold run, ~63 KB each): open, one read into a buffer reused for the whole
+// thread (no fstat: a short read is the end of the file), close; the header compared with the last one
+// validated; then one pass over typed-array views checks every record and writes its src; the bytes are
+// copied into the store's write buffer.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -23,10 +24,10 @@ import { FileAppender } from '../store/appender.js';
 import { RecordChunk } from '../store/chunk.js';
 import { CommitBatch } from '../store/commit.js';
 import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, recordPos, wholeRecords, type Header } from '../store/format.js';
-import { encodeIndex, type StoreIndex } from '../store/indexFormat.js';
+import { EMPTY_INDEX, encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
-import { CSV_HEADER, CsvFormatter, regenerateCsv } from './csv.js';
+import { CSV_HEADER, CsvFormatter, regenerateCsv } from '../store/csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
 import { checkDayDefinition } from './definition.js';
@@ -287,9 +288,10 @@ class AppendRun {
 
   private createStore(dayHeader: Header): void {
     mkdirSync(dirname(this.paths.index), { recursive: true });
-    this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
+    // The store takes the definition (decimals, fingerprint) of its first day with records; every later one must match it.
+    this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals, definition: dayHeader.definition });
     this.header = this.store.header;
-    this.state = { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0 };
+    this.state = { ...EMPTY_INDEX, generation: this.header.generation };
     this.createdStore = true;
     if (this.opts.csv) this.openCsvSync(true);
   }
@@ -305,7 +307,8 @@ class AppendRun {
   }
 
   private nextIndex(): StoreIndex {
-    return { ...this.state!, csvPos: this.csv?.size ?? 0 };
+    // Every record is final until days can be provisional (issue 9 part 1).
+    return { ...this.state!, csvPos: this.csv?.size ?? 0, finalPos: this.state!.outPos };
   }
 
   /**

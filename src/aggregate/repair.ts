@@ -99,6 +99,9 @@ async function inspect(paths: StorePaths, symbol: string, opts: RepairOptions, r
   const reader = await asDamage(() => StoreReader.open(paths.store, { stage: STAGE, expect: { symbol, timeframe: '1m' }, limit: index.outPos }));
   let lastTs: number | undefined;
   try {
+    if (reader.header.generation !== index.generation) {
+      throw new Damage(`the index's generation ${index.generation} is not the store's ${reader.header.generation} (the index belongs to another incarnation of the store)`, paths.index);
+    }
     if (reader.recordCount > 0) {
       const tail = await reader.readRange(reader.recordCount - 1, 1);
       if (tailCrcOf(tail.record(0)) !== index.tailCrc) throw new Damage(`the last committed record does not match the index's tail_crc`, paths.store, tail.startPos);

@@ -5,7 +5,7 @@
 //   full      = transform day files too (the raw cache stays)
 //   weekly    = also re-download the last 7 closed days, then rebuild full
 import { ConfigError } from '../errors.js';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { RunContext } from '../pipeline/context.js';
 import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages } from '../pipeline/stages.js';
@@ -42,6 +42,8 @@ async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<nu
     const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }
-  // Index files first: a crash half-way leaves stores without an index, which the next run rebuilds.
+  // Dependents before their sources (resampled, then aggregate, then day files), each index before its
+  // store and each definition after its data: a crash half-way leaves stores without an index (no index =
+  // nothing committed), which the next run rebuilds from what is left.
   return removeFiles(files);
 }

@@ -3,11 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { MAX_HEADER_SYMBOL } from '../store/format.js';
 
 // BASE/QUOTE, each part upper-case letters/digits with single dots between (no leading dot, no `..`).
 const PART = '[A-Z0-9]+(?:\\.[A-Z0-9]+)*';
 const SYMBOL_RE = new RegExp(`^${PART}/${PART}$`);
-const MAX_SYMBOL_LENGTH = 31; // fits the 32-byte symbol field of the .bin header
+const MAX_SYMBOL_LENGTH = MAX_HEADER_SYMBOL; // fits the symbol field of the .bin header
 
 /** Why `name` is not a valid symbol, or undefined when it is. */
 export function symbolProblem(name: string): string | undefined {
@@ -25,11 +26,6 @@ export function assertSymbol(name: string, where?: string): string {
   const problem = symbolProblem(name);
   if (problem) throw new ConfigError(`bad symbol name ${JSON.stringify(name)}: ${problem}`, where, 'BAD_SYMBOL');
   return name;
-}
-
-/** `EUR/USD` → `EUR-USD`: the Dukascopy URL form, also used in every file name. */
-export function symbolFileName(symbol: string): string {
-  return symbol.replace('/', '-');
 }
 
 /** Parse symbols.txt text: one name a line, `#` starts a comment, blank lines ignored, duplicates refused. */

@@ -8,13 +8,14 @@
 //   recordDefinitions: after the download, before the transform writes anything: the definition of every
 //     layer that has none yet, so each store's definition is on disk before its first data. The symbol's
 //     decimals are fixed here, once: round_decimals, else the instrument's (transform/instrumentDecimals.ts).
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { oneMinuteDefinition, sessionOf, timeShiftJson, type Definition } from '../config/definitions.js';
 import { resolveSymbolSettings, settingKey, type ResolvedSymbolSettings } from '../config/symbolSettings.js';
-import { resolveSymbolPlan, type SymbolPlan } from '../resample/plan.js';
+import { resolveSymbolPlan, type SymbolPlan } from '../timeframes/plan.js';
 import { canonicalJson, definitionFile, readDefinitionFile, writeDefinitionFile, type DefinitionFile, type Json } from '../store/definition.js';
 import { instrumentDecimals } from '../transform/instrumentDecimals.js';
+import { HEADER_SIZE, decodeHeader } from '../store/format.js';
 import type { RunContext } from './context.js';
 import { derivedFiles, removeFiles, timeframeFiles, type DerivedLayer } from './derived.js';
 
@@ -69,7 +70,9 @@ export async function checkDefinitions(ctx: RunContext, opts: CheckOptions): Pro
   const timeframeChanges = new Map<string, { changes: DefinitionChange[]; rebuild: string[] }>();
   for (const symbol of symbols) {
     const r = recorded.get(symbol);
-    const own = r ? oneMinuteChanges(symbol, r, settings.get(symbol)!, scanned.get(symbol)) : [];
+    const own = r
+      ? oneMinuteChanges(symbol, r, settings.get(symbol)!, scanned.get(symbol))
+      : await unrecordedOneMinuteChanges(ctx, symbol, settings.get(symbol)!);
     result.changes.push(...own);
     if (own.length > 0 || opts.keeping !== undefined) continue;
     const tf = checkTimeframes(ctx, symbol, resolveSymbolPlan(config, symbol), settings.get(symbol)!);
@@ -121,6 +124,44 @@ function oneMinuteChanges(symbol: string, recorded: DefinitionFile, settings: Re
   return out;
 }
 
+/**
+ * A 1m store without its definition file (deleted by hand): its header's fingerprint still says whether it
+ * was built with the current settings, though no longer with which others.
+ */
+async function unrecordedOneMinuteChanges(ctx: RunContext, symbol: string, settings: ResolvedSymbolSettings): Promise<DefinitionChange[]> {
+  const stored = storeDefinition(ctx.layout.aggregateStore(symbol));
+  if (!stored) return [];
+  const decimals = settings.roundDecimals ?? (await instrumentDecimals(ctx.layout, [symbol])).get(symbol);
+  if (decimals === undefined) return [];
+  const expected = definitionFile(oneMinuteDefinition(settings.shift, decimals));
+  if (expected.fingerprint === stored) return [];
+  return [{ symbol, layer: '1m', setting: `the settings of the 1m data (time shift, decimals) of ${symbol}`, old: unknownDefinition(stored, ctx.layout.aggregateDefinition(symbol)), new: canonicalJson(expected.definition) }];
+}
+
+/** The `definition` fingerprint in a store's header; undefined when there is no store or none recorded (a damaged header is the stages' to report). */
+function storeDefinition(file: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = Buffer.alloc(HEADER_SIZE);
+    const n = readSync(fd, buf, 0, HEADER_SIZE, 0);
+    const definition = decodeHeader(buf.subarray(0, n), file, 'Config').definition;
+    return definition === 0 ? undefined : definition;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unknownDefinition(fingerprint: number, defFile: string): string {
+  return `unknown settings (fingerprint 0x${fingerprint.toString(16).padStart(8, '0')}; ${defFile} is missing)`;
+}
+
 /** Timeframes of `symbol` built with another definition (and those built from them), with the settings that differ. */
 function checkTimeframes(ctx: RunContext, symbol: string, plan: SymbolPlan, settings: ResolvedSymbolSettings): { changes: DefinitionChange[]; rebuild: string[] } {
   const { layout } = ctx;
@@ -132,8 +173,17 @@ function checkTimeframes(ctx: RunContext, symbol: string, plan: SymbolPlan, sett
     const built = existsSync(layout.resampleStore(tf.name, symbol)) || existsSync(layout.resampleIndex(tf.name, symbol));
     const sourceRebuilt = rebuild.has(tf.source);
     if (sourceRebuilt && built) rebuild.add(tf.name);
-    // No definition, or one that describes nothing built yet: recordDefinitions writes the current one.
-    if (!recorded || !built || recorded.fingerprint === tf.fingerprint) continue;
+    if (!recorded) {
+      // Built, but its definition file is gone: the header's fingerprint still tells whether it matches.
+      const stored = built ? storeDefinition(layout.resampleStore(tf.name, symbol)) : undefined;
+      if (stored !== undefined && stored !== tf.fingerprint) {
+        rebuild.add(tf.name);
+        if (!sourceRebuilt) changes.push({ symbol, layer: tf.name, setting: tf.key, old: unknownDefinition(stored, layout.resampleDefinition(tf.name, symbol)), new: canonicalJson(tf.definition) });
+      }
+      continue;
+    }
+    // A definition that describes nothing built yet: recordDefinitions writes the current one.
+    if (!built || recorded.fingerprint === tf.fingerprint) continue;
     rebuild.add(tf.name);
     const old = recorded.definition;
     const now = tf.definition;

@@ -3,14 +3,17 @@
 // describe: the 1m definition with the day files (it describes those and the 1m store built from them), a
 // timeframe's with the timeframe.
 import { readdir, rm } from 'node:fs/promises';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 
 /** full: day files and everything above; aggregate: the 1m store and everything above; resample: every timeframe. */
 export type DerivedLayer = 'full' | 'aggregate' | 'resample';
 
-/** The files of `layer` (and the layers above it) of `symbols`, index files before the data they point at. */
+/**
+ * The files of `layer` (and the layers above it) of `symbols`, in deletion order: dependents before their
+ * sources, each index before its store, each definition after the data it describes.
+ */
 export async function derivedFiles(layout: Layout, symbols: readonly string[], layer: DerivedLayer): Promise<string[]> {
   const codes = new Set(symbols.map(symbolFileName));
   const files: string[] = [];
@@ -20,9 +23,10 @@ export async function derivedFiles(layout: Layout, symbols: readonly string[], l
     for (const symbol of symbols) files.push(layout.aggregateIndex(symbol), layout.aggregateStore(symbol), layout.aggregateCsv(symbol));
   }
   if (layer === 'full') {
-    for (const symbol of symbols) files.push(layout.aggregateDefinition(symbol));
     for (const f of await listTreeDayFiles(layout.transformDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
     for (const f of await listFlatDayFiles(layout.tempDir, 'bin')) if (codes.has(f.code)) files.push(f.path);
+    // Last: a definition never goes before the data it describes.
+    for (const symbol of symbols) files.push(layout.aggregateDefinition(symbol));
   }
   return files;
 }

@@ -59,12 +59,6 @@ export async function repairTimeframe(
     report(`${paths.store} has no index (its first run was interrupted, or the index was deleted): deleted it to rebuild from its source`);
     return nothing(true);
   }
-  if (index.lastDate !== fingerprint) {
-    rmSync(paths.index, { force: true });
-    rmSync(paths.store, { force: true });
-    report(`${paths.store} was built with another definition of ${timeframe} (rule, source, session or time shift changed in the config): deleted it to rebuild from its source`);
-    return nothing(true);
-  }
   // One open of the file: its size, header, last closed bar and open bar.
   let fd: number;
   try {
@@ -76,6 +70,7 @@ export async function repairTimeframe(
   let size: number;
   let header: Header;
   let openBytes: Buffer | undefined;
+  let redefined = false;
   try {
     size = fstatSync(fd).size;
     if (size < index.outPos) throw damaged(paths.store, `truncated: ${size} bytes but the index says ${index.outPos} were committed`, size);
@@ -87,19 +82,30 @@ export async function repairTimeframe(
       if (err instanceof CorruptFileError) throw damaged(paths.store, stripFile(err));
       throw err;
     }
-    // The last closed bar (before out_pos) and the open bar after it, when the file holds exactly that.
-    const from = Math.max(HEADER_SIZE, index.outPos - RECORD_SIZE);
-    const to = size === index.outPos + RECORD_SIZE ? size : index.outPos;
-    const bars = Buffer.alloc(to - from);
-    if (readFully(fd, bars, from) !== bars.length) throw damaged(paths.store, `truncated while being read`, from);
-    if (index.outPos > HEADER_SIZE) {
-      if (tailCrcOf(bars.subarray(0, RECORD_SIZE)) !== index.tailCrc) throw damaged(paths.store, `the last closed bar does not match the index's tail_crc`, index.outPos - RECORD_SIZE);
-    } else if (index.tailCrc !== 0 || index.dataCrc !== 0) {
-      throw damaged(paths.store, 'the index has checksums for bars the file does not hold', index.outPos);
+    // Built with another definition: nothing of it is kept, so its bars need no checking.
+    if (header.definition !== fingerprint) redefined = true;
+    else {
+      if (header.generation !== index.generation) throw damaged(paths.index, `its generation ${index.generation} is not the file's ${header.generation} (the index belongs to another incarnation of the file)`);
+      // The last closed bar (before out_pos) and the open bar after it, when the file holds exactly that.
+      const from = Math.max(HEADER_SIZE, index.outPos - RECORD_SIZE);
+      const to = size === index.outPos + RECORD_SIZE ? size : index.outPos;
+      const bars = Buffer.alloc(to - from);
+      if (readFully(fd, bars, from) !== bars.length) throw damaged(paths.store, `truncated while being read`, from);
+      if (index.outPos > HEADER_SIZE) {
+        if (tailCrcOf(bars.subarray(0, RECORD_SIZE)) !== index.tailCrc) throw damaged(paths.store, `the last closed bar does not match the index's tail_crc`, index.outPos - RECORD_SIZE);
+      } else if (index.tailCrc !== 0 || index.dataCrc !== 0) {
+        throw damaged(paths.store, 'the index has checksums for bars the file does not hold', index.outPos);
+      }
+      if (to > index.outPos) openBytes = bars.subarray(bars.length - RECORD_SIZE);
     }
-    if (to > index.outPos) openBytes = bars.subarray(bars.length - RECORD_SIZE);
   } finally {
     closeSync(fd);
+  }
+  if (redefined) {
+    rmSync(paths.index, { force: true });
+    rmSync(paths.store, { force: true });
+    report(`${paths.store} was built with another definition of ${timeframe} (rule, source, session or time shift changed in the config): deleted it to rebuild from its source`);
+    return nothing(true);
   }
   if (size > index.outPos + RECORD_SIZE) {
     cutTo(paths.store, index.outPos);

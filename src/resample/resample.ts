@@ -17,7 +17,7 @@ import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } f
 import { dirname } from 'node:path';
 import { CancelledError, CandleError, ConfigError, CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
-import { HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary } from '../store/format.js';
+import { HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary, newGeneration } from '../store/format.js';
 import { CommitBatch } from '../store/commit.js';
 import { readIndexFileSync } from '../store/indexFile.js';
 import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
@@ -25,9 +25,9 @@ import { fileSizeSync } from '../store/writer.js';
 import { makeBucketer } from './bucket.js';
 import { BarSink, Folder } from './fold.js';
 import { SourceScan } from './scan.js';
-import type { SymbolPlan, TimeframePlan } from './plan.js';
+import type { SymbolPlan, TimeframePlan } from '../timeframes/plan.js';
 import { REBUILD_HINT, damaged, repairTimeframe } from './repair.js';
-import { BASE_RULE, BASE_TIMEFRAME, type Rule } from './rules.js';
+import { BASE_RULE, BASE_TIMEFRAME, type Rule } from '../timeframes/rules.js';
 
 const STAGE: Stage = 'Resample';
 /** A timeframe file with at least this much new data starts its fsync as soon as it is written. */
@@ -148,7 +148,9 @@ async function resampleTimeframe(
   stats.fromScratch = !ix;
   const self: Source = { file: paths.store, timeframe: tf.name, end: 0, decimals: source.decimals, rule: tf.rule };
 
-  const out = new BarFile(paths.store, ix ? ix.outPos : HEADER_SIZE, ix ? undefined : encodeHeader({ timeframe: tf.name, symbol: plan.symbol, decimals: source.decimals }));
+  // A new file is a new incarnation of the timeframe: a fresh generation, carried by every index of it.
+  const generation = state.header?.generation ?? newGeneration();
+  const out = new BarFile(paths.store, ix ? ix.outPos : HEADER_SIZE, ix ? undefined : encodeHeader({ timeframe: tf.name, symbol: plan.symbol, decimals: source.decimals, generation, definition: tf.fingerprint }));
   const sink = new BarSink((bytes) => out.write(bytes), { dataCrc: ix?.dataCrc ?? 0, tailCrc: ix?.tailCrc ?? 0 });
   const folder = new Folder(makeBucketer(tf.rule, source.rule, plan.session, plan.shift), sink, source.file);
   const scan = await SourceScan.open(source.file, STAGE, { symbol: plan.symbol, timeframe: source.timeframe }, source.end);
@@ -177,7 +179,7 @@ async function resampleTimeframe(
     out.commit(batch, wrap);
     if (!ix) batch.newEntryIn(dirname(paths.store), wrap);
     // Renamed after its source's index (level = depth in the cascade): never newer than what it was built from.
-    batch.index(paths.index, { lastDate: tf.fingerprint, inPos, outPos, csvPos: 0, tailCrc: sink.tailCrc, dataCrc: sink.dataCrc }, wrap, level);
+    batch.index(paths.index, { lastDate: 0, inPos, outPos, csvPos: 0, tailCrc: sink.tailCrc, dataCrc: sink.dataCrc, finalPos: outPos, generation }, wrap, level);
     stats.changed = true;
     return self;
   } finally {

@@ -1,5 +1,5 @@
 // Verify resampled timeframe files against their sources, read-only: header (symbol, timeframe, decimals of
-// the source), index (size, tail_crc, data_crc, definition fingerprint, in_pos = the open bar's src), bar
+// the source), index (size, tail_crc, data_crc, generation; the header's definition fingerprint, in_pos = the open bar's src), bar
 // order and flags (closed bars 0, the last bar FLAG_OPEN), and for every bar its OHLCV and count recomputed
 // from the source rows its src/count point at (open = first open, close = last close, high max, low min,
 // volume summed in row order, exactly as the resampler does). Findings reuse src/verify's Finding shape;
@@ -17,9 +17,9 @@ import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
 import type { FileSummary, Finding, Severity } from '../verify/types.js';
-import { resolveSymbolPlan } from './plan.js';
+import { resolveSymbolPlan } from '../timeframes/plan.js';
 import { REBUILD_HINT } from './repair.js';
-import { BASE_TIMEFRAME } from './rules.js';
+import { BASE_TIMEFRAME } from '../timeframes/rules.js';
 
 /** The verify summary of one timeframe file (records = bars, closed + open; gaps are not a timeframe check). */
 export type ResampleFileSummary = Omit<FileSummary, 'kind' | 'gaps'> & { kind: 'resample' };
@@ -91,10 +91,6 @@ async function verifyFile(
     add('warning', 'index', `no index ${indexFile}: never committed (an interrupted first run); the next run rebuilds the file`);
     return undefined;
   }
-  if (index.lastDate !== fingerprint) {
-    add('warning', 'definition', `built with another definition of ${timeframe} (the config changed since); the next run rebuilds it`);
-    return undefined;
-  }
   if (size < index.outPos) {
     add('damage', 'size', `truncated: the file is ${size} bytes but the index says ${index.outPos} were committed; ${REBUILD_HINT}`, size);
     return undefined;
@@ -108,6 +104,16 @@ async function verifyFile(
   } catch (err) {
     if (!(err instanceof CorruptFileError)) throw err;
     add('damage', 'header', err.message, err.offset);
+    return undefined;
+  }
+  if (reader.header.definition !== fingerprint) {
+    await reader.close();
+    add('warning', 'definition', `built with another definition of ${timeframe} (the config changed since); the next run rebuilds it`);
+    return undefined;
+  }
+  if (reader.header.generation !== index.generation) {
+    await reader.close();
+    add('damage', 'index', `its generation ${index.generation} is not the file's ${reader.header.generation} (the index belongs to another incarnation of the file); ${REBUILD_HINT}`);
     return undefined;
   }
   let src: StoreReader | undefined;

@@ -4,8 +4,9 @@
 import { endianness } from 'node:os';
 import {
   HEADER_SIZE, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME,
-  W32_SRC_HI, W32_SRC_LO, W32_TS_HI, W32_TS_LO, encodeHeader, type Header,
+  W32_SRC_HI, W32_SRC_LO, W32_TS_HI, W32_TS_LO, encodeHeader, type HeaderInit,
 } from './format.js';
+import { crc32 } from 'node:zlib';
 
 const TWO_32 = 4294967296;
 /** 32-bit word holding origin (i16, low half) and flags (u16, high half); then count (u32). */
@@ -20,10 +21,9 @@ export class BinBuilder {
   private readonly u32: Uint32Array;
   private n = 0;
 
-  constructor(readonly capacity: number, header: Omit<Header, 'version' | 'recordSize'>) {
+  constructor(readonly capacity: number, private readonly header: HeaderInit) {
     const ab = new ArrayBuffer(HEADER_SIZE + capacity * RECORD_SIZE);
     this.bytes = new Uint8Array(ab);
-    this.bytes.set(encodeHeader(header), 0);
     this.f64 = new Float64Array(ab, HEADER_SIZE);
     this.u32 = new Uint32Array(ab, HEADER_SIZE);
   }
@@ -53,8 +53,10 @@ export class BinBuilder {
     u[w32 + W32_COUNT] = count;
   }
 
-  /** The file so far (header + records), as a Buffer over the same memory. */
+  /** The file so far (header with body_crc of the records + records), as a Buffer over the same memory. */
   finish(): Buffer {
-    return Buffer.from(this.bytes.buffer, 0, HEADER_SIZE + this.n * RECORD_SIZE);
+    const file = Buffer.from(this.bytes.buffer, 0, HEADER_SIZE + this.n * RECORD_SIZE);
+    file.set(encodeHeader({ ...this.header, bodyCrc: crc32(file.subarray(HEADER_SIZE)) }), 0);
+    return file;
   }
 }

@@ -4,17 +4,24 @@
 // core (O(1) seek by index, binary search by time, zero-copy typed-array views), not a solved problem.
 //
 //   file   := header record*
-//   header := magic "CNDLSTR\0" (8) | version u16 | record_size u16 (=64) | decimals u8 | reserved u8
-//             | reserved u16 | timeframe char[8] (ASCII, NUL padded) | symbol char[32] (ASCII, NUL padded)
-//             | reserved u32 (0) | header_crc u32 (CRC-32 of bytes 0..59)          = 64 bytes
+//   header := magic "CNDLSTR\0" (8) | version u16 (=2) | record_size u16 (=64) | decimals u8 | reserved u8
+//             | reserved u16 | timeframe char[8] (ASCII, NUL padded) | symbol char[24] (ASCII, NUL padded)
+//             | generation u32 | body_crc u32 | definition u32 | header_crc u32 (CRC-32 of bytes 0..59)
+//                                                                                     = 64 bytes
+//   generation: random non-zero id of this incarnation of a store (0 in day files); every index of the store
+//               carries the same value, so a reader never pairs an index with a rebuilt file.
+//   body_crc:   CRC-32 of all records of a file written whole (day files); 0 in append-only stores, whose
+//               index carries data_crc instead.
+//   definition: 32-bit fingerprint of the settings that produced the file (0 = none recorded).
 //   record := ts i64 | open f64 | high f64 | low f64 | close f64 | volume f64 | src u64
 //             | origin i16 | flags u16 | count u32                                    = 64 bytes
 // All integers and floats are little-endian. Record i starts at byte 64·(i+1).
+import { randomInt } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { CorruptFileError, type Stage } from '../errors.js';
 
 export const MAGIC = Buffer.from('CNDLSTR\0', 'latin1');
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const HEADER_SIZE = 64;
 export const RECORD_SIZE = 64;
 
@@ -26,8 +33,13 @@ const H_DECIMALS = 12;
 const H_TIMEFRAME = 16;
 const H_TIMEFRAME_LEN = 8;
 const H_SYMBOL = 24;
-const H_SYMBOL_LEN = 32;
+const H_SYMBOL_LEN = 24;
+const H_GENERATION = 48;
+const H_BODY_CRC = 52;
+const H_DEFINITION = 56;
 const H_CRC = 60;
+/** Longest symbol name a header holds (the field is NUL padded). */
+export const MAX_HEADER_SYMBOL = H_SYMBOL_LEN - 1;
 
 // Record field offsets (bytes) and the same offsets in 8-byte words for Float64Array/BigInt64Array views.
 export const R_TS = 0;
@@ -90,6 +102,20 @@ export interface Header {
   decimals: number;
   timeframe: string;
   symbol: string;
+  /** Random non-zero id of this incarnation of a store; 0 in day files. */
+  generation: number;
+  /** CRC-32 of all records of a file written whole (day files); 0 in append-only stores. */
+  bodyCrc: number;
+  /** Fingerprint of the settings that produced the file; 0 = none recorded. */
+  definition: number;
+}
+
+/** What a writer supplies for a header; generation, body_crc and definition default to 0. */
+export type HeaderInit = Pick<Header, 'decimals' | 'timeframe' | 'symbol'> & Partial<Pick<Header, 'generation' | 'bodyCrc' | 'definition'>>;
+
+/** A fresh random non-zero generation id for a store file being created. */
+export function newGeneration(): number {
+  return randomInt(1, 0x1_0000_0000);
 }
 
 export interface Candle {
@@ -108,7 +134,7 @@ export interface Candle {
   count: number;
 }
 
-export function encodeHeader(h: Omit<Header, 'version' | 'recordSize'>): Buffer {
+export function encodeHeader(h: HeaderInit): Buffer {
   const buf = Buffer.alloc(HEADER_SIZE);
   MAGIC.copy(buf, H_MAGIC);
   buf.writeUInt16LE(FORMAT_VERSION, H_VERSION);
@@ -116,6 +142,9 @@ export function encodeHeader(h: Omit<Header, 'version' | 'recordSize'>): Buffer 
   buf.writeUInt8(h.decimals, H_DECIMALS);
   writeFixedAscii(buf, H_TIMEFRAME, H_TIMEFRAME_LEN, h.timeframe, 'timeframe');
   writeFixedAscii(buf, H_SYMBOL, H_SYMBOL_LEN, h.symbol, 'symbol');
+  buf.writeUInt32LE((h.generation ?? 0) >>> 0, H_GENERATION);
+  buf.writeUInt32LE((h.bodyCrc ?? 0) >>> 0, H_BODY_CRC);
+  buf.writeUInt32LE((h.definition ?? 0) >>> 0, H_DEFINITION);
   buf.writeUInt32LE(crc32(buf.subarray(0, H_CRC)), H_CRC);
   return buf;
 }
@@ -129,7 +158,10 @@ export function decodeHeader(buf: Uint8Array, file: string, stage: Stage, expect
   if (b.length < HEADER_SIZE) throw new CorruptFileError(stage, file, `file too short for a header (${b.length} of ${HEADER_SIZE} bytes)`, 0, 'BAD_HEADER');
   if (!b.subarray(H_MAGIC, H_MAGIC + 8).equals(MAGIC)) throw new CorruptFileError(stage, file, 'not a candlestore file (bad magic)', 0, 'BAD_HEADER');
   const version = b.readUInt16LE(H_VERSION);
-  if (version !== FORMAT_VERSION) throw new CorruptFileError(stage, file, `unsupported format version ${version} (this build reads ${FORMAT_VERSION})`, H_VERSION, 'BAD_HEADER');
+  if (version !== FORMAT_VERSION) {
+    const advice = version < FORMAT_VERSION ? '; it was written by an older candlestore: run `candlestore rebuild full` to rewrite the derived files' : '';
+    throw new CorruptFileError(stage, file, `unsupported format version ${version} (this build reads ${FORMAT_VERSION})${advice}`, H_VERSION, 'BAD_HEADER');
+  }
   const recordSize = b.readUInt16LE(H_RECORD_SIZE);
   if (recordSize !== RECORD_SIZE) throw new CorruptFileError(stage, file, `record size ${recordSize}, expected ${RECORD_SIZE}`, H_RECORD_SIZE, 'BAD_HEADER');
   if (b.readUInt32LE(H_CRC) !== crc32(b.subarray(0, H_CRC))) throw new CorruptFileError(stage, file, 'header checksum mismatch', H_CRC, 'BAD_HEADER');
@@ -139,6 +171,9 @@ export function decodeHeader(buf: Uint8Array, file: string, stage: Stage, expect
     decimals: b.readUInt8(H_DECIMALS),
     timeframe: readFixedAscii(b, H_TIMEFRAME, H_TIMEFRAME_LEN),
     symbol: readFixedAscii(b, H_SYMBOL, H_SYMBOL_LEN),
+    generation: b.readUInt32LE(H_GENERATION),
+    bodyCrc: b.readUInt32LE(H_BODY_CRC),
+    definition: b.readUInt32LE(H_DEFINITION),
   };
   if (expect.symbol !== undefined && header.symbol !== expect.symbol) {
     throw new CorruptFileError(stage, file, `holds symbol ${header.symbol}, expected ${expect.symbol}`, H_SYMBOL, 'WRONG_SYMBOL');
@@ -180,11 +215,16 @@ export function readRecord(buf: Buffer, at: number): Candle {
 }
 
 /** Encode a whole file (header + records) into one buffer. */
-export function encodeFile(header: Omit<Header, 'version' | 'recordSize'>, candles: readonly Candle[]): Buffer {
+export function encodeFile(header: HeaderInit, candles: readonly Candle[]): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_SIZE + candles.length * RECORD_SIZE);
-  encodeHeader(header).copy(buf, 0);
   for (let i = 0; i < candles.length; i++) writeRecord(buf, HEADER_SIZE + i * RECORD_SIZE, candles[i]);
+  encodeHeader({ ...header, bodyCrc: header.bodyCrc ?? crc32(buf.subarray(HEADER_SIZE)) }).copy(buf, 0);
   return buf;
+}
+
+/** CRC-32 of the records after the header of a whole file in `buf` (what body_crc holds for day files). */
+export function bodyCrcOf(buf: Uint8Array): number {
+  return crc32(buf.subarray(HEADER_SIZE));
 }
 
 /** Decode a whole in-memory file; its length must be a whole number of records. */

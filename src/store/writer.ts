@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Stage } from '../errors.js';
 import { FileAppender } from './appender.js';
-import { FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary, writeRecord, type Candle, type Header } from './format.js';
+import { FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE, encodeHeader, isRecordBoundary, newGeneration, writeRecord, type Candle, type Header, type HeaderInit } from './format.js';
 import { StoreReader } from './reader.js';
 
 export class StoreWriter {
@@ -14,15 +14,16 @@ export class StoreWriter {
     readonly header: Header,
   ) {}
 
-  /** Create (or replace) `file` holding only the header. */
-  static async create(file: string, header: Omit<Header, 'version' | 'recordSize'>): Promise<StoreWriter> {
+  /** Create (or replace) `file` holding only the header; a new store gets a fresh generation unless given. */
+  static async create(file: string, header: HeaderInit): Promise<StoreWriter> {
     return StoreWriter.createSync(file, header);
   }
 
-  static createSync(file: string, header: Omit<Header, 'version' | 'recordSize'>): StoreWriter {
+  static createSync(file: string, init: HeaderInit): StoreWriter {
+    const header: Header = { generation: newGeneration(), bodyCrc: 0, definition: 0, ...init, version: FORMAT_VERSION, recordSize: RECORD_SIZE };
     const out = FileAppender.openSync(file, { truncate: true });
     out.appendSync(encodeHeader(header));
-    return new StoreWriter(out, file, { ...header, version: FORMAT_VERSION, recordSize: RECORD_SIZE });
+    return new StoreWriter(out, file, header);
   }
 
   /**

@@ -78,7 +78,8 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
   const valueDecimals = Math.min(k, decimals);
   const scale = POW10[valueDecimals];
   const exact = opts.fit === 'exact' && valueDecimals < k;
-  const builder = new BinBuilder(n, { timeframe: '1m', symbol: opts.symbol, decimals });
+  // An empty day written before the decimals are known records no definition (0): nothing in it depends on one.
+  const builder = new BinBuilder(n, { timeframe: '1m', symbol: opts.symbol, decimals, definition: opts.decimals === undefined ? 0 : opts.definition });
   let zeroVolumeDropped = 0;
   let overlapDropped = 0;
   const done = (): DecodedDay => ({ bin: builder.finish(), count: builder.count, decimals, zeroVolumeDropped, overlapDropped });

@@ -5,10 +5,10 @@
 // definition file and every later day must fit them. (When instrument documents are cached, issue 14,
 // their priceScale is the better source and belongs here.)
 import { readFileSync } from 'node:fs';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { parseDayJson } from '../dukascopy/dayJson.js';
 import type { Layout } from '../paths.js';
-import { listFlatDayFiles, listTreeDayFiles, type DayFile } from '../util/dayFiles.js';
+import { listFlatDayFiles, listTreeDayFiles, type DayFileName } from '../util/dayFiles.js';
 import { CorruptFileError } from '../errors.js';
 import { multiplierDecimals } from './decode.js';
 
@@ -17,8 +17,8 @@ export async function instrumentDecimals(layout: Layout, symbols: readonly strin
   const out = new Map<string, number>();
   if (symbols.length === 0) return out;
   const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
-  const days = new Map<string, DayFile[]>();
-  const take = (f: DayFile) => {
+  const days = new Map<string, DayFileName[]>();
+  const take = (f: DayFileName) => {
     if (!byCode.has(f.code)) return;
     if (!days.has(f.code)) days.set(f.code, []);
     days.get(f.code)!.push(f);

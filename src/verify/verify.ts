@@ -104,6 +104,9 @@ async function verifyFile(
     add('damage', 'header', err.message, err.offset);
     return;
   }
+  if (index && index.generation !== header.generation) {
+    add('damage', 'index', `its generation ${index.generation} is not the store's ${header.generation} (the index belongs to another incarnation of the store); run \`candlestore rebuild aggregate\``);
+  }
   const scanEnd = index && size >= index.outPos ? index.outPos : recordPos(wholeRecords(size));
   const ctx: FileContext = {
     target, header, index, size, scanEnd,

@@ -10,6 +10,7 @@ import { CorruptFileError } from '../../src/errors.js';
 import { Layout } from '../../src/paths.js';
 import { decodeIndex } from '../../src/store/indexFormat.js';
 import { DAY, tempRoot, utcDay } from '../store/helpers.js';
+import { withGeneration } from '../helpers/common.js';
 import { SYMBOL, storeFiles, writeClosedDays, writeLiveDay } from './helpers.js';
 
 const FIRST = utcDay('2024-01-01');
@@ -59,9 +60,10 @@ test('UncommittedTailIsCutOff: old index after an append, store cut at many poin
   const csvSpan = ref.files.csv!.length - earlyIx.csvPos;
   const cuts = [0, 1, 63, 64, 65, 64 * 7, Math.floor(span / 3), Math.floor(span / 2) + 5, span - 64, span - 1, span];
   for (const cut of cuts) {
-    await writeFile(layout.aggregateStore(SYMBOL), ref.files.store.subarray(0, earlyIx.outPos + cut));
+    // The reference's bytes as the early store's incarnation would have written them.
+    await writeFile(layout.aggregateStore(SYMBOL), withGeneration('s.bin', ref.files.store, early.generation).subarray(0, earlyIx.outPos + cut));
     await writeFile(layout.aggregateCsv(SYMBOL), ref.files.csv!.subarray(0, earlyIx.csvPos + Math.floor((csvSpan * cut) / span)));
-    await writeFile(layout.aggregateIndex(SYMBOL), early.index);
+    await writeFile(layout.aggregateIndex(SYMBOL), withGeneration('s.idx', early.index, early.generation));
     const stats = await aggregateSymbol(layout, SYMBOL, opts);
     if (cut > 0) assert.match(stats.repairs.join('\n'), /uncommitted bytes past out_pos/);
     await assertSameAs(layout, ref.files, `cut at +${cut}`);

@@ -1,6 +1,8 @@
 // Aggregate test fixtures: a root with N realistic closed day files and optionally a live day, plus
 // readers for the resulting store/CSV/index bytes.
+import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { maskGeneration } from '../helpers/common.js';
 import { Layout } from '../../src/paths.js';
 import type { Candle } from '../../src/store/format.js';
 import { DAY, dayCandles, dayFileBytes, writeDay } from '../store/helpers.js';
@@ -33,7 +35,12 @@ export async function writeLiveDay(layout: Layout, day: number, toMinute: number
   return { day, candles, bytes, file: await writeDay(layout, symbol, day, bytes, true) };
 }
 
-export async function storeFiles(layout: Layout, symbol = SYMBOL): Promise<{ store: Buffer; csv: Buffer | undefined; index: Buffer }> {
+export async function storeFiles(layout: Layout, symbol = SYMBOL): Promise<{ store: Buffer; csv: Buffer | undefined; index: Buffer; generation: number }> {
   const csv = await readFile(layout.aggregateCsv(symbol)).catch(() => undefined);
-  return { store: await readFile(layout.aggregateStore(symbol)), csv, index: await readFile(layout.aggregateIndex(symbol)) };
+  const store = await readFile(layout.aggregateStore(symbol));
+  const index = await readFile(layout.aggregateIndex(symbol));
+  // The pair must carry one generation; the comparisons of runs look past its (random) value.
+  assert.equal(store.readUInt32LE(48), index.readUInt32LE(56), `${layout.aggregateStore(symbol)}: generation of store and index`);
+  assert.notEqual(store.readUInt32LE(48), 0, 'a store has a non-zero generation');
+  return { store: maskGeneration('s.bin', store), csv, index: maskGeneration('s.idx', index), generation: store.readUInt32LE(48) };
 }

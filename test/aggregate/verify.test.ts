@@ -28,11 +28,11 @@ async function built(t: { after(fn: () => Promise<void>): void }, days = 4) {
 
 /** A store holding `candles` with a correct index: only the record checks can object. */
 async function handMade(layout: Layout, candles: Candle[]): Promise<void> {
-  const bytes = encodeFile({ timeframe: '1m', symbol: SYMBOL, decimals: 5 }, candles);
+  const bytes = encodeFile({ timeframe: '1m', symbol: SYMBOL, decimals: 5, generation: 7 }, candles);
   await mkdir(dirname(layout.aggregateIndex(SYMBOL)), { recursive: true });
   await writeFile(layout.aggregateStore(SYMBOL), bytes);
   const tail = bytes.subarray(bytes.length - 64);
-  await writeFile(layout.aggregateIndex(SYMBOL), encodeIndex({ lastDate: 20240108, inPos: 64, outPos: bytes.length, csvPos: 0, tailCrc: crc32(tail), dataCrc: crc32(bytes.subarray(64)) }));
+  await writeFile(layout.aggregateIndex(SYMBOL), encodeIndex({ lastDate: 20240108, inPos: 64, outPos: bytes.length, csvPos: 0, tailCrc: crc32(tail), dataCrc: crc32(bytes.subarray(64)), finalPos: bytes.length, generation: 7 }));
 }
 
 test('a clean store has no damage and no warnings; gaps match an independent scan of the candles', async (t) => {

@@ -1,5 +1,6 @@
 // The foundation end to end, as a user runs it: the CLI in a child process against `sim` on 127.0.0.1.
 // Every candle is checked against an independent decoding of the cached JSON (test/helpers/independent.ts).
+import { crc32 } from 'node:zlib';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -56,7 +57,8 @@ test('a 3-symbol × 20-day run produces the expected cache and transform files, 
     for (const [json, bin] of pairs) {
       const expected = independentDecode(readFileSync(join(cleanRoot, json), 'utf8'));
       const file = readBin(join(cleanRoot, bin));
-      assert.deepEqual([file.magic, file.version, file.recordSize, file.timeframe, file.symbol, file.decimals], ['CNDLSTR', 1, 64, '1m', SYMBOLS[i], DECIMALS[code]], bin);
+      assert.deepEqual([file.magic, file.version, file.recordSize, file.timeframe, file.symbol, file.decimals, file.generation], ['CNDLSTR', 2, 64, '1m', SYMBOLS[i], DECIMALS[code], 0], bin);
+      assert.equal(file.bodyCrc, crc32(readFileSync(join(cleanRoot, bin)).subarray(64)), `${bin}: body_crc is the CRC-32 of its records`);
       assert.equal(file.records.length, expected.length, bin);
       file.records.forEach((rec, k) => {
         const e = expected[k];
@@ -87,7 +89,7 @@ test('a second run downloads only the live day; a later run appends the grown li
   assert.equal(r2.code, 0, r2.stderr);
   const newLive = readFileSync(join(cleanRoot, `data/temp/EUR-USD_${LIVE}.bin`));
   assert.ok(newLive.length > oldLive.length);
-  assert.ok(newLive.subarray(0, oldLive.length).equals(oldLive), 'earlier candles unchanged');
+  assert.ok(newLive.subarray(64, oldLive.length).equals(oldLive.subarray(64)), 'earlier candles unchanged');
   const store = readBin(join(cleanRoot, 'data/aggregate/1m/EUR-USD.bin')).records;
   assert.equal(store.at(-1)!.ts, Date.parse('2026-07-21T13:59:00Z'));
   assert.equal(new Set(store.map((x) => x.ts)).size, store.length, 'no duplicate candle');

@@ -5,6 +5,8 @@ import { mkdtempSync, writeFileSync, readdirSync, statSync, readFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
+import { maskGeneration } from './common.js';
+
 export const BIN = new URL('../../bin/candlestore.js', import.meta.url).pathname;
 
 export interface CliResult {
@@ -41,14 +43,17 @@ export function makeRoot(baseUrl: string, symbols: string[], extraYaml = ''): st
   return root;
 }
 
-/** Every file under `dir` (relative path → bytes), skipping nothing: used for byte-identical comparisons. */
+/**
+ * Every file under `dir` (relative path → bytes), skipping nothing: used for byte-identical comparisons, so
+ * store generation ids are masked (see maskGeneration).
+ */
 export function snapshot(dir: string, filter: (rel: string) => boolean = () => true): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (filter(relative(dir, p))) out.set(relative(dir, p), readFileSync(p));
+      else if (filter(relative(dir, p))) out.set(relative(dir, p), maskGeneration(p, readFileSync(p)));
     }
   };
   walk(dir);

@@ -60,6 +60,9 @@ export interface BinFile {
   decimals: number;
   timeframe: string;
   symbol: string;
+  generation: number;
+  bodyCrc: number;
+  definition: number;
   records: BinRecord[];
 }
 
@@ -89,7 +92,10 @@ export function readBin(file: string): BinFile {
     recordSize: dv.getUint16(10, true),
     decimals: b[12],
     timeframe: ascii(b, 16, 8),
-    symbol: ascii(b, 24, 32),
+    symbol: ascii(b, 24, 24),
+    generation: dv.getUint32(48, true),
+    bodyCrc: dv.getUint32(52, true),
+    definition: dv.getUint32(56, true),
     records,
   };
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BIN, snapshot } from './cli.js';
+import { maskGeneration } from './common.js';
 
 /** CANDLESTORE_SOAK=1: the long variant (more kills, more corruptions, more iterations). */
 export const SOAK = process.env.CANDLESTORE_SOAK === '1';
@@ -28,6 +29,11 @@ export function treeDiff(actual: string, expected: string, filter: (rel: string)
     else if (!got.equals(bytes)) out.push(`differs ${rel} (${got.length} vs ${bytes.length} bytes)`);
   }
   for (const rel of a.keys()) if (!e.has(rel)) out.push(`extra ${rel}`);
+  // snapshot() masks the (random) generation ids; each store and its index must still carry the same one.
+  for (const { store, index, rel } of listStores(actual)) {
+    const idx = readIdx(index);
+    if (idx && existsSync(store) && filter(rel) && readFileSync(store).readUInt32LE(48) !== idx.generation) out.push(`generation of ${rel} is not its index's`);
+  }
   return out.sort();
 }
 
@@ -133,6 +139,8 @@ export interface Idx {
   csvPos: number;
   tailCrc: number;
   dataCrc: number;
+  finalPos: number;
+  generation: number;
 }
 
 /** The pointer file, or undefined when it is missing or not a valid index (wrong size, magic, version, CRC). */
@@ -141,7 +149,7 @@ export function readIdx(file: string): Idx | undefined {
   const b = readFileSync(file);
   if (b.length !== 64 || b.subarray(0, 8).toString('latin1') !== 'CNDLIDX\0') return undefined;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (dv.getUint16(8, true) !== 1 || dv.getUint32(60, true) !== crc32(b.subarray(0, 60))) return undefined;
+  if (dv.getUint16(8, true) !== 2 || dv.getUint32(60, true) !== crc32(b.subarray(0, 60))) return undefined;
   return {
     lastDate: dv.getUint32(12, true),
     inPos: Number(dv.getBigUint64(16, true)),
@@ -149,6 +157,8 @@ export function readIdx(file: string): Idx | undefined {
     csvPos: Number(dv.getBigUint64(32, true)),
     tailCrc: dv.getUint32(40, true),
     dataCrc: dv.getUint32(44, true),
+    finalPos: Number(dv.getBigUint64(48, true)),
+    generation: dv.getUint32(56, true),
   };
 }
 
@@ -180,14 +190,16 @@ export function visibleDataProblems(root: string, clean: string): string[] {
   for (const { store, index, rel } of listStores(root)) {
     const idx = readIdx(index);
     if (!idx || !existsSync(store)) continue;
-    const bytes = readFileSync(store);
-    if (bytes.length < idx.outPos) continue; // readers refuse a store shorter than its index
+    const raw = readFileSync(store);
+    if (raw.length < idx.outPos) continue; // readers refuse a store shorter than its index
+    if (raw.length >= 64 && raw.readUInt32LE(48) !== idx.generation) continue; // readers refuse another incarnation's index
+    const bytes = maskGeneration(rel, raw);
     const ref = join(clean, rel);
     if (!existsSync(ref)) {
       problems.push(`${rel}: not in the clean run`);
       continue;
     }
-    const want = readFileSync(ref);
+    const want = maskGeneration(rel, readFileSync(ref));
     const seen = bytes.subarray(0, idx.outPos);
     if (seen.length > want.length || !seen.equals(want.subarray(0, seen.length))) {
       // Tell a header refusal (readers check the header CRC and symbol) from wrong records.

@@ -120,9 +120,9 @@ export async function writeAggregate(layout: Layout, symbol: string, candles: Ca
   const file = layout.aggregateStore(symbol);
   await mkdir(dirname(layout.aggregateIndex(symbol)), { recursive: true });
   const out = await FileAppender.open(file, { truncate: true });
-  await out.append(encodeHeader({ timeframe: '1m', symbol, decimals }));
+  await out.append(encodeHeader({ timeframe: '1m', symbol, decimals, generation: 1 }));
   await out.close();
-  await writeIndexFile(layout.aggregateIndex(symbol), { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0 });
+  await writeIndexFile(layout.aggregateIndex(symbol), { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0, finalPos: HEADER_SIZE, generation: 1 });
   await appendAggregate(layout, symbol, candles);
 }
 
@@ -140,6 +140,7 @@ export async function appendAggregate(layout: Layout, symbol: string, candles: C
   await writeIndexFile(layout.aggregateIndex(symbol), {
     lastDate: 0, inPos: 0, outPos: ix.outPos + buf.length, csvPos: 0,
     tailCrc: last ? crc32(last) : ix.tailCrc, dataCrc: crc32(buf, ix.dataCrc),
+    finalPos: ix.outPos + buf.length, generation: ix.generation,
   });
 }
 

@@ -8,12 +8,13 @@ import { basename, dirname, join } from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { CandleError, CorruptFileError } from '../../src/errors.js';
 import { Layout } from '../../src/paths.js';
-import { resolveSymbolPlan } from '../../src/resample/plan.js';
+import { resolveSymbolPlan } from '../../src/timeframes/plan.js';
 import { resampleSymbol, type ResampleStats } from '../../src/resample/resample.js';
 import { planResample, runResample } from '../../src/resample/stage.js';
 import { FLAG_OPEN, HEADER_SIZE, RECORD_SIZE } from '../../src/store/format.js';
 import { readIndexFile } from '../../src/store/indexFile.js';
 import { HOUR, MIN, appendAggregate, fxMinutes, mt4Shift, readBars, shifted, tempRoot, writeAggregate } from './helpers.js';
+import { maskGeneration } from '../helpers/common.js';
 
 const SYMBOL = 'USA500.IDX/USD';
 const MT4 = { transform: { symbols: { '*': { time_shift_rule: { zone: 'America/New_York', dst_ms: 3 * HOUR, std_ms: 2 * HOUR } } } } };
@@ -22,8 +23,9 @@ const TOKYO = { ...MT4, sessions: { '*.IDX/*': { timezone: 'Asia/Tokyo', ranges:
 async function snapshot(layout: Layout, config: Config, symbol = SYMBOL): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   for (const tf of resolveSymbolPlan(config, symbol).timeframes) {
-    out.set(`${tf.name}.bin`, await readFile(layout.resampleStore(tf.name, symbol)));
-    out.set(`${tf.name}.idx`, await readFile(layout.resampleIndex(tf.name, symbol)));
+    // Generation ids are random per file incarnation (docs/format.md): compared apart from the data.
+    out.set(`${tf.name}.bin`, maskGeneration('.bin', await readFile(layout.resampleStore(tf.name, symbol))));
+    out.set(`${tf.name}.idx`, maskGeneration('.idx', await readFile(layout.resampleIndex(tf.name, symbol))));
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { readIndexFile, writeIndexFile } from '../../src/store/indexFile.js';
 import type { StoreIndex } from '../../src/store/indexFormat.js';
 import { tempRoot } from './helpers.js';
 
-const ix = (outPos: number): StoreIndex => ({ lastDate: 20260101, inPos: 64, outPos, csvPos: 0, tailCrc: 1, dataCrc: 2 });
+const ix = (outPos: number): StoreIndex => ({ lastDate: 20260101, inPos: 64, outPos, csvPos: 0, tailCrc: 1, dataCrc: 2, finalPos: outPos, generation: 3 });
 const wrap = (file: string) => (err: unknown) => new Error(`${file}: ${(err as Error).message}`);
 
 function written(file: string, bytes: number): number {

@@ -1,7 +1,7 @@
 // Test helpers: realistic 1m day files (what Transform writes) in a temp root, and an independent
 // computation of what the aggregate store must hold (plain offsets, not the code under test).
 import { mkdir, writeFile } from 'node:fs/promises';
-import { rng, tempRoot as commonTempRoot } from '../helpers/common.js';
+import { maskGeneration, rng, tempRoot as commonTempRoot } from '../helpers/common.js';
 import { dirname, join } from 'node:path';
 import type { Layout } from '../../src/paths.js';
 import { encodeFile, encodeHeader, type Candle } from '../../src/store/format.js';
@@ -63,7 +63,7 @@ export async function writeDay(layout: Layout, symbol: string, day: number, byte
  * order with the u64 at byte 48 of each record replaced by the record's byte position in its day file.
  */
 export function expectedStore(symbol: string, dayFiles: readonly Buffer[], decimals = 5): Buffer {
-  const parts: Buffer[] = [encodeHeader({ timeframe: '1m', symbol, decimals })];
+  const parts: Buffer[] = [maskGeneration('s.bin', encodeHeader({ timeframe: '1m', symbol, decimals }))];
   for (const file of dayFiles) {
     const body = Buffer.from(file.subarray(64));
     for (let at = 0; at < body.length; at += 64) body.writeBigUInt64LE(BigInt(64 + at), at + 48);
