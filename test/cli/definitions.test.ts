@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSim, type SimServer } from '../../src/sim/server.js';
 import { makeRoot, runCli, snapshot } from '../helpers/cli.js';
@@ -194,4 +194,24 @@ test('an empty first day of another multiplier does not decide the store\'s deci
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
   assert.equal(readBin(join(r, 'data/aggregate/1m/EUR-USD.bin')).decimals, 5);
   assert.deepEqual(treeDiff(r, clean, (rel) => pipelineFiles(rel) && rel.startsWith('data/')), []);
+});
+
+test('a store whose definition file was deleted is judged by the fingerprint in its header', async () => {
+  const r = root('', ['EUR/USD']);
+  await ok(r);
+  const defFile = join(r, 'data/aggregate/1m/index/EUR-USD.def.json');
+  const recorded = readFileSync(defFile, 'utf8');
+  assert.equal(recorded, '{"definition":{"decimals":5,"time_shift":{"time_shift_ms":0},"timeframe":"1m"},"fingerprint":2631689996,"notes":{"decimals_key":null,"instrument_decimals":5,"time_shift_key":null}}\n');
+  rmSync(defFile);
+  // Same settings: the run agrees with the header and writes the definition again.
+  await ok(r);
+  assert.equal(readFileSync(defFile, 'utf8'), recorded);
+  rmSync(defFile);
+  execFileSync('bash', [join(PROJECT, 'setup-dukascopy.sh'), r]);
+  const untouched = state(r);
+  const refused = await run(r);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.ok(refused.stderr.includes(`the settings of the 1m data (time shift, decimals) of EUR/USD changed from unknown settings (fingerprint 0x9cdc670c; ${defFile} is missing) to {"decimals":5,"time_shift":{"time_shift_rule":${RULE}},"timeframe":"1m"} for EUR/USD`), refused.stderr);
+  assert.match(refused.stderr, /run `candlestore rebuild full --symbols EUR\/USD`/);
+  assert.deepEqual(state(r), untouched);
 });
