@@ -9,6 +9,8 @@
 //     layer that has none yet, so each store's definition is on disk before its first data. The symbol's
 //     decimals are fixed here, once: round_decimals, else the instrument's (transform/instrumentDecimals.ts).
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { removeStaleTempsSync } from '../util/fsx.js';
 import { ConfigError } from '../errors.js';
 import { oneMinuteDefinition, sessionOf, timeShiftJson, type Definition } from '../config/definitions.js';
 import { resolveSymbolSettings, settingKey, type ResolvedSymbolSettings } from '../config/symbolSettings.js';
@@ -217,9 +219,24 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
   const { layout, config, symbols } = ctx;
   const out = new Map<string, OneMinuteSettings>();
   const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
-  const recorded = new Map(symbols.map((s) => [s, readDefinitionFile(layout.aggregateDefinition(s), 'Aggregate')]));
+  // Temp files of a definition write that a kill interrupted (the run lock is held: nobody else writes
+  // them); each index folder listed once.
+  const listings = new Map<string, string[]>();
+  const clearTemps = (file: string) => removeStaleTempsSync(dirname(file), file, listings);
+  const recorded = new Map(symbols.map((s) => {
+    clearTemps(layout.aggregateDefinition(s));
+    return [s, readDefinitionFile(layout.aggregateDefinition(s), 'Aggregate')];
+  }));
   const scanned = await instrumentDecimals(layout, symbols.filter((s) => !recorded.get(s) && settings.get(s)!.roundDecimals === undefined));
   for (const symbol of symbols) {
+    // Timeframes first: their definitions do not depend on the decimals.
+    const session = sessionOf(config, symbol);
+    for (const tf of resolveSymbolPlan(config, symbol).timeframes) {
+      const path = layout.resampleDefinition(tf.name, symbol);
+      clearTemps(path);
+      if (readDefinitionFile(path, 'Resample')?.fingerprint === tf.fingerprint) continue;
+      await writeDefinitionFile(path, definitionFile(tf.definition, { session_key: session.key ?? null }));
+    }
     const s = settings.get(symbol)!;
     const fit = s.roundDecimals === undefined ? 'exact' : 'round';
     let file = recorded.get(symbol);
@@ -238,12 +255,6 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
       await writeDefinitionFile(layout.aggregateDefinition(symbol), file);
     }
     out.set(symbol, { decimals: file.definition.decimals as number, fit, fingerprint: file.fingerprint });
-    const session = sessionOf(config, symbol);
-    for (const tf of resolveSymbolPlan(config, symbol).timeframes) {
-      const path = layout.resampleDefinition(tf.name, symbol);
-      if (readDefinitionFile(path, 'Resample')?.fingerprint === tf.fingerprint) continue;
-      await writeDefinitionFile(path, definitionFile(tf.definition, { session_key: session.key ?? null }));
-    }
   }
   return out;
 }
