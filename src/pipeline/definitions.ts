@@ -56,6 +56,25 @@ export interface OneMinuteSettings {
   fingerprint: number;
 }
 
+/**
+ * Per command: each symbol's plan (resolved once for the check and the recording), and the timeframe
+ * definition files the check found equal to the config, which the recording need not read again.
+ */
+const perRun = new WeakMap<RunContext, { plans: Map<string, SymbolPlan>; current: Set<string> }>();
+
+function runState(ctx: RunContext): { plans: Map<string, SymbolPlan>; current: Set<string> } {
+  let state = perRun.get(ctx);
+  if (!state) perRun.set(ctx, (state = { plans: new Map(), current: new Set() }));
+  return state;
+}
+
+function planOf(ctx: RunContext, symbol: string): SymbolPlan {
+  const { plans } = runState(ctx);
+  let plan = plans.get(symbol);
+  if (!plan) plans.set(symbol, (plan = resolveSymbolPlan(ctx.config, symbol)));
+  return plan;
+}
+
 export async function checkDefinitions(ctx: RunContext, opts: CheckOptions): Promise<CheckResult> {
   const { layout, config, symbols } = ctx;
   const result: CheckResult = { changes: [], rebuiltSymbols: [], rebuiltTimeframes: new Map() };
@@ -77,7 +96,7 @@ export async function checkDefinitions(ctx: RunContext, opts: CheckOptions): Pro
       : await unrecordedOneMinuteChanges(ctx, symbol, settings.get(symbol)!);
     result.changes.push(...own);
     if (own.length > 0 || opts.keeping !== undefined) continue;
-    const tf = checkTimeframes(ctx, symbol, resolveSymbolPlan(config, symbol), settings.get(symbol)!);
+    const tf = checkTimeframes(ctx, symbol, planOf(ctx, symbol), settings.get(symbol)!);
     if (tf.rebuild.length > 0) timeframeChanges.set(symbol, tf);
     result.changes.push(...tf.changes);
   }
@@ -91,6 +110,8 @@ export async function checkDefinitions(ctx: RunContext, opts: CheckOptions): Pro
     result.rebuiltTimeframes.set(symbol, rebuild);
     for (const tf of rebuild) files.push(...timeframeFiles(layout, tf, symbol));
   }
+  const { current } = runState(ctx);
+  for (const f of files) current.delete(f);
   const removed = await removeFiles(files);
   const what = [
     ...result.rebuiltSymbols.map((s) => `${s} (day files, 1m store, timeframes)`),
@@ -184,8 +205,12 @@ function checkTimeframes(ctx: RunContext, symbol: string, plan: SymbolPlan, sett
       }
       continue;
     }
+    if (recorded.fingerprint === tf.fingerprint) {
+      runState(ctx).current.add(layout.resampleDefinition(tf.name, symbol));
+      continue;
+    }
     // A definition that describes nothing built yet: recordDefinitions writes the current one.
-    if (!built || recorded.fingerprint === tf.fingerprint) continue;
+    if (!built) continue;
     rebuild.add(tf.name);
     const old = recorded.definition;
     const now = tf.definition;
@@ -223,6 +248,7 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
   // them); each index folder listed once.
   const listings = new Map<string, string[]>();
   const clearTemps = (file: string) => removeStaleTempsSync(dirname(file), file, listings);
+  const { current } = runState(ctx);
   const recorded = new Map(symbols.map((s) => {
     clearTemps(layout.aggregateDefinition(s));
     return [s, readDefinitionFile(layout.aggregateDefinition(s), 'Aggregate')];
@@ -231,8 +257,11 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
   for (const symbol of symbols) {
     // Timeframes first: their definitions do not depend on the decimals.
     const session = sessionOf(config, symbol);
-    for (const tf of resolveSymbolPlan(config, symbol).timeframes) {
+    for (const tf of planOf(ctx, symbol).timeframes) {
       const path = layout.resampleDefinition(tf.name, symbol);
+      // Found equal by this run's check. A temp file is left only by a write that did not finish, and a
+      // definition equal to the config is never written again: none can be beside it.
+      if (current.has(path)) continue;
       clearTemps(path);
       if (readDefinitionFile(path, 'Resample')?.fingerprint === tf.fingerprint) continue;
       await writeDefinitionFile(path, definitionFile(tf.definition, { session_key: session.key ?? null }));
