@@ -3,6 +3,7 @@ import type { RunContext } from '../pipeline/context.js';
 import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages, type RangeOptions } from '../pipeline/stages.js';
 import { checkDefinitions } from '../pipeline/definitions.js';
+import { checkRangeArguments } from '../pipeline/range.js';
 
 export interface RunCommandOptions extends RangeOptions {
   signal?: AbortSignal;
@@ -11,6 +12,7 @@ export interface RunCommandOptions extends RangeOptions {
 }
 
 export async function runCommand(ctx: RunContext, opts: RunCommandOptions): Promise<RunSummary> {
+  checkRangeArguments(opts, 'run');
   const range: RangeOptions = { ...opts };
   // Under the lock, before the download: a store built with other settings stops the run (exit 2) or,
   // with --rebuild-on-change, is deleted here and built again by the stages, from the cache like `rebuild`.
