@@ -18,7 +18,11 @@ export interface DecodeOptions {
    * then the day must be empty.
    */
   decimals: number | undefined;
-  /** A price with more decimals: 'round' it (round_decimals is set), or refuse the day ('exact'). */
+  /**
+   * 'exact' (no round_decimals: `decimals` are the instrument's): a day with candles must have the
+   * instrument's multiplier, 10^-decimals; another one is a day of another instrument, or a changed price
+   * scale, and is refused. 'round' (round_decimals is set): any multiplier, prices rounded to `decimals`.
+   */
   fit: 'round' | 'exact';
   /** Fingerprint of the symbol's 1m definition, for the header (0 = none recorded yet). */
   definition: number;
@@ -58,11 +62,6 @@ function rescale(n: number, from: number, to: number): number {
   return 2 * Math.abs(r) >= p ? q + Math.sign(n) : q;
 }
 
-/** True when integer `units` is not a multiple of 10^drop (it has digits below the kept decimals). */
-function offGrid(units: number, drop: number): boolean {
-  return units % POW10[drop] !== 0;
-}
-
 export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
   const { file } = opts;
   const fail = (msg: string, i?: number) =>
@@ -71,13 +70,18 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
   if (k === undefined) throw fail(`multiplier ${doc.multiplier} is not a power of ten`);
   const n = doc.times.length;
   if (opts.decimals === undefined && n > 0) throw fail(`the decimals of ${opts.symbol} are not known (no round_decimals, no earlier day with candles)`);
-  // A day of another multiplier never changes the store's precision: with fewer decimals than the symbol's
-  // its prices are exact as they are (units / 10^k is the same double as the rescaled units / 10^D); with
-  // more, they are rounded (round_decimals) or must lie on the symbol's grid.
+  // A day never changes the store's precision. Without round_decimals its multiplier must be the
+  // instrument's; with it, fewer decimals than the symbol's are exact as they are (units / 10^k is the same
+  // double as the rescaled units / 10^D) and more are rounded.
   const decimals = opts.decimals ?? 0;
+  if (opts.fit === 'exact' && n > 0 && k !== decimals) {
+    throw fail(
+      `multiplier ${doc.multiplier} (${k} decimals) is not ${opts.symbol}'s (${decimals} decimals, fixed by its first day with candles): ` +
+        `a day of another instrument, or its price scale changed (then set transform.symbols."${opts.symbol}".round_decimals and rebuild it)`,
+    );
+  }
   const valueDecimals = Math.min(k, decimals);
   const scale = POW10[valueDecimals];
-  const exact = opts.fit === 'exact' && valueDecimals < k;
   // An empty day written before the decimals are known records no definition (0): nothing in it depends on one.
   const builder = new BinBuilder(n, { timeframe: '1m', symbol: opts.symbol, decimals, definition: opts.decimals === undefined ? 0 : opts.definition });
   let zeroVolumeDropped = 0;
@@ -126,9 +130,6 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
       continue;
     }
     lastTs = ts;
-    if (exact && (offGrid(o, k - valueDecimals) || offGrid(h, k - valueDecimals) || offGrid(l, k - valueDecimals) || offGrid(c, k - valueDecimals))) {
-      throw fail(`price with more than ${decimals} decimals (multiplier ${doc.multiplier}), the decimals of ${opts.symbol}: set transform.symbols.<symbol>.round_decimals to round them, or rebuild the symbol if its price scale changed`, i);
-    }
     // src = the candle's row in the JSON arrays; origin 0, flags 0, one source row.
     builder.push(ts, rescale(o, k, valueDecimals) / scale, rescale(h, k, valueDecimals) / scale, rescale(l, k, valueDecimals) / scale, rescale(c, k, valueDecimals) / scale, volume, i, 0, 0, 1);
   }

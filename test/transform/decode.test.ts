@@ -73,31 +73,32 @@ test('round_decimals above the multiplier\'s: the header keeps them, the prices 
   assert.deepEqual(six.candles, five.candles);
 });
 
-test('a day of a coarser multiplier keeps the symbol\'s decimals; a finer one must fit them', () => {
+test('without round_decimals a day must have the instrument\'s multiplier; with it, any multiplier is brought to its decimals', () => {
   const day = Date.UTC(2026, 6, 10);
   const file = 'cache/2026/07/EUR-USD_20260710.json';
-  // The same prices on a 1e-4 grid (every delta ×… kept integer): stored with the symbol's 5 decimals.
+  // The same prices on a 1e-4 grid and on a 1e-6 grid.
   const coarse = base();
   coarse.multiplier = 1e-4;
   coarse.open = 1.1433; coarse.high = 1.1434; coarse.low = 1.1432; coarse.close = 1.1433;
   for (const key of ['opens', 'highs', 'lows', 'closes']) coarse[key] = coarse[key].map(() => 0);
-  const c = decodeCandles(JSON.stringify(coarse), day, undefined, file, 5);
-  assert.equal(c.decimals, 5);
-  assert.equal(c.candles[0].high, 1.1434);
-  // A 1e-6 grid whose prices have a sixth decimal: refused, naming the file and the decimals.
   const fine = base();
   fine.multiplier = 1e-6;
-  assert.throws(
-    () => decodeCandles(JSON.stringify(fine), day, undefined, file, 5),
-    (err: unknown) => err instanceof CorruptFileError && /more than 5 decimals \(multiplier 0\.000001\)/.test(err.message) && err.message.includes(file),
-  );
-  // Unless round_decimals asks for rounding.
-  assert.equal(decodeCandles(JSON.stringify(fine), day, 5, file).decimals, 5);
-  // On the 1e-6 grid but with no sixth decimal (deltas in tens): fits.
-  const fits = base();
-  fits.multiplier = 1e-6;
-  for (const key of ['opens', 'highs', 'lows', 'closes']) fits[key] = fits[key].map((d: number) => d * 10);
-  assert.deepEqual(decodeCandles(JSON.stringify(fits), day, undefined, file, 5).candles, decodeCandles(fixture('candles-minute-EUR-USD-BID-2026-7-10.json'), day, undefined).candles);
+  for (const key of ['opens', 'highs', 'lows', 'closes']) fine[key] = fine[key].map((d: number) => d * 10);
+  for (const [doc, k] of [[coarse, 4], [fine, 6]] as const) {
+    // Refused naming the file and both scales: another instrument's day, or a changed price scale.
+    assert.throws(
+      () => decodeCandles(JSON.stringify(doc), day, undefined, file, 5),
+      (err: unknown) => err instanceof CorruptFileError && err.message.includes(`(${k} decimals) is not EUR/USD's (5 decimals, fixed by its first day with candles)`) && err.message.includes(file),
+    );
+  }
+  // With round_decimals 5: the header keeps 5, the coarse prices stay as they are, the fine ones (here on
+  // the 1e-5 grid) equal the fixture's.
+  const c = decodeCandles(JSON.stringify(coarse), day, 5, file);
+  assert.equal(c.decimals, 5);
+  assert.equal(c.candles[0].high, 1.1434);
+  assert.deepEqual(decodeCandles(JSON.stringify(fine), day, 5, file).candles, decodeCandles(fixture('candles-minute-EUR-USD-BID-2026-7-10.json'), day, undefined).candles);
+  // An empty day of another multiplier is no candle of anything: accepted.
+  assert.equal(decodeCandles(fixture('candles-minute-EUR-USD-BID-2026-7-11-empty.json').replace('1.0E-5', '1.0E-3'), Date.UTC(2026, 6, 11), undefined, file, 5).candles.length, 0);
 });
 
 test('empty day (weekend) decodes to no candles', () => {
