@@ -32,7 +32,7 @@ import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
 import { checkDayDefinition } from './definition.js';
 
-const STAGE: Stage = 'Aggregate';
+const STAGE = 'Aggregate' satisfies Stage;
 export const DEFAULT_COMMIT_BYTES = 64 * 1024 * 1024;
 /** A last commit handed to the caller's batch with at least this much new data starts its fsync at once. */
 const EARLY_SYNC_BYTES = 1024 * 1024;

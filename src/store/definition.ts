@@ -49,7 +49,7 @@ export function readDefinitionFile(file: string, stage: Stage): DefinitionFile |
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CorruptFileError(stage, file, `cannot read: ${(err as Error).message}`, undefined, 'READ_FAILED');
+    throw new CorruptFileError(stage, file, `cannot read: ${(err as Error).message}`, undefined, 'IO_ERROR');
   }
   const bad = (why: string) =>
     new CorruptFileError(stage, file, `definition file damaged: ${why}; delete it and rebuild the store it describes (\`candlestore rebuild\`)`, undefined, 'BAD_DEFINITION');
