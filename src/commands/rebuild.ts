@@ -55,8 +55,6 @@ async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<nu
     const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }
-  // Dependents before their sources (resampled, then aggregate, then day files), each index before its
-  // store and each definition after its data: a crash half-way leaves stores without an index (no index =
-  // nothing committed), which the next run rebuilds from what is left.
+  // Index files first, made durable, then the rest (pipeline/derived.ts).
   return removeFiles(files);
 }

@@ -8,7 +8,9 @@
 // header names it, and the same data under the same settings gives the same bytes for any symbol.
 import type { Config } from './schema.js';
 import { matchingPatterns, resolveSymbolSettings, type ShiftRule } from './symbolSettings.js';
-import type { Json } from '../store/definition.js';
+import { readDefinitionFile, type Json } from '../store/definition.js';
+import type { Layout } from '../paths.js';
+import type { Stage } from '../errors.js';
 
 export type Definition = { [key: string]: Json };
 
@@ -17,6 +19,30 @@ export function timeShiftJson(rule: ShiftRule): Definition {
   return rule.kind === 'fixed'
     ? { time_shift_ms: rule.fixedMs }
     : { time_shift_rule: { zone: rule.zone!, dst_ms: rule.dstMs!, std_ms: rule.stdMs! } };
+}
+
+/** The inverse of timeShiftJson; undefined for anything else. */
+export function shiftRuleOf(json: Json | undefined): ShiftRule | undefined {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
+  if (typeof json.time_shift_ms === 'number') return { kind: 'fixed', fixedMs: json.time_shift_ms };
+  const r = json.time_shift_rule;
+  if (r && typeof r === 'object' && !Array.isArray(r) && typeof r.zone === 'string' && typeof r.dst_ms === 'number' && typeof r.std_ms === 'number') {
+    return { kind: 'zone', fixedMs: 0, zone: r.zone, dstMs: r.dst_ms, stdMs: r.std_ms };
+  }
+  return undefined;
+}
+
+/**
+ * What a symbol's 1m day files and store were built with, from its definition file (undefined: none, or
+ * not a 1m definition): the transform options that make them again (`verify --deep` decodes with these).
+ */
+export function recordedOneMinute(layout: Layout, symbol: string, stage: Stage): { shift: ShiftRule; decimals: number; fit: 'round' | 'exact'; fingerprint: number } | undefined {
+  const file = readDefinitionFile(layout.aggregateDefinition(symbol), stage);
+  const shift = shiftRuleOf(file?.definition.time_shift);
+  if (!file || !shift || typeof file.definition.decimals !== 'number') return undefined;
+  // Decimals set by round_decimals round a finer multiplier; the instrument's must match it exactly.
+  const fit = typeof file.notes.decimals_key === 'string' ? 'round' : 'exact';
+  return { shift, decimals: file.definition.decimals, fit, fingerprint: file.fingerprint };
 }
 
 /** The definition of a symbol's 1m day files and store. */

@@ -3,6 +3,8 @@
 // describe: the 1m definition with the day files (it describes those and the 1m store built from them), a
 // timeframe's with the timeframe.
 import { readdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fsyncDir } from '../util/fsx.js';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
@@ -36,10 +38,24 @@ export function timeframeFiles(layout: Layout, tf: string, symbol: string): stri
   return [layout.resampleIndex(tf, symbol), layout.resampleStore(tf, symbol), layout.resampleDefinition(tf, symbol)];
 }
 
-/** Delete `files` in order (missing ones are fine); returns how many were named. */
+/**
+ * Delete `files` (missing ones are fine); returns how many were named. Dependents before their sources
+ * (resampled, then aggregate, then day files) and each index before its store, the index removals made
+ * durable (folder fsync) before anything else goes, each definition after its data: a crash or power loss
+ * half-way leaves stores without an index (no index = nothing committed), which the next run rebuilds from
+ * what is left, never an index whose store is gone (refused as damage), nor data without its definition.
+ */
 export async function removeFiles(files: readonly string[]): Promise<number> {
-  for (const f of files) await rm(f, { force: true });
+  const isIndex = (f: string) => f.endsWith('.idx');
+  for (const f of files.filter(isIndex)) await rm(f, { force: true });
+  for (const dir of new Set(files.filter(isIndex).map((f) => dirname(f)))) await fsyncDir(dir).catch(ignoreMissing);
+  for (const f of files.filter((f) => !isIndex(f))) await rm(f, { force: true });
   return files.length;
+}
+
+/** A folder that does not exist has nothing to make durable. */
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
 }
 
 async function listDirs(dir: string): Promise<string[]> {

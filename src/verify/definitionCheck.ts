@@ -1,4 +1,4 @@
-// The 1m store against its definition file (docs/format.md section 7): the file must parse and check, and
+// The 1m store against its definition file (docs/format.md section 9): the file must parse and check, and
 // record the fingerprint the store's header carries; otherwise a run would judge the store by settings it
 // was not built with. (Whether the config still matches is `run`'s check: it stops and names the rebuild.)
 import { CorruptFileError } from '../errors.js';

@@ -12,6 +12,7 @@ import { startSim, type SimServer } from '../../src/sim/server.js';
 import { makeRoot, runCli, snapshot } from '../helpers/cli.js';
 import { copyTree, dataOnly, removeTree, treeDiff } from '../helpers/reliability.js';
 import { readBin } from '../helpers/independent.js';
+import { recordCacheBody } from '../../src/store/cacheManifest.js';
 
 const PROJECT = new URL('../../', import.meta.url).pathname;
 const SYMBOLS = ['EUR/USD', 'BTC/USD'];
@@ -189,7 +190,10 @@ test('an empty first day of another multiplier does not decide the store\'s deci
   const day = join(r, 'cache/2026/03/EUR-USD_20260307.json');
   const text = readFileSync(day, 'utf8');
   assert.match(text, /"multiplier":1\.0E-5,.*"times":\[\]/);
-  writeFileSync(day, text.replace('"multiplier":1.0E-5', '"multiplier":1.0E-3'));
+  // As if the server had sent it so: the body and its line in the month's MANIFEST.
+  const served = Buffer.from(text.replace('"multiplier":1.0E-5', '"multiplier":1.0E-3'));
+  await recordCacheBody(day, served);
+  writeFileSync(day, served);
   const rebuilt = await runCli(['rebuild', 'full', '--root', r, '--now', NOW, '-q']);
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
   assert.equal(readBin(join(r, 'data/aggregate/1m/EUR-USD.bin')).decimals, 5);
