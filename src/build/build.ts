@@ -11,7 +11,7 @@ import { loadConfig } from '../config/load.js';
 import { asWorkerReply, runTasks, siblingModule, threadCount } from '../pipeline/pool.js';
 import { openStore } from '../store/open.js';
 import { fsyncDir, removeStaleTemps } from '../util/fsx.js';
-import { CsvLines } from './csvFormat.js';
+import { csvHeader } from './csvFormat.js';
 import { entryOf, isUnchanged, manifestPath, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
 import type { Compression } from './parquet.js';
 import { checkLayout, planOutputs, type BuildLayout, type OutputKind, type OutputTask } from './plan.js';
@@ -194,7 +194,7 @@ const PARQUET_BYTES_PER_ROW: Record<Compression, number> = { none: 42, snappy: 2
 function estimateBytes(t: OutputTask): number {
   if (t.kind === 'parquet') return Math.round(t.rows * PARQUET_BYTES_PER_ROW[t.compression]) + 1024;
   // A CSV line is the time (19), 4 prices of about `decimals + 3` characters, a volume (~6) and separators.
-  let bytes = CsvLines.header(t.seriesColumns).length;
+  let bytes = csvHeader(t.seriesColumns).length;
   for (const p of t.parts) {
     const line = (t.kind === 'mt4' ? 16 : 19) + 4 * (p.decimals + 3) + 6 + 6 + (t.seriesColumns ? p.fileSymbol.length + p.timeframe.length + 2 : 0);
     bytes += (p.to - p.from) * line;

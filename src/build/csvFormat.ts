@@ -59,30 +59,133 @@ export class TimeFormatter {
 
 export type CsvFlavor = 'csv' | 'mt4';
 
-/** Formats chunks of one series into CSV text. */
-export class CsvLines {
-  private readonly price: (p: number) => string;
-  private readonly time: TimeFormatter;
-  private readonly prefix: string;
+export function csvHeader(withSeries: boolean): string {
+  return `${(withSeries ? CSV_COLUMNS : CSV_COLUMNS.slice(2)).join(',')}\n`;
+}
 
-  constructor(decimals: number, private readonly flavor: CsvFlavor, prefix?: { symbol: string; timeframe: string }) {
-    this.price = priceFormatter(decimals);
-    this.time = new TimeFormatter(flavor === 'mt4' ? '.' : '-');
-    this.prefix = prefix ? `${prefix.symbol},${prefix.timeframe},` : '';
+// The longest line: a prefix (symbol ≤ 23, timeframe ≤ 7), the time, four prices of at most 16 digits and a
+// point, a volume (≤ 24 characters as String() prints doubles) and separators — well under this.
+const MAX_LINE = 256;
+const ZERO = 48;
+const COMMA = 44;
+const NEWLINE = 10;
+
+/**
+ * Encodes bars as CSV bytes straight into one reused buffer (no per-line strings: string building cost more
+ * than everything else of an export, mostly in GC). `flush` receives each filled part; it must consume or
+ * copy it before returning.
+ */
+export class CsvEncoder {
+  private readonly buf: Buffer;
+  private pos = 0;
+  private readonly scale: number;
+  private readonly prefix: Buffer;
+  private day = Number.NaN;
+  private readonly dayBytes = Buffer.alloc(10);
+  private readonly digits = new Uint8Array(24);
+
+  constructor(
+    private readonly decimals: number,
+    private readonly flavor: CsvFlavor,
+    prefix: { symbol: string; timeframe: string } | undefined,
+    private readonly flush: (bytes: Buffer) => void,
+    capacity = 1 << 20,
+  ) {
+    this.buf = Buffer.allocUnsafe(capacity);
+    this.scale = 10 ** decimals;
+    this.prefix = Buffer.from(prefix ? `${prefix.symbol},${prefix.timeframe},` : '', 'latin1');
   }
 
-  static header(withSeries: boolean): string {
-    return `${(withSeries ? CSV_COLUMNS : CSV_COLUMNS.slice(2)).join(',')}\n`;
-  }
-
-  /** Lines of bars [from, to) of `chunk`. */
-  lines(chunk: BarChunk, from = 0, to = chunk.count): string {
-    const p = this.price;
-    let out = '';
+  /** Encode bars [from, to) of `chunk`. */
+  encode(chunk: BarChunk, from = 0, to = chunk.count): void {
+    const b = this.buf;
+    const limit = b.length - MAX_LINE;
+    const f64 = chunk.records.f64;
     for (let i = from; i < to; i++) {
-      const t = this.flavor === 'mt4' ? this.time.mt4(chunk.time(i)) : this.time.dateTime(chunk.time(i));
-      out += `${this.prefix}${t},${p(chunk.open(i))},${p(chunk.high(i))},${p(chunk.low(i))},${p(chunk.close(i))},${String(chunk.volume(i))}\n`;
+      if (this.pos > limit) this.drain();
+      let p = this.pos;
+      if (this.prefix.length) p += this.prefix.copy(b, p);
+      p = this.time(chunk.time(i), p);
+      const w = i * 8;
+      b[p++] = COMMA;
+      p = this.price(f64[w + 1], p);
+      b[p++] = COMMA;
+      p = this.price(f64[w + 2], p);
+      b[p++] = COMMA;
+      p = this.price(f64[w + 3], p);
+      b[p++] = COMMA;
+      p = this.price(f64[w + 4], p);
+      b[p++] = COMMA;
+      p += b.write(String(f64[w + 5]), p, 'latin1');
+      b[p++] = NEWLINE;
+      this.pos = p;
     }
-    return out;
+  }
+
+  /** Hand over what is buffered. */
+  end(): void {
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.pos === 0) return;
+    this.flush(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  /** `YYYY-MM-DD HH:MM:SS` or MetaTrader's `YYYY.MM.DD,HH:MM`. */
+  private time(ts: number, p: number): number {
+    const b = this.buf;
+    const day = Math.floor(ts / DAY_MS) * DAY_MS;
+    if (day !== this.day) {
+      this.day = day;
+      const iso = new Date(day).toISOString().slice(0, 10);
+      this.dayBytes.write(this.flavor === 'mt4' ? iso.replaceAll('-', '.') : iso, 0, 'latin1');
+    }
+    p += this.dayBytes.copy(b, p);
+    b[p++] = this.flavor === 'mt4' ? COMMA : 32;
+    const s = Math.floor((ts - day) / 1000);
+    const h = Math.floor(s / 3600);
+    const m = Math.floor(s / 60) % 60;
+    b[p++] = ZERO + Math.floor(h / 10);
+    b[p++] = ZERO + (h % 10);
+    b[p++] = 58;
+    b[p++] = ZERO + Math.floor(m / 10);
+    b[p++] = ZERO + (m % 10);
+    if (this.flavor === 'csv') {
+      const sec = s % 60;
+      b[p++] = 58;
+      b[p++] = ZERO + Math.floor(sec / 10);
+      b[p++] = ZERO + (sec % 10);
+    }
+    return p;
+  }
+
+  /** The price as the decimal with `decimals` digits it was stored as (see priceFormatter). */
+  private price(v: number, p: number): number {
+    const b = this.buf;
+    if (v < 0) {
+      b[p++] = 45;
+      v = -v;
+    }
+    const units = Math.round(v * this.scale);
+    let whole = Math.floor(units / this.scale);
+    let frac = units - whole * this.scale;
+    const d = this.digits;
+    let n = 0;
+    do {
+      d[n++] = ZERO + (whole % 10);
+      whole = Math.floor(whole / 10);
+    } while (whole > 0);
+    while (n > 0) b[p++] = d[--n];
+    if (this.decimals > 0) {
+      b[p++] = 46;
+      for (let k = this.decimals - 1; k >= 0; k--) {
+        b[p + k] = ZERO + (frac % 10);
+        frac = Math.floor(frac / 10);
+      }
+      p += this.decimals;
+    }
+    return p;
   }
 }

@@ -1,82 +1,77 @@
-// Parquet output of `build`, written with hyparquet-writer (pure JS, already a dependency; see the README's
-// Export section for the measurements behind the choice) row group by row group, so memory is bounded by
-// one row group whatever the size of the export.
-//   schema   := [symbol BYTE_ARRAY UTF8 (dictionary), timeframe BYTE_ARRAY UTF8 (dictionary)]  (not in
-//               Hive partitions: the path holds them)
-//               time INT64 TIMESTAMP(MILLIS, isAdjustedToUTC = store is UTC) (DELTA_BINARY_PACKED)
-//               open high low close volume DOUBLE (BYTE_STREAM_SPLIT), all REQUIRED
-//   row group := ≤ ROW_GROUP_ROWS rows of one series (never two), min/max statistics on every column
-// A shifted store (broker time) has isAdjustedToUTC = false: its times are local wall-clock labels, which is
-// exactly what the Parquet spec's "local semantics" timestamps mean, and engines then show them unconverted.
+// Parquet output of `build`: a writer specialised to the one schema it writes, row group by row group, so
+// memory is bounded by one row group whatever the size of the export.
+//   file      := "PAR1" rowgroup* footer(FileMetaData, thrift compact) footer_len u32 "PAR1"
+//   schema    := [symbol, timeframe BYTE_ARRAY STRING, dictionary-encoded]  (left out inside Hive partitions,
+//                where the path holds them)
+//                time INT64 TIMESTAMP(MILLIS, isAdjustedToUTC = store is UTC), DELTA_BINARY_PACKED
+//                open high low close volume DOUBLE, BYTE_STREAM_SPLIT; every column REQUIRED
+//   rowgroup  := ≤ ROW_GROUP_ROWS rows of one series (never two); column chunks of data pages (v1) of at most
+//                PAGE_ROWS values, each compressed alone; min/max statistics per column chunk
+// Why not hyparquet-writer's ParquetWriter (measured in the README's Export section): it is general (any
+// schema, nulls, nesting) and pays for it per value — ~0.9 M rows/s on one core with these encodings, most
+// of it in per-byte appends, generic statistics and BigInt conversion of timestamps. With one fixed flat
+// schema every column is a typed-array transform (delta bit-packing, a byte transpose) plus compression.
+// A shifted store (broker time) gets isAdjustedToUTC = false: its times are wall-clock labels, the Parquet
+// spec's "local semantics", and engines show them unconverted.
+// Spec: https://github.com/apache/parquet-format (Encodings.md for DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT).
 import { writeSync } from 'node:fs';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { BarChunk } from '../store/open.js';
+import { CompactWriter } from './thrift.js';
 
-/** Rows of one row group at most (the issue's bound: engines prune by the time statistics of each). */
+/** Rows of one row group at most (engines prune by the time statistics of each). */
 export const ROW_GROUP_ROWS = 1_000_000;
-/** Bytes buffered before a write(2) to the output. */
-const FLUSH_BYTES = 1 << 20;
+/** Values of one data page at most: 1 MiB of doubles, each page compressed on its own. */
+const PAGE_ROWS = 131_072;
 
 export type Compression = 'zstd' | 'snappy' | 'gzip' | 'brotli' | 'none';
-type Codec = 'ZSTD' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'UNCOMPRESSED';
 
-const CODECS: Record<Compression, Codec> = { zstd: 'ZSTD', snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', none: 'UNCOMPRESSED' };
+// parquet.thrift enums
+const TYPE_INT64 = 2;
+const TYPE_DOUBLE = 5;
+const TYPE_BYTE_ARRAY = 6;
+const REQUIRED = 0;
+const CONVERTED_UTF8 = 0;
+const CONVERTED_TIMESTAMP_MILLIS = 9;
+const ENC_PLAIN = 0;
+const ENC_RLE = 3;
+const ENC_DELTA_BINARY_PACKED = 5;
+const ENC_RLE_DICTIONARY = 8;
+const ENC_BYTE_STREAM_SPLIT = 9;
+const PAGE_DATA = 0;
+const PAGE_DICTIONARY = 2;
+const CODEC: Record<Compression, number> = { none: 0, snappy: 1, gzip: 2, brotli: 4, zstd: 6 };
+
+type Compressor = (input: Uint8Array) => Uint8Array;
 
 let zstd: typeof import('@bokuweb/zstd-wasm') | undefined;
 
-/** Node 20's zlib has no zstd: a WebAssembly build of the reference library (loaded once per thread). */
-async function zstdModule(): Promise<typeof import('@bokuweb/zstd-wasm')> {
-  if (!zstd) {
-    const mod = await import('@bokuweb/zstd-wasm');
-    await mod.init();
-    zstd = mod;
-  }
-  return zstd;
-}
-
-async function compressors(c: Compression): Promise<Record<string, (input: Uint8Array) => Uint8Array>> {
+/** Node 20's zlib has no zstd: a WebAssembly build of the reference library, loaded once per thread. */
+async function compressorFor(c: Compression): Promise<Compressor> {
   switch (c) {
     case 'zstd': {
-      const z = await zstdModule();
-      return { ZSTD: (b) => z.compress(b, 3) };
+      if (!zstd) {
+        const mod = await import('@bokuweb/zstd-wasm');
+        await mod.init();
+        zstd = mod;
+      }
+      const z = zstd;
+      return (b) => z.compress(b, 3);
+    }
+    case 'snappy': {
+      // hyparquet-writer's snappy encoder (a port of snappyjs); its package exports only the writer, so the
+      // module is addressed beside the resolved entry point.
+      const url = new URL('./snappy.js', import.meta.resolve('hyparquet-writer'));
+      const { snappyCompress } = (await import(url.href)) as { snappyCompress: Compressor };
+      return snappyCompress;
     }
     case 'gzip':
-      return { GZIP: (b) => gzipSync(b) };
+      return (b) => gzipSync(b);
     case 'brotli':
-      // Quality 11 (the default) is for static assets: ~20x slower than 5 for a few % of size.
-      return { BROTLI: (b) => brotliCompressSync(b, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }) };
-    default:
-      return {};
-  }
-}
-
-/** A ByteWriter that hands its bytes to a file descriptor every MiB instead of growing. */
-class FdWriter extends ByteWriter {
-  constructor(private readonly fd: number) {
-    super(FLUSH_BYTES * 2);
-  }
-
-  override ensure(size: number): void {
-    if (this.index + size > this.buffer.byteLength) {
-      this.drain();
-      if (size > this.buffer.byteLength) super.ensure(size);
-    }
-  }
-
-  flush(): void {
-    if (this.index >= FLUSH_BYTES) this.drain();
-  }
-
-  override finish(): void {
-    this.drain();
-  }
-
-  private drain(): void {
-    const bytes = new Uint8Array(this.buffer, 0, this.index);
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-    this.index = 0;
+      // Quality 11 (the default) is for static assets: many times slower than 5 for a few % of size.
+      return (b) => brotliCompressSync(b, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } });
+    case 'none':
+      return (b) => b;
   }
 }
 
@@ -90,62 +85,65 @@ export interface ParquetOptions {
   metadata: Record<string, string>;
 }
 
+interface ChunkMeta {
+  name: string;
+  type: number;
+  encodings: number[];
+  offset: number;
+  dictionaryOffset?: number;
+  dataOffset: number;
+  values: number;
+  uncompressed: number;
+  compressed: number;
+  min: Uint8Array;
+  max: Uint8Array;
+}
+
+interface GroupMeta {
+  columns: ChunkMeta[];
+  rows: number;
+  offset: number;
+  uncompressed: number;
+  compressed: number;
+}
+
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 export class ParquetSink {
-  private readonly writer: ParquetWriter;
-  private readonly out: FdWriter;
-  private readonly time = new BigInt64Array(ROW_GROUP_ROWS);
+  private readonly time = new Float64Array(ROW_GROUP_ROWS);
   private readonly prices = PRICE_COLUMNS.map(() => new Float64Array(ROW_GROUP_ROWS));
   private rows = 0;
-  private series: { symbol: Uint8Array; timeframe: Uint8Array } | undefined;
+  private pos = 0;
+  private series: { symbol: string; timeframe: string } | undefined;
+  private readonly groups: GroupMeta[] = [];
+  private readonly scratch = new Uint8Array(PAGE_ROWS * 8 + 64);
   rowsWritten = 0;
 
-  private constructor(fd: number, private readonly opts: ParquetOptions, comp: Record<string, (input: Uint8Array) => Uint8Array>) {
-    this.out = new FdWriter(fd);
-    const columns = [
-      ...(opts.seriesColumns
-        ? [
-          { name: 'symbol', type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'REQUIRED' as const },
-          { name: 'timeframe', type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'REQUIRED' as const },
-        ]
-        : []),
-      { name: 'time', type: 'INT64' as const, repetition_type: 'REQUIRED' as const, logical_type: { type: 'TIMESTAMP' as const, isAdjustedToUTC: opts.utc, unit: 'MILLIS' as const } },
-      ...PRICE_COLUMNS.map((name) => ({ name, type: 'DOUBLE' as const, repetition_type: 'REQUIRED' as const })),
-    ];
-    this.writer = new ParquetWriter({
-      writer: this.out,
-      schema: [{ name: 'root', num_children: columns.length }, ...columns],
-      codec: CODECS[opts.compression],
-      compressors: comp,
-      statistics: true,
-      kvMetadata: Object.entries(opts.metadata).map(([key, value]) => ({ key, value })),
-      createdBy: `candlestore ${opts.metadata['candlestore.version'] ?? ''}`.trim(),
-    });
+  private constructor(private readonly fd: number, private readonly opts: ParquetOptions, private readonly compress: Compressor) {
+    this.write(Buffer.from('PAR1', 'latin1'));
   }
 
   static async open(fd: number, opts: ParquetOptions): Promise<ParquetSink> {
-    return new ParquetSink(fd, opts, await compressors(opts.compression));
+    return new ParquetSink(fd, opts, await compressorFor(opts.compression));
   }
 
   /** Start the rows of another series: the current row group ends here. */
   beginSeries(symbol: string, timeframe: string): void {
     this.flushGroup();
-    this.series = { symbol: Buffer.from(symbol, 'latin1'), timeframe: Buffer.from(timeframe, 'latin1') };
+    this.series = { symbol, timeframe };
   }
 
   /** Append bars [from, to) of `chunk` (of the current series). */
   append(chunk: BarChunk, from = 0, to = chunk.count): void {
+    const f64 = chunk.records.f64;
+    const time = this.time;
+    const [o, h, l, c, v] = this.prices;
     for (let i = from; i < to;) {
       const n = Math.min(to - i, ROW_GROUP_ROWS - this.rows);
-      const f64 = chunk.records.f64;
-      const i64 = chunk.records.i64;
-      const time = this.time;
-      const [o, h, l, c, v] = this.prices;
       for (let k = 0; k < n; k++) {
         const w = (i + k) * 8;
         const r = this.rows + k;
-        time[r] = i64[w];
+        time[r] = chunk.time(i + k);
         o[r] = f64[w + 1];
         h[r] = f64[w + 2];
         l[r] = f64[w + 3];
@@ -161,25 +159,232 @@ export class ParquetSink {
   /** Write the footer; the caller fsyncs and closes the descriptor. */
   finish(): void {
     this.flushGroup();
-    this.writer.finish();
+    const footer = this.footer();
+    const tail = Buffer.alloc(8);
+    tail.writeUInt32LE(footer.length, 0);
+    tail.write('PAR1', 4, 'latin1');
+    this.write(footer);
+    this.write(tail);
   }
 
   private flushGroup(): void {
     const n = this.rows;
     if (n === 0) return;
     if (!this.series) throw new Error('ParquetSink: rows before beginSeries');
-    const columnData = [
-      ...(this.opts.seriesColumns
-        ? [
-          { name: 'symbol', data: new Array<Uint8Array>(n).fill(this.series.symbol), encoding: 'RLE_DICTIONARY' as const },
-          { name: 'timeframe', data: new Array<Uint8Array>(n).fill(this.series.timeframe), encoding: 'RLE_DICTIONARY' as const },
-        ]
-        : []),
-      { name: 'time', data: this.time.subarray(0, n), encoding: 'DELTA_BINARY_PACKED' as const },
-      ...PRICE_COLUMNS.map((name, k) => ({ name, data: this.prices[k].subarray(0, n), encoding: 'BYTE_STREAM_SPLIT' as const })),
-    ];
-    this.writer.write({ columnData, rowGroupSize: n });
+    const start = this.pos;
+    const columns: ChunkMeta[] = [];
+    if (this.opts.seriesColumns) {
+      columns.push(this.constantStringColumn('symbol', this.series.symbol, n));
+      columns.push(this.constantStringColumn('timeframe', this.series.timeframe, n));
+    }
+    columns.push(this.timeColumn(n));
+    PRICE_COLUMNS.forEach((name, k) => columns.push(this.doubleColumn(name, this.prices[k], n)));
+    this.groups.push({
+      columns,
+      rows: n,
+      offset: start,
+      uncompressed: columns.reduce((s, c) => s + c.uncompressed, 0),
+      compressed: this.pos - start,
+    });
     this.rowsWritten += n;
     this.rows = 0;
   }
+
+  /** A column that holds one string for the whole row group: a one-entry dictionary and one RLE run. */
+  private constantStringColumn(name: string, value: string, n: number): ChunkMeta {
+    const offset = this.pos;
+    const bytes = Buffer.from(value, 'utf8');
+    const dict = Buffer.alloc(4 + bytes.length);
+    dict.writeUInt32LE(bytes.length, 0);
+    bytes.copy(dict, 4);
+    let uncompressed = this.page(PAGE_DICTIONARY, dict, 1, ENC_PLAIN);
+    const dataOffset = this.pos;
+    for (let from = 0; from < n; from += PAGE_ROWS) {
+      const count = Math.min(PAGE_ROWS, n - from);
+      // RLE_DICTIONARY data: bit width 1, then one RLE run (header = count << 1) of the value 0.
+      const body = [1, ...varintBytes(count * 2), 0];
+      uncompressed += this.page(PAGE_DATA, Uint8Array.from(body), count, ENC_RLE_DICTIONARY);
+    }
+    return { name, type: TYPE_BYTE_ARRAY, encodings: [ENC_PLAIN, ENC_RLE, ENC_RLE_DICTIONARY], offset, dictionaryOffset: offset, dataOffset, values: n, uncompressed, compressed: this.pos - offset, min: bytes, max: bytes };
+  }
+
+  private timeColumn(n: number): ChunkMeta {
+    const offset = this.pos;
+    let uncompressed = 0;
+    for (let from = 0; from < n; from += PAGE_ROWS) {
+      const count = Math.min(PAGE_ROWS, n - from);
+      uncompressed += this.page(PAGE_DATA, deltaBinaryPacked(this.time, from, count), count, ENC_DELTA_BINARY_PACKED);
+    }
+    // Times are strictly increasing within a series: the first is the minimum, the last the maximum.
+    return { name: 'time', type: TYPE_INT64, encodings: [ENC_DELTA_BINARY_PACKED], offset, dataOffset: offset, values: n, uncompressed, compressed: this.pos - offset, min: int64Bytes(this.time[0]), max: int64Bytes(this.time[n - 1]) };
+  }
+
+  private doubleColumn(name: string, values: Float64Array, n: number): ChunkMeta {
+    const offset = this.pos;
+    let uncompressed = 0;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, n * 8);
+    for (let from = 0; from < n; from += PAGE_ROWS) {
+      const count = Math.min(PAGE_ROWS, n - from);
+      // BYTE_STREAM_SPLIT: byte k of every value, for k = 0..7 (similar bytes together compress far better).
+      const out = this.scratch.subarray(0, count * 8);
+      const base = from * 8;
+      for (let k = 0; k < 8; k++) {
+        const o = k * count;
+        for (let i = 0; i < count; i++) out[o + i] = bytes[base + i * 8 + k];
+      }
+      uncompressed += this.page(PAGE_DATA, out, count, ENC_BYTE_STREAM_SPLIT);
+    }
+    return { name, type: TYPE_DOUBLE, encodings: [ENC_BYTE_STREAM_SPLIT], offset, dataOffset: offset, values: n, uncompressed, compressed: this.pos - offset, min: doubleBytes(min), max: doubleBytes(max) };
+  }
+
+  /** Compress and write one page with its header; returns its uncompressed size (header included). */
+  private page(type: number, body: Uint8Array, values: number, encoding: number): number {
+    const packed = this.compress(body);
+    const h = new CompactWriter().i32(1, type).i32(2, body.length).i32(3, packed.length);
+    if (type === PAGE_DICTIONARY) h.struct(7, (w) => w.i32(1, values).i32(2, encoding));
+    else h.struct(5, (w) => w.i32(1, values).i32(2, encoding).i32(3, ENC_RLE).i32(4, ENC_RLE));
+    const header = h.end();
+    this.write(header);
+    this.write(packed);
+    return header.length + body.length;
+  }
+
+  private footer(): Uint8Array {
+    const o = this.opts;
+    const leaves: ((w: CompactWriter) => void)[] = [];
+    const stringLeaf = (name: string) => (w: CompactWriter) => w.i32(1, TYPE_BYTE_ARRAY).i32(3, REQUIRED).binary(4, name).i32(6, CONVERTED_UTF8).struct(10, (l) => l.struct(1, () => {}));
+    if (o.seriesColumns) leaves.push(stringLeaf('symbol'), stringLeaf('timeframe'));
+    leaves.push((w) => {
+      w.i32(1, TYPE_INT64).i32(3, REQUIRED).binary(4, 'time');
+      // The legacy converted type means "UTC-adjusted": only for UTC stores.
+      if (o.utc) w.i32(6, CONVERTED_TIMESTAMP_MILLIS);
+      w.struct(10, (l) => l.struct(8, (ts) => ts.bool(1, o.utc).struct(2, (u) => u.struct(1, () => {}))));
+    });
+    for (const name of PRICE_COLUMNS) leaves.push((w) => w.i32(1, TYPE_DOUBLE).i32(3, REQUIRED).binary(4, name));
+    const codec = CODEC[o.compression];
+    const w = new CompactWriter()
+      .i32(1, 1)
+      .structs(2, [(s: CompactWriter) => s.binary(4, 'schema').i32(5, leaves.length), ...leaves], (s, leaf) => leaf(s))
+      .i64(3, this.rowsWritten)
+      .structs(4, this.groups, (g, group) => g
+        .structs(1, group.columns, (cc, c) => cc
+          .i64(2, c.offset)
+          .struct(3, (m) => {
+            m.i32(1, c.type).i32s(2, c.encodings).binaries(3, [c.name]).i32(4, codec)
+              .i64(5, c.values).i64(6, c.uncompressed).i64(7, c.compressed).i64(9, c.dataOffset);
+            if (c.dictionaryOffset !== undefined) m.i64(11, c.dictionaryOffset);
+            m.struct(12, (st) => st.binary(1, c.max).binary(2, c.min).i64(3, 0).binary(5, c.max).binary(6, c.min));
+          }))
+        .i64(2, group.uncompressed)
+        .i64(3, group.rows)
+        .i64(5, group.offset)
+        .i64(6, group.compressed))
+      .structs(5, Object.entries(o.metadata), (kv, [key, value]) => kv.binary(1, key).binary(2, value))
+      .binary(6, `candlestore version ${o.metadata['candlestore.version'] ?? ''}`.trim())
+      // Column orders: min/max follow each type's own order (signed for INT64, numeric for DOUBLE).
+      .structs(7, leaves, (co) => co.struct(1, () => {}));
+    return w.end();
+  }
+
+  private write(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    this.pos += bytes.length;
+  }
+}
+
+/**
+ * DELTA_BINARY_PACKED of `count` integers from values[from]: header (block size 128, 4 miniblocks of 32,
+ * count, first value), then per block the minimum delta and each miniblock's deltas minus it, bit-packed
+ * little-endian at the miniblock's bit width. Deltas stay below 2^53 (times in ms), so plain arithmetic.
+ */
+export function deltaBinaryPacked(values: Float64Array, from: number, count: number): Uint8Array {
+  const out: number[] = [...varintBytes(128), ...varintBytes(4), ...varintBytes(count), ...varintBytes(zigzagNumber(values[from]))];
+  const deltas = new Float64Array(128);
+  for (let b = from + 1; b < from + count; b += 128) {
+    const n = Math.min(128, from + count - b);
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      deltas[i] = values[b + i] - values[b + i - 1];
+      if (deltas[i] < min) min = deltas[i];
+    }
+    out.push(...varintBytes(zigzagNumber(min)));
+    const widths = [0, 0, 0, 0];
+    for (let m = 0; m * 32 < n; m++) {
+      let max = 0;
+      for (let i = m * 32; i < Math.min(n, m * 32 + 32); i++) max = Math.max(max, deltas[i] - min);
+      widths[m] = bitWidth(max);
+    }
+    out.push(...widths);
+    for (let m = 0; m * 32 < n; m++) {
+      const w = widths[m];
+      const packed = new Uint8Array(4 * w);
+      let bit = 0;
+      for (let i = m * 32; i < m * 32 + 32; i++) {
+        const v = i < n ? deltas[i] - min : 0;
+        const lo = v % 4294967296;
+        const hi = (v - lo) / 4294967296;
+        bit = putBits(packed, bit, lo, Math.min(w, 32));
+        if (w > 32) bit = putBits(packed, bit, hi, w - 32);
+      }
+      for (const x of packed) out.push(x);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+function putBits(out: Uint8Array, bit: number, value: number, n: number): number {
+  let v = value;
+  let left = n;
+  while (left > 0) {
+    const shift = bit & 7;
+    const take = Math.min(8 - shift, left);
+    out[bit >> 3] |= (v % (1 << take)) << shift;
+    v = Math.floor(v / (1 << take));
+    left -= take;
+    bit += take;
+  }
+  return bit;
+}
+
+function bitWidth(v: number): number {
+  let w = 0;
+  while (v >= 1) {
+    w++;
+    v = Math.floor(v / 2);
+  }
+  return w;
+}
+
+function zigzagNumber(v: number): number {
+  return v >= 0 ? v * 2 : -v * 2 - 1;
+}
+
+function varintBytes(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+function int64Bytes(v: number): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64LE(BigInt(v));
+  return b;
+}
+
+function doubleBytes(v: number): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(v);
+  return b;
 }

@@ -7,7 +7,7 @@
 //   --json: NDJSON, one object per bar: {time, ts, open, high, low, close, volume, rows, isOpen, isFinal}.
 // Output is written chunk by chunk; a closed pipe (`| head`) ends the command quietly.
 import { ConfigError } from '../errors.js';
-import { CsvLines, TimeFormatter, priceFormatter } from '../build/csvFormat.js';
+import { CsvEncoder, TimeFormatter, csvHeader, priceFormatter } from '../build/csvFormat.js';
 import { parseRange } from '../build/timeArg.js';
 import { openStore, type BarChunk, type RangeQuery, type Series } from '../store/open.js';
 
@@ -74,8 +74,18 @@ interface Form {
 }
 
 function csvForm(series: Series): Form {
-  const lines = new CsvLines(series.info.decimals, 'csv');
-  return { header: CsvLines.header(false), lines: (c) => lines.lines(c) };
+  let text = '';
+  const enc = new CsvEncoder(series.info.decimals, 'csv', undefined, (bytes) => (text += bytes.toString('latin1')));
+  return {
+    header: csvHeader(false),
+    lines(c) {
+      enc.encode(c);
+      enc.end();
+      const out = text;
+      text = '';
+      return out;
+    },
+  };
 }
 
 function jsonForm(series: Series): Form {
