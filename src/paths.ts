@@ -2,7 +2,7 @@
 // nothing else builds data paths, so the layout can change in one place.
 import { join } from 'node:path';
 import { compactDay, formatDay } from './util/dates.js';
-import { symbolFileName } from './config/symbols.js';
+import { symbolFileName } from './dukascopy/symbolCode.js';
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -31,9 +31,6 @@ export class Layout {
   /** 1m day file of the live day: data/temp/SYMBOL_YYYYMMDD.bin */
   liveTransformDay(symbol: string, day: number): string {
     return join(this.tempDir, `${dayStem(symbol, day)}.bin`);
-  }
-  dayLock(symbol: string, day: number): string {
-    return join(this.locksDir, `${dayStem(symbol, day)}.lck`);
   }
   aggregateStore(symbol: string): string { return join(this.aggregateDir, `${symbolFileName(symbol)}.bin`); }
   aggregateCsv(symbol: string): string { return join(this.aggregateDir, `${symbolFileName(symbol)}.csv`); }

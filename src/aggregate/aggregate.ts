@@ -9,9 +9,10 @@
 //      next commit waits for it, so indexes land in order); the last one waits, or joins the caller's batch
 //      (every symbol of an inline stage run committed together).
 // The final store and index are a function of the day files only, whatever crashes happened on the way.
-// Per day file (the hot path of a cold run, ~63 KB each): open, fstat, one read into a buffer reused for the
-// whole thread, close; the header compared with the last one validated; then one pass over typed-array views
-// checks every record and writes its src; the bytes are copied into the store's write buffer.
+// Per day file (the hot path of a cold run, ~63 KB each): open, one read into a buffer reused for the whole
+// thread (no fstat: a short read is the end of the file), close; the header compared with the last one
+// validated; then one pass over typed-array views checks every record and writes its src; the bytes are
+// copied into the store's write buffer.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -26,7 +27,7 @@ import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, rec
 import { EMPTY_INDEX, encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
-import { CSV_HEADER, CsvFormatter, regenerateCsv } from './csv.js';
+import { CSV_HEADER, CsvFormatter, regenerateCsv } from '../store/csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
 

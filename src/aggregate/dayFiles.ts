@@ -1,7 +1,7 @@
 // Finding a symbol's 1m day files: closed days under data/transform/1m/YYYY/MM/SYMBOL_YYYYMMDD.bin and the
 // live day under data/temp/SYMBOL_YYYYMMDD.bin. Dates are carried as YYYYMMDD numbers, as in the index.
 import { sep } from 'node:path';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
 import { compactDay } from '../util/dates.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';

@@ -8,8 +8,8 @@
 import { statSync } from 'node:fs';
 import { CancelledError } from '../errors.js';
 import { Layout } from '../paths.js';
-import { balancedGroups } from '../pipeline/balance.js';
-import { asWorkerReply, runTasks, siblingModule } from '../pipeline/pool.js';
+import { balancedGroups } from '../workers/balance.js';
+import { asWorkerReply, runTasks, siblingModule } from '../workers/pool.js';
 import { CommitBatch } from '../store/commit.js';
 import { readIndexFileSync } from '../store/indexFile.js';
 import { aggregateSymbol, type AggregateStats } from './aggregate.js';

@@ -1,6 +1,6 @@
-// Worker-thread entry of the aggregate stage (see pipeline/pool.ts and stage.ts): one task = a group of
+// Worker-thread entry of the aggregate stage (see workers/pool.ts and stage.ts): one task = a group of
 // symbols, committed as one batch.
-import { asWorkerReply, type WorkerReply } from '../pipeline/pool.js';
+import { asWorkerReply, type WorkerReply } from '../workers/pool.js';
 import type { AggregateStats } from './aggregate.js';
 import { aggregateGroup, type AggregateTask } from './stage.js';
 

@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, mkdirSync, realpathSync, renameSync,
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
-import { asWorkerReply, runTasks, siblingModule, threadCount } from '../pipeline/pool.js';
+import { asWorkerReply, runTasks, siblingModule, threadCount } from '../workers/pool.js';
 import { openStore } from '../store/open.js';
 import { fsyncDir, removeStaleTemps } from '../util/fsx.js';
 import { csvHeader } from './csvFormat.js';

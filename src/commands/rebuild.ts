@@ -7,7 +7,7 @@
 import { readdir, rm } from 'node:fs/promises';
 
 import { ConfigError } from '../errors.js';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { RunContext } from '../pipeline/context.js';
 import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages } from '../pipeline/stages.js';
@@ -49,7 +49,9 @@ async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<nu
     const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }
-  // Index files first: a crash half-way leaves stores without an index, which the next run rebuilds.
+  // Dependents before their sources (resampled, then aggregate, then day files) and each index before its
+  // store: a crash half-way leaves stores without an index (no index = nothing committed), which the next
+  // run rebuilds from what is left.
   for (const f of files) await rm(f, { force: true });
   return files.length;
 }

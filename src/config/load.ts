@@ -7,7 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
-import { validateResampleConfig } from '../resample/plan.js';
+import { validateResampleConfig } from '../timeframes/plan.js';
 
 export const CONFIG_FILES = ['config.yaml', 'config.user.yaml'] as const;
 

@@ -2,7 +2,7 @@
 // file is validated on its own (errors name the file it came from) and again after merging.
 import { z } from 'zod';
 import { parseDay } from '../util/dates.js';
-import { DEFAULT_CASCADE, RULE_SYNTAX, TIMEFRAME_NAME, parseRule } from '../resample/rules.js';
+import { DEFAULT_CASCADE, RULE_SYNTAX, TIMEFRAME_NAME, parseRule } from '../timeframes/rules.js';
 
 const HOURS_14 = 14 * 3_600_000;
 

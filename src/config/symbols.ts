@@ -28,11 +28,6 @@ export function assertSymbol(name: string, where?: string): string {
   return name;
 }
 
-/** `EUR/USD` → `EUR-USD`: the Dukascopy URL form, also used in every file name. */
-export function symbolFileName(symbol: string): string {
-  return symbol.replace('/', '-');
-}
-
 /** Parse symbols.txt text: one name a line, `#` starts a comment, blank lines ignored, duplicates refused. */
 export function parseSymbolList(text: string, file: string): string[] {
   const seen = new Set<string>();

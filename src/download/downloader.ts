@@ -14,7 +14,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CancelledError } from '../errors.js';
 import { parseDayJson, type DayJson } from '../dukascopy/dayJson.js';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
 import { DAY_MS, eachDay, parseDay, startOfDay } from '../util/dates.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';

@@ -1,7 +1,7 @@
 // Dukascopy candle URLs (DESIGN §3). Past day: {base}/v1/candles/minute/{CODE}/BID/{Y}/{M}/{D} with 1-based,
 // unpadded month and day; live (current UTC) day: {base}/v1/candles/minute/{CODE}/BID. CODE is the symbol's
 // file name form (EUR/USD → EUR-USD). Every path segment is percent-encoded.
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 
 function liveBase(baseUrl: string, symbol: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/v1/candles/minute/${encodeURIComponent(symbolFileName(symbol))}/BID`;

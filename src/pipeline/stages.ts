@@ -3,14 +3,14 @@ import type { RunContext } from './context.js';
 import type { PipelineStage } from './run.js';
 import { formatBytes } from './run.js';
 import { planTransform, runTransform } from '../transform/stage.js';
-import { threadCount } from './pool.js';
+import { threadCount } from '../workers/pool.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { dateToMs } from '../aggregate/dayFiles.js';
 import type { AggregateStats } from '../aggregate/aggregate.js';
 import { planAggregate, runAggregate } from '../aggregate/stage.js';
 import { parseDay, startOfDay } from '../util/dates.js';
 import { CancelledError, CorruptFileError } from '../errors.js';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { listTreeDayFiles } from '../util/dayFiles.js';
 import { planResample, runResample } from '../resample/stage.js';
 

@@ -7,8 +7,8 @@
 //   session calendar  session date → its day / week / month / year, ts = local midnight on the store axis
 // Trade-off: state lives in mutable fields set and read by the caller (no result objects, no boxed numbers
 // on the hot path).
-import type { SessionSpec } from './plan.js';
-import type { CalendarUnit, Rule } from './rules.js';
+import type { SessionSpec } from '../timeframes/plan.js';
+import type { CalendarUnit, Rule } from '../timeframes/rules.js';
 import { SessionCalendar, nextPeriod, periodStart } from './sessions.js';
 import { storeAxis, zoneOffsets } from './zone.js';
 import type { ShiftRule } from '../config/symbolSettings.js';

@@ -25,9 +25,9 @@ import { fileSizeSync } from '../store/writer.js';
 import { makeBucketer } from './bucket.js';
 import { BarSink, Folder } from './fold.js';
 import { SourceScan } from './scan.js';
-import type { SymbolPlan, TimeframePlan } from './plan.js';
+import type { SymbolPlan, TimeframePlan } from '../timeframes/plan.js';
 import { REBUILD_HINT, damaged, repairTimeframe } from './repair.js';
-import { BASE_RULE, BASE_TIMEFRAME, type Rule } from './rules.js';
+import { BASE_RULE, BASE_TIMEFRAME, type Rule } from '../timeframes/rules.js';
 
 const STAGE: Stage = 'Resample';
 /** A timeframe file with at least this much new data starts its fsync as soon as it is written. */

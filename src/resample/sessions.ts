@@ -7,8 +7,8 @@
 // wall-clock alignment unless a DST switch falls inside a trading range (exchanges are closed at 02:00).
 import { ConfigError } from '../errors.js';
 import { DAY_MS, MINUTE_MS, formatDay } from '../util/dates.js';
-import type { SessionSpec } from './plan.js';
-import type { CalendarUnit } from './rules.js';
+import type { SessionSpec } from '../timeframes/plan.js';
+import type { CalendarUnit } from '../timeframes/rules.js';
 import type { StoreAxis, ZoneOffsets } from './zone.js';
 
 const BATCH_DAYS = 64;

@@ -9,15 +9,15 @@
 // of the stage in flight together, then all indexes.
 import type { Config } from '../config/schema.js';
 import { Layout } from '../paths.js';
-import { balancedGroups } from '../pipeline/balance.js';
-import { asWorkerReply, runTasks, siblingModule } from '../pipeline/pool.js';
+import { balancedGroups } from '../workers/balance.js';
+import { asWorkerReply, runTasks, siblingModule } from '../workers/pool.js';
 import { CancelledError } from '../errors.js';
 import { CommitBatch } from '../store/commit.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
 import { readIndexFileSync } from '../store/indexFile.js';
-import { resolveSymbolPlan, type SymbolPlan } from './plan.js';
+import { resolveSymbolPlan, type SymbolPlan } from '../timeframes/plan.js';
 import { resampleSymbol, type ResampleStats } from './resample.js';
-import { BASE_TIMEFRAME } from './rules.js';
+import { BASE_TIMEFRAME } from '../timeframes/rules.js';
 
 export interface ResampleTask {
   root: string;

@@ -17,9 +17,9 @@ import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
 import type { FileSummary, Finding, Severity } from '../verify/types.js';
-import { resolveSymbolPlan } from './plan.js';
+import { resolveSymbolPlan } from '../timeframes/plan.js';
 import { REBUILD_HINT } from './repair.js';
-import { BASE_TIMEFRAME } from './rules.js';
+import { BASE_TIMEFRAME } from '../timeframes/rules.js';
 
 /** The verify summary of one timeframe file (records = bars, closed + open; gaps are not a timeframe check). */
 export type ResampleFileSummary = Omit<FileSummary, 'kind' | 'gaps'> & { kind: 'resample' };

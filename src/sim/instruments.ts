@@ -12,7 +12,8 @@
 // No holidays are simulated (the document's `holidays` is empty). Minutes before `minuteFrom` (the document's
 // MINUTE history start) have no data.
 import { CandleError } from '../errors.js';
-import { assertSymbol, symbolFileName } from '../config/symbols.js';
+import { assertSymbol } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { DAY_MS, MINUTE_MS } from '../util/dates.js';
 import { formatJavaDouble } from './format.js';
 import { zonedToUtc } from '../util/tz.js';

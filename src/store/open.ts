@@ -14,7 +14,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CorruptFileError, NotFoundError, type Stage } from '../errors.js';
 import { Layout } from '../paths.js';
-import { parseRule } from '../resample/rules.js';
+import { parseRule } from '../timeframes/rules.js';
 import { RecordChunk } from './chunk.js';
 import { FLAG_OPEN, HEADER_SIZE, RECORD_SIZE, RECORD_WORDS, R_COUNT, R_FLAGS, recordPos } from './format.js';
 import { StoreReader } from './reader.js';

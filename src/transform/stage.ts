@@ -3,9 +3,9 @@
 import { rm } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { resolveSymbolSettings } from '../config/symbolSettings.js';
-import { symbolFileName } from '../config/symbols.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
-import { runTasks, siblingModule, threadCount, asWorkerReply } from '../pipeline/pool.js';
+import { runTasks, siblingModule, threadCount, asWorkerReply } from '../workers/pool.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 

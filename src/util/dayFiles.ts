@@ -4,8 +4,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDay } from './dates.js';
 
-export interface DayFile {
+/** A per-day file found by its name (not the aggregate stage's aggregate/dayFiles.ts DayFile). */
+export interface DayFileName {
+  /** Symbol code as in file names (`EUR-USD`). */
   code: string;
+  /** Epoch ms of 00:00 UTC of the day in the name. */
   day: number;
   path: string;
 }
@@ -21,7 +24,7 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-function parseName(dir: string, name: string, ext: string): DayFile | undefined {
+function parseName(dir: string, name: string, ext: string): DayFileName | undefined {
   const m = NAME_RE.exec(name);
   if (!m || m[5] !== ext) return undefined;
   try {
@@ -43,8 +46,8 @@ export interface TreeListOptions {
 }
 
 /** Day files under `base/YYYY/MM/` with extension `ext`, sorted by code then day. */
-export async function listTreeDayFiles(base: string, ext: string, opts: TreeListOptions = {}): Promise<DayFile[]> {
-  const out: DayFile[] = [];
+export async function listTreeDayFiles(base: string, ext: string, opts: TreeListOptions = {}): Promise<DayFileName[]> {
+  const out: DayFileName[] = [];
   const from = opts.fromDay === undefined ? '' : new Date(opts.fromDay).toISOString().slice(0, 7); // YYYY-MM
   for (const year of (await listDir(base)).filter((y) => /^\d{4}$/.test(y)).sort()) {
     if (year < from.slice(0, 4)) continue;
@@ -66,8 +69,8 @@ export async function listTreeDayFiles(base: string, ext: string, opts: TreeList
 }
 
 /** Day files directly in `dir` with extension `ext`. */
-export async function listFlatDayFiles(dir: string, ext: string): Promise<DayFile[]> {
-  const out: DayFile[] = [];
+export async function listFlatDayFiles(dir: string, ext: string): Promise<DayFileName[]> {
+  const out: DayFileName[] = [];
   for (const name of await listDir(dir)) {
     const f = parseName(dir, name, ext);
     if (f) out.push(f);

@@ -1,7 +1,7 @@
 // Checks run once per file before the record scan: the index against the file size, the tail record
 // against tail_crc, and the CSV mirror against csv_pos and the last record.
 import { open } from 'node:fs/promises';
-import { CSV_HEADER, CsvFormatter } from '../aggregate/csv.js';
+import { CSV_HEADER, CsvFormatter } from '../store/csv.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
 import { tailCrcOf } from '../store/indexFormat.js';
 import { StoreReader } from '../store/reader.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
-import { resolveSymbolPlan } from '../../src/resample/plan.js';
+import { resolveSymbolPlan } from '../../src/timeframes/plan.js';
 
 const PROJECT = new URL('../../', import.meta.url).pathname;
 

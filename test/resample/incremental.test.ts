@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { CandleError, CorruptFileError } from '../../src/errors.js';
 import { Layout } from '../../src/paths.js';
-import { resolveSymbolPlan } from '../../src/resample/plan.js';
+import { resolveSymbolPlan } from '../../src/timeframes/plan.js';
 import { resampleSymbol, type ResampleStats } from '../../src/resample/resample.js';
 import { planResample, runResample } from '../../src/resample/stage.js';
 import { FLAG_OPEN, HEADER_SIZE, RECORD_SIZE } from '../../src/store/format.js';

@@ -7,7 +7,7 @@ import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { configSchema } from '../../src/config/schema.js';
 import { Layout } from '../../src/paths.js';
-import { resolveSymbolPlan } from '../../src/resample/plan.js';
+import { resolveSymbolPlan } from '../../src/timeframes/plan.js';
 import { resampleSymbol } from '../../src/resample/resample.js';
 import { verifyTimeframes } from '../../src/resample/verify.js';
 import { HEADER_SIZE, R_CLOSE, RECORD_SIZE } from '../../src/store/format.js';

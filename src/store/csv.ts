@@ -8,9 +8,9 @@
 // suffix; prices use the store header's decimals (toFixed); volume the shortest round-trip form (String()).
 import { DAY_MS, MINUTE_MS, formatDay } from '../util/dates.js';
 import type { Stage } from '../errors.js';
-import { FileAppender } from '../store/appender.js';
-import type { RecordChunk } from '../store/chunk.js';
-import { StoreReader } from '../store/reader.js';
+import { FileAppender } from './appender.js';
+import type { RecordChunk } from './chunk.js';
+import { StoreReader } from './reader.js';
 
 export const CSV_HEADER = 'time,open,high,low,close,volume\n';
 
