@@ -4,6 +4,7 @@
 // and only when all are complete rename them over their final names (then the incremental manifest). A build
 // that fails removes its temps; one that is killed leaves only temp names, which the next build removes.
 // It never takes the run lock: it reads committed records only, so it can run beside `run`.
+import { groupDigits } from '../util/digits.js';
 import { accessSync, constants, existsSync, mkdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -166,7 +167,7 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
 function summaryLine(s: BuildSummary, unchanged: number): string {
   const written = s.files.length - unchanged;
   const rate = s.seconds > 0 ? ` (${formatCount(s.rows / s.seconds)} rows/s)` : '';
-  return `build: ${written} file${written === 1 ? '' : 's'} written, ${s.rows.toLocaleString('en-US')} rows, ${formatBytes(s.bytes)} in ${s.seconds.toFixed(2)} s${rate}`
+  return `build: ${written} file${written === 1 ? '' : 's'} written, ${groupDigits(s.rows)} rows, ${formatBytes(s.bytes)} in ${s.seconds.toFixed(2)} s${rate}`
     + (unchanged ? `; ${unchanged} unchanged partition${unchanged === 1 ? '' : 's'} kept` : '')
     + (s.removed.length ? `; ${s.removed.length} stale partition${s.removed.length === 1 ? '' : 's'} removed` : '');
 }
@@ -182,10 +183,10 @@ function printPlan(req: BuildRequest, tasks: OutputTask[], kept: OutputTask[], s
       rows += t.rows;
       bytes += est;
     }
-    req.log(`${unchanged ? 'unchanged ' : ''}${t.target}  ${t.rows.toLocaleString('en-US')} rows  ≈${formatBytes(est)}`);
+    req.log(`${unchanged ? 'unchanged ' : ''}${t.target}  ${groupDigits(t.rows)} rows  ≈${formatBytes(est)}`);
   }
   for (const rel of stale) req.log(`remove ${join(req.outputDir ?? '', rel)}`);
-  req.log(`dry run: ${tasks.length - kept.length} file${tasks.length - kept.length === 1 ? '' : 's'} to write, ${rows.toLocaleString('en-US')} rows, ≈${formatBytes(bytes)}; nothing written`);
+  req.log(`dry run: ${tasks.length - kept.length} file${tasks.length - kept.length === 1 ? '' : 's'} to write, ${groupDigits(rows)} rows, ≈${formatBytes(bytes)}; nothing written`);
 }
 
 // Bytes per row measured on sim data (1m EUR/USD) with the encodings of parquet.ts; CSV from line lengths.

@@ -6,6 +6,7 @@
 //   --csv: `time,open,high,low,close,volume` as `build --csv` writes it;
 //   --json: NDJSON, one object per bar: {time, ts, open, high, low, close, volume, rows, isOpen, isFinal}.
 // Output is written chunk by chunk; a closed pipe (`| head`) ends the command quietly.
+import { groupDigits } from '../util/digits.js';
 import { ConfigError } from '../errors.js';
 import { CsvEncoder, TimeFormatter, csvHeader, priceFormatter } from '../build/csvFormat.js';
 import { parseRange } from '../build/timeArg.js';
@@ -55,7 +56,7 @@ export async function showCommand(req: ShowRequest): Promise<void> {
     const { from, to } = await series.indexRange(q);
     if (form === 'table') {
       const i = series.info;
-      await write(`${i.symbol} ${i.timeframe}: ${to - from === i.count ? 'all' : `${(to - from).toLocaleString('en-US')} of`} ${i.count.toLocaleString('en-US')} bars`
+      await write(`${i.symbol} ${i.timeframe}: ${to - from === i.count ? 'all' : `${groupDigits(to - from)} of`} ${groupDigits(i.count)} bars`
         + `${implicitLast && to - from < i.count ? ' (the last ones; --last N, --after, --until for others)' : ''}\n`);
     }
     const fmt = form === 'csv' ? csvForm(series) : form === 'json' ? jsonForm(series) : tableForm(series);
