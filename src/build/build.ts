@@ -4,16 +4,16 @@
 // and only when all are complete rename them over their final names (then the incremental manifest). A build
 // that fails removes its temps; one that is killed leaves only temp names, which the next build removes.
 // It never takes the run lock: it reads committed records only, so it can run beside `run`.
-import { groupDigits } from '../util/digits.js';
 import { accessSync, constants, existsSync, mkdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { asWorkerReply, runTasks, siblingModule, threadCount } from '../workers/pool.js';
 import { openStore } from '../store/open.js';
+import { groupDigits } from '../util/digits.js';
 import { fsyncDir, removeStaleTemps } from '../util/fsx.js';
 import { csvHeader } from './csvFormat.js';
-import { entryOf, isUnchanged, manifestPath, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
+import { entryOf, isUnchanged, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
 import type { Compression } from './parquet.js';
 import { checkLayout, planOutputs, type BuildLayout, type OutputKind, type OutputTask } from './plan.js';
 import { parseSelect, resolveSelections } from './select.js';
@@ -73,7 +73,7 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
     outputDir: req.outputDir === undefined ? undefined : resolve(req.outputDir),
     partition: req.partition ?? false,
   };
-  checkLayout({ ...layout, incremental: req.incremental ?? false, formatGiven: req.parquet === true || req.csv === true });
+  checkLayout({ ...layout, incremental: req.incremental ?? false });
   const outPath = layout.output ?? layout.outputDir!;
   const outArg = req.output !== undefined ? '--output' : '--output-dir';
   refuseInsideRoot(root, outPath, outArg);

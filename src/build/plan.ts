@@ -147,7 +147,7 @@ function fileMetadata(parts: { p: SeriesPart; basis: string }[], layout: BuildLa
 }
 
 /** --output FILE / --output-dir DIR / --partition / --mt4 / compression combinations (exit 2 when wrong). */
-export function checkLayout(l: BuildLayout & { incremental: boolean; formatGiven: boolean }): void {
+export function checkLayout(l: BuildLayout & { incremental: boolean }): void {
   const usage = (msg: string) => new ConfigError(msg, undefined, 'BAD_USAGE');
   if (l.output !== undefined && l.outputDir !== undefined) throw usage('give either --output FILE or --output-dir DIR, not both');
   if (l.output === undefined && l.outputDir === undefined) throw usage('say where to write: --output FILE (one file) or --output-dir DIR (one file per series, or --partition)');

@@ -6,11 +6,11 @@
 //   --csv: `time,open,high,low,close,volume` as `build --csv` writes it;
 //   --json: NDJSON, one object per bar: {time, ts, open, high, low, close, volume, rows, isOpen, isFinal}.
 // Output is written chunk by chunk; a closed pipe (`| head`) ends the command quietly.
-import { groupDigits } from '../util/digits.js';
 import { ConfigError } from '../errors.js';
 import { CsvEncoder, TimeFormatter, csvHeader, priceFormatter } from '../build/csvFormat.js';
 import { parseRange } from '../build/timeArg.js';
 import { openStore, type BarChunk, type RangeQuery, type Series } from '../store/open.js';
+import { groupDigits } from '../util/digits.js';
 
 const DEFAULT_TABLE_BARS = 50;
 const CHUNK_BARS = 4096;
@@ -59,7 +59,7 @@ export async function showCommand(req: ShowRequest): Promise<void> {
       await write(`${i.symbol} ${i.timeframe}: ${to - from === i.count ? 'all' : `${groupDigits(to - from)} of`} ${groupDigits(i.count)} bars`
         + `${implicitLast && to - from < i.count ? ' (the last ones; --last N, --after, --until for others)' : ''}\n`);
     }
-    const fmt = form === 'csv' ? csvForm(series) : form === 'json' ? jsonForm(series) : tableForm(series);
+    const fmt = form === 'csv' ? csvForm(series) : form === 'json' ? jsonForm() : tableForm(series);
     if (fmt.header) await write(fmt.header);
     for await (const chunk of series.chunks({ from, to }, CHUNK_BARS)) {
       if (!(await write(fmt.lines(chunk)))) return;
@@ -89,7 +89,7 @@ function csvForm(series: Series): Form {
   };
 }
 
-function jsonForm(series: Series): Form {
+function jsonForm(): Form {
   const time = new TimeFormatter();
   return {
     lines(c) {

@@ -28,7 +28,7 @@ test('builds during runs export committed snapshots and never block a run', asyn
   let running = true;
   const runs = (async () => {
     const codes: (number | null)[] = [];
-    for (let i = 1; i <= 4; i++) {
+    for (let i = 1; i <= 3; i++) {
       const now = new Date(Date.parse('2026-03-04T10:07:30Z') + i * 3 * 3_600_000).toISOString();
       clock.now = Date.parse(now);
       const r = await runCli(['run', '--root', root, '--now', now, '-q']);
@@ -47,7 +47,7 @@ test('builds during runs export committed snapshots and never block a run', asyn
     assert.equal(r.code, 0, r.stderr);
     files.push(file);
   }
-  assert.deepEqual(await runs, [0, 0, 0, 0]);
+  assert.deepEqual(await runs, [0, 0, 0]);
   assert.ok(during >= 2, `${during} builds started while runs were committing`);
 
   const codes = CODES.filter((c) => c === 'EUR-USD' || c === 'BTC-USD');
