@@ -100,11 +100,18 @@ async function writeCsvPlain(store: CandleStore, task: OutputTask, fd: number, s
 async function writeCsvGzip(store: CandleStore, task: OutputTask, fd: number, signal?: AbortSignal): Promise<number> {
   const gzip = createGzip({ level: 6 });
   const done = pipeline(gzip, createWriteStream('', { fd, autoClose: false }));
-  // The encoder reuses its buffer: gzip gets a copy; wait for it to drain between chunks (flat memory).
-  const rows = await encodeCsv(store, task, (bytes) => void gzip.write(Buffer.from(bytes)), async () => {
-    if (gzip.writableNeedDrain) await new Promise((resolve) => gzip.once('drain', resolve));
-  }, signal);
-  gzip.end();
-  await done;
-  return rows;
+  try {
+    // The encoder reuses its buffer: gzip gets a copy; wait for it to drain between chunks (flat memory).
+    const rows = await encodeCsv(store, task, (bytes) => void gzip.write(Buffer.from(bytes)), async () => {
+      if (gzip.writableNeedDrain) await new Promise((resolve) => gzip.once('drain', resolve));
+    }, signal);
+    gzip.end();
+    await done;
+    return rows;
+  } catch (err) {
+    // Stop the stream before the caller closes the descriptor under it.
+    gzip.destroy(err as Error);
+    await done.catch(() => {});
+    throw err;
+  }
 }

@@ -47,6 +47,26 @@ test('SIGKILL during a build leaves no file under an output name; the next build
   assert.equal(gunzipSync(readFileSync(target)).toString('latin1').trimEnd().split('\n').length, totalRows() + 1);
 });
 
+test('SIGINT during a build removes its temp files and leaves no output', async (t) => {
+  const dir = await tempRoot(t);
+  const target = join(dir, 'big.csv.gz');
+  const child = spawn(process.execPath, [BIN, 'build', '--root', root, '--select', '*/*', '--csv', '--compression', 'gzip', '--output', target], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && !readdirSync(dir).some((n) => n.endsWith('.tmp'))) await new Promise((res) => setTimeout(res, 2));
+  const wasWriting = readdirSync(dir).some((n) => n.endsWith('.tmp'));
+  child.kill('SIGINT');
+  const code = await new Promise((res) => child.once('close', res));
+  if (wasWriting && code !== 0) {
+    assert.deepEqual(readdirSync(dir), [], `temps removed, nothing written (${stderr})`);
+  } else {
+    // The build finished before the signal landed: then the output is complete.
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(readdirSync(dir), ['big.csv.gz']);
+  }
+});
+
 test('bad input: exit 2 with a message naming the argument or path; nothing written', async (t) => {
   const dir = await tempRoot(t);
   const out = join(dir, 'x.parquet');
