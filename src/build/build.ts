@@ -4,14 +4,14 @@
 // and only when all are complete rename them over their final names (then the incremental manifest). A build
 // that fails removes its temps; one that is killed leaves only temp names, which the next build removes.
 // It never takes the run lock: it reads committed records only, so it can run beside `run`.
-import { accessSync, constants, existsSync, mkdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { CandleError, ConfigError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { asWorkerReply, runTasks, siblingModule, threadCount } from '../workers/pool.js';
 import { openStore } from '../store/open.js';
 import { groupDigits } from '../util/digits.js';
-import { fsyncDir, removeStaleTemps } from '../util/fsx.js';
+import { fsyncDir, fsyncFd, removeStaleTemps } from '../util/fsx.js';
 import { csvHeader } from './csvFormat.js';
 import { entryOf, isUnchanged, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
 import type { Compression } from './parquet.js';
@@ -132,8 +132,15 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
     for (const t of todo) rmSync(t.temp, { force: true });
     throw err;
   }
+  try {
+    // Durable before visible: every temp fsynced (in parallel: the file system batches them), then renamed.
+    await inParallel(todo, 32, (t) => fsyncPath(t.temp));
+  } catch (err) {
+    for (const t of todo) rmSync(t.temp, { force: true });
+    throw new CandleError('Build', (err as NodeJS.ErrnoException).code ?? 'IO_ERROR', `cannot write ${req.output ?? req.outputDir}: ${(err as Error).message}`, { cause: err });
+  }
   for (const t of todo) renameSync(t.temp, t.target);
-  for (const dir of dirs) await fsyncDir(dir);
+  await inParallel([...dirs], 32, fsyncDir);
 
   // 5. Incremental bookkeeping: drop partitions no longer produced, then record what the folder holds.
   const removed: string[] = [];
@@ -270,4 +277,31 @@ function removeEmptyParents(dir: string, stop: string): void {
     }
     dir = dirname(dir);
   }
+}
+
+async function fsyncPath(file: string): Promise<void> {
+  const fd = openSync(file, 'r');
+  try {
+    await fsyncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `work` over `items` with at most `limit` in flight; the first failure rejects (after the rest settle). */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const lane = async () => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure !== undefined) throw failure;
 }

@@ -1,12 +1,12 @@
 // Write one output task to its temp name: every part's committed bars, read in chunks through openStore
-// (memory stays flat), encoded as Parquet, CSV or MT4 CSV, then fsynced. The caller renames the temp over
-// the target once every output of the build is complete; on failure the temp is removed here.
+// (memory stays flat), encoded as Parquet, CSV or MT4 CSV. The caller fsyncs every temp of the build
+// together (one journal commit for many files, not one each), then renames them over their targets; on
+// failure the temp is removed here.
 import { closeSync, createWriteStream, fstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { CandleError, CorruptFileError } from '../errors.js';
-import { fsyncFd } from '../util/fsx.js';
 import { openStore, type BarChunk, type CandleStore } from '../store/open.js';
 import { CsvEncoder, csvHeader } from './csvFormat.js';
 import { ParquetSink } from './parquet.js';
@@ -32,7 +32,6 @@ export async function writeOutput(task: OutputTask, signal?: AbortSignal): Promi
         ? await writeCsvGzip(store, task, fd, signal)
         : await writeCsvPlain(store, task, fd, signal);
     if (rows !== task.rows) throw new CandleError('Build', 'ROWS_CHANGED', `${task.target}: planned ${task.rows} rows, read ${rows}`);
-    await fsyncFd(fd);
     const bytes = fstatSync(fd).size;
     closeSync(fd);
     fd = undefined;
