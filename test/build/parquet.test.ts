@@ -36,15 +36,15 @@ function chunkOf(list: Bar[], first: number): BarChunk {
   return new BarChunk(new RecordChunk(buf, 64 + first * 64), first, Number.MAX_SAFE_INTEGER);
 }
 
-async function write(file: string, series: { symbol: string; tf: string; bars: Bar[] }[], compression: Compression, utc: boolean, seriesColumns = true): Promise<void> {
+async function write(file: string, series: { symbol: string; tf: string; bars: Bar[] }[], compression: Compression, utc: boolean, seriesColumns = true, encodeThreads = 0): Promise<void> {
   const fd = openSync(file, 'w');
   try {
-    const sink = await ParquetSink.open(fd, { compression, utc, seriesColumns, metadata: { 'candlestore.version': 'test' } });
+    const sink = await ParquetSink.open(fd, { compression, utc, seriesColumns, metadata: { 'candlestore.version': 'test' }, encodeThreads });
     for (const s of series) {
-      sink.beginSeries(s.symbol, s.tf);
-      for (let i = 0; i < s.bars.length; i += 50_000) sink.append(chunkOf(s.bars.slice(i, i + 50_000), i));
+      await sink.beginSeries(s.symbol, s.tf);
+      for (let i = 0; i < s.bars.length; i += 50_000) await sink.append(chunkOf(s.bars.slice(i, i + 50_000), i));
     }
-    sink.finish();
+    await sink.finish();
   } finally {
     closeSync(fd);
   }
@@ -58,7 +58,8 @@ test('every value comes back exactly, for every compression, through DuckDB and 
     // Row groups and every bit width on the default codec; the other codecs on a slice (same pages).
     const a = compression === 'zstd' ? big : big.slice(0, 20_000);
     const file = join(dir, `${compression}.parquet`);
-    await write(file, [{ symbol: 'EUR-USD', tf: '1m', bars: a }, { symbol: 'AUS.IDX-AUD', tf: '1h', bars: b }], compression, true);
+    // zstd through two encoder threads (the one-file path), the others encoded inline.
+    await write(file, [{ symbol: 'EUR-USD', tf: '1m', bars: a }, { symbol: 'AUS.IDX-AUD', tf: '1h', bars: b }], compression, true, true, compression === 'zstd' ? 2 : 0);
     const got = await duckRows(`SELECT symbol, timeframe, epoch_ms(time)::DOUBLE AS t, open, high, low, close, volume FROM '${file}'`);
     const want = [...a.map((x) => ['EUR-USD', '1m', x] as const), ...b.map((x) => ['AUS.IDX-AUD', '1h', x] as const)];
     assert.equal(got.length, want.length, compression);
