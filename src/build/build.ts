@@ -137,7 +137,7 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
     await inParallel(todo, 32, (t) => fsyncPath(t.temp));
   } catch (err) {
     for (const t of todo) rmSync(t.temp, { force: true });
-    throw new CandleError('Build', (err as NodeJS.ErrnoException).code ?? 'IO_ERROR', `cannot write ${req.output ?? req.outputDir}: ${(err as Error).message}`, { cause: err });
+    throw new CandleError('Build', 'IO_ERROR', `cannot write ${req.output ?? req.outputDir}: ${(err as Error).message}`, { cause: err });
   }
   for (const t of todo) renameSync(t.temp, t.target);
   await inParallel([...dirs], 32, fsyncDir);
