@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { CandleError, CorruptFileError } from '../errors.js';
+import { CandleError, CorruptFileError, InterruptedError } from '../errors.js';
 import { openStore, type BarChunk, type CandleStore } from '../store/open.js';
 import { CsvEncoder, csvHeader } from './csvFormat.js';
 import { ParquetSink, ROW_GROUP_ROWS } from './parquet.js';
@@ -56,7 +56,7 @@ async function* partChunks(store: CandleStore, part: SeriesPart, signal?: AbortS
       throw new CorruptFileError('Build', series.info.file, `the store changed while exporting (generation ${part.generation} → ${series.info.generation}, ${series.count} bars, ${part.to} planned): run build again`, undefined, 'STORE_CHANGED');
     }
     for await (const chunk of series.chunks({ from: part.from, to: part.to }, CHUNK_BARS)) {
-      if (signal?.aborted) throw new CandleError('Build', 'CANCELLED', 'cancelled');
+      if (signal?.aborted) throw new InterruptedError('Build');
       yield chunk;
     }
   } finally {

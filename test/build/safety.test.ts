@@ -47,7 +47,7 @@ test('SIGKILL during a build leaves no file under an output name; the next build
   assert.equal(gunzipSync(readFileSync(target)).toString('latin1').trimEnd().split('\n').length, totalRows() + 1);
 });
 
-test('SIGINT during a build removes its temp files and leaves no output', async (t) => {
+test('SIGINT during a build: exit 130, its temp files removed, no output', async (t) => {
   const dir = await tempRoot(t);
   const target = join(dir, 'big.csv.gz');
   const child = spawn(process.execPath, [BIN, 'build', '--root', root, '--select', '*/*', '--csv', '--compression', 'gzip', '--output', target], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -59,6 +59,8 @@ test('SIGINT during a build removes its temp files and leaves no output', async 
   child.kill('SIGINT');
   const code = await new Promise((res) => child.once('close', res));
   if (wasWriting && code !== 0) {
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /candlestore: interrupted/);
     assert.deepEqual(readdirSync(dir), [], `temps removed, nothing written (${stderr})`);
   } else {
     // The build finished before the signal landed: then the output is complete.
