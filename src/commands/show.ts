@@ -56,6 +56,10 @@ export async function showCommand(req: ShowRequest): Promise<void> {
     const { from, to } = await series.indexRange(q);
     if (form === 'table') {
       const i = series.info;
+      if (i.count === 0) {
+        await write(`${i.symbol} ${i.timeframe}: no committed bars yet\n`);
+        return;
+      }
       await write(`${i.symbol} ${i.timeframe}: ${to - from === i.count ? 'all' : `${groupDigits(to - from)} of`} ${groupDigits(i.count)} bars`
         + `${implicitLast && to - from < i.count ? ' (the last ones; --last N, --after, --until for others)' : ''}\n`);
     }
