@@ -43,7 +43,8 @@ export async function compressorFor(c: Compression): Promise<Compressor> {
         zstd = mod;
       }
       const z = zstd;
-      return (b) => z.compress(b, 3);
+      // Level 1: on byte-stream-split doubles 2% larger than level 3 and 10-25% faster (measured).
+      return (b) => z.compress(b, 1);
     }
     case 'snappy': {
       // hyparquet-writer's snappy encoder (a port of snappyjs); its package exports only the writer, so the
