@@ -124,8 +124,8 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
       workerModule: siblingModule(import.meta.url, 'worker'),
       inline: (t) => asWorkerReply('Build', () => writeOutput(t, req.signal)),
       threads,
-      // Threads cost ~100 ms each to start: worth it only for real work.
-      minTasksForThreads: totalRows >= 200_000 ? 2 : Number.POSITIVE_INFINITY,
+      // Threads cost ~100-300 ms each to start (modules, zstd): below ~1M rows one thread is done sooner.
+      minTasksForThreads: totalRows >= 1_000_000 ? 2 : Number.POSITIVE_INFINITY,
       signal: req.signal,
     });
   } catch (err) {

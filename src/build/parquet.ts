@@ -42,6 +42,8 @@ export interface ParquetOptions {
   metadata: Record<string, string>;
   /** Worker threads encoding row groups (0: this thread encodes). */
   encodeThreads?: number;
+  /** Rows the file will hold, when known: column buffers are sized to it (a small partition needs no 12 MiB). */
+  rows?: number;
 }
 
 interface GroupMeta {
@@ -57,7 +59,7 @@ interface Buffers {
   prices: Float64Array[];
 }
 
-const newBuffers = (): Buffers => ({ time: new Float64Array(ROW_GROUP_ROWS), prices: PRICE_COLUMNS.map(() => new Float64Array(ROW_GROUP_ROWS)) });
+const newBuffers = (rows: number): Buffers => ({ time: new Float64Array(rows), prices: PRICE_COLUMNS.map(() => new Float64Array(rows)) });
 
 /** Worker threads that encode row groups (piscina, as the stages' pools: it loads .ts modules under tsx). */
 class EncoderPool {
@@ -84,7 +86,8 @@ class EncoderPool {
 }
 
 export class ParquetSink {
-  private current: Buffers = newBuffers();
+  private readonly capacity: number;
+  private current: Buffers;
   private rows = 0;
   private pos = 0;
   private series: { symbol: string; timeframe: string } | undefined;
@@ -99,6 +102,9 @@ export class ParquetSink {
     private readonly encoder: GroupEncoder,
     private readonly pool: EncoderPool | undefined,
   ) {
+    // Never more than a row group; a group boundary falls at ROW_GROUP_ROWS whatever the capacity.
+    this.capacity = Math.max(1, Math.min(ROW_GROUP_ROWS, opts.rows ?? ROW_GROUP_ROWS));
+    this.current = newBuffers(this.capacity);
     this.write(Buffer.from('PAR1', 'latin1'));
   }
 
@@ -117,7 +123,8 @@ export class ParquetSink {
   async append(chunk: BarChunk, from = 0, to = chunk.count): Promise<void> {
     const f64 = chunk.records.f64;
     for (let i = from; i < to;) {
-      const n = Math.min(to - i, ROW_GROUP_ROWS - this.rows);
+      if (this.rows === this.capacity) await this.flushGroup();
+      const n = Math.min(to - i, this.capacity - this.rows);
       const time = this.current.time;
       const [o, h, l, c, v] = this.current.prices;
       for (let k = 0; k < n; k++) {
@@ -170,7 +177,7 @@ export class ParquetSink {
       return;
     }
     this.inFlight.push(this.pool.encode(input));
-    this.current = newBuffers();
+    this.current = newBuffers(this.capacity);
     // At most one group per thread in flight: write the oldest (file order) before filling more.
     while (this.inFlight.length >= this.pool.threads) this.writeGroup(await this.inFlight.shift()!);
   }

@@ -68,7 +68,7 @@ async function writeParquet(store: CandleStore, task: OutputTask, fd: number, si
   // A big file written from the main thread (a one-file export) encodes its row groups on worker threads
   // while this thread reads on; a task already on a pool thread has that core to itself.
   const encodeThreads = isMainThread && task.rows >= 2 * ROW_GROUP_ROWS ? Math.min(2, availableParallelism()) : 0;
-  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata, encodeThreads });
+  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata, encodeThreads, rows: task.rows });
   try {
     for (const part of task.parts) {
       await sink.beginSeries(part.fileSymbol, part.timeframe);
