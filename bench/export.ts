@@ -3,7 +3,8 @@
 // partition), each in a fresh child process of the compiled CLI; against DuckDB's own `COPY … TO` of the
 // same rows from a table loaded from the same stores (2 threads, in memory; the load is excluded), in the
 // same run, interleaved. Rows/s of ours use the build's own elapsed time (its summary line: planning,
-// reading, encoding, fsync and rename; node start-up excluded, reported apart). Peak RSS: GNU time of the
+// reading, encoding, fsync and rename; node start-up excluded, reported apart). DuckDB's COPY does not
+// fsync its file; ours does (durable before renamed), so on a slow disk the ratio understates the encoder. Peak RSS: GNU time of the
 // child, for the last fifth of the data and for all of it (flat = memory does not grow with the rows).
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
