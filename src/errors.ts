@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   BAD_SHAPE: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document lacks a field or its arrays disagree' },
   BAD_CANDLE: { stages: ['Transform'], exit: 1, meaning: 'a decoded candle is impossible (prices not low ≤ open, close ≤ high, time off the grid)' },
   READ_FAILED: { stages: ['Transform'], exit: 1, meaning: 'a cached day cannot be read' },
+  CACHE_CHECKSUM: { stages: ['Transform'], exit: 1, meaning: 'a cached day matches no checksum its month\'s MANIFEST recorded (changed on disk since download); delete it to download it again' },
   // file formats (any stage that reads the file)
   CORRUPT_FILE: { stages: ANY, exit: 1, meaning: 'a file does not have the shape it must have' },
   BAD_HEADER: { stages: ANY, exit: 1, meaning: 'a .bin header is short, has a bad magic, version, record size or checksum' },
@@ -56,6 +57,7 @@ export const ERROR_CODES = {
   DAY_SHRANK: { stages: ['Aggregate'], exit: 1, meaning: 'a day file is shorter than the part already aggregated from it' },
   DECIMALS_MISMATCH: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'a file has other price decimals than the store it goes into' },
   BAD_RECORD: { stages: ['Aggregate'], exit: 1, meaning: 'a day-file record cannot be a 1m candle' },
+  BODY_CRC: { stages: ['Aggregate'], exit: 1, meaning: 'a day file\'s records do not match its header\'s body_crc; the next run converts it again' },
   TS_ORDER: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'record timestamps do not strictly increase' },
   // resample
   RESAMPLE_DAMAGED: { stages: ['Resample'], exit: 1, meaning: 'a resampled file or its index is damaged; `rebuild resample` rebuilds it' },
