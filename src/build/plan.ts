@@ -49,6 +49,8 @@ export interface OutputTask {
   rel: string;
   /** symbol and timeframe columns in the file (not in Hive partitions). */
   seriesColumns: boolean;
+  /** CSV: the file starts with the header line (not MT4 files). */
+  header: boolean;
   /** Parquet isAdjustedToUTC: every series of the file is on UTC. */
   utc: boolean;
   metadata: Record<string, string>;
@@ -103,6 +105,7 @@ export async function planOutputs(store: CandleStore, config: Config, selections
       temp: tempNameFor(target),
       rel,
       seriesColumns,
+      header: layout.kind === 'csv',
       utc: bases.every((b) => b.basis.utc),
       metadata: fileMetadata(bases.map(({ p, basis }) => ({ p, basis: basis.text })), layout),
       parts: ps,

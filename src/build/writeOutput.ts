@@ -85,7 +85,7 @@ async function writeParquet(store: CandleStore, task: OutputTask, fd: number, si
 /** The CSV bytes of every part in order: `emit` gets each filled buffer (valid only during the call). */
 async function encodeCsv(store: CandleStore, task: OutputTask, emit: (bytes: Buffer) => void, afterChunk: () => Promise<void>, signal?: AbortSignal): Promise<number> {
   let rows = 0;
-  if (task.kind === 'csv') emit(Buffer.from(csvHeader(task.seriesColumns), 'latin1'));
+  if (task.header) emit(Buffer.from(csvHeader(task.seriesColumns), 'latin1'));
   for (const part of task.parts) {
     const enc = new CsvEncoder(part.decimals, task.kind === 'mt4' ? 'mt4' : 'csv', task.seriesColumns ? { symbol: part.fileSymbol, timeframe: part.timeframe } : undefined, emit);
     for await (const chunk of partChunks(store, part, signal)) {
