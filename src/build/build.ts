@@ -14,7 +14,7 @@ import { groupDigits } from '../util/digits.js';
 import { fsyncDir, fsyncFd, removeStaleTemps } from '../util/fsx.js';
 import { csvHeader } from './csvFormat.js';
 import { entryOf, isUnchanged, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
-import type { Compression } from './parquet.js';
+import { ROW_GROUP_ROWS, type Compression } from './parquet.js';
 import { checkLayout, planOutputs, type BuildLayout, type OutputKind, type OutputTask } from './plan.js';
 import { parseSelect, resolveSelections } from './select.js';
 import { parseRange } from './timeArg.js';
@@ -117,6 +117,8 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   for (const t of todo) await removeStaleTemps(dirname(t.target), t.target);
   const totalRows = todo.reduce((n, t) => n + t.rows, 0);
   const threads = threadCount(req.threads ?? config.workers);
+  // A lone big Parquet file has its row groups encoded on the threads while the main thread reads on.
+  if (todo.length === 1 && todo[0].kind === 'parquet' && threads > 1 && todo[0].rows >= 2 * ROW_GROUP_ROWS) todo[0].encodeThreads = threads;
   let results: OutputResult[];
   try {
     results = await runTasks(todo, {

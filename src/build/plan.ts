@@ -51,6 +51,8 @@ export interface OutputTask {
   seriesColumns: boolean;
   /** CSV: the file starts with the header line (not MT4 files). */
   header: boolean;
+  /** Parquet: threads encoding row groups (a lone big file; set by build, 0 otherwise). */
+  encodeThreads: number;
   /** Parquet isAdjustedToUTC: every series of the file is on UTC. */
   utc: boolean;
   metadata: Record<string, string>;
@@ -106,6 +108,7 @@ export async function planOutputs(store: CandleStore, config: Config, selections
       rel,
       seriesColumns,
       header: layout.kind === 'csv',
+      encodeThreads: 0,
       utc: bases.every((b) => b.basis.utc),
       metadata: fileMetadata(bases.map(({ p, basis }) => ({ p, basis: basis.text })), layout),
       parts: ps,

@@ -3,15 +3,13 @@
 // together (one journal commit for many files, not one each), then renames them over their targets; on
 // failure the temp is removed here.
 import { closeSync, createWriteStream, fstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { CandleError, CorruptFileError, InterruptedError } from '../errors.js';
 import { openStore, type BarChunk, type CandleStore } from '../store/open.js';
 import { CsvEncoder, csvHeader } from './csvFormat.js';
-import { ParquetSink, ROW_GROUP_ROWS } from './parquet.js';
+import { ParquetSink } from './parquet.js';
 import type { OutputTask, SeriesPart } from './plan.js';
 
 /** Bars read per chunk: 1 MiB of records, a few MB of CSV text at most. */
@@ -65,10 +63,7 @@ async function* partChunks(store: CandleStore, part: SeriesPart, signal?: AbortS
 }
 
 async function writeParquet(store: CandleStore, task: OutputTask, fd: number, signal?: AbortSignal): Promise<number> {
-  // A big file written from the main thread (a one-file export) encodes its row groups on worker threads
-  // while this thread reads on; a task already on a pool thread has that core to itself.
-  const encodeThreads = isMainThread && task.rows >= 2 * ROW_GROUP_ROWS ? Math.min(2, availableParallelism()) : 0;
-  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata, encodeThreads, rows: task.rows });
+  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata, encodeThreads: task.encodeThreads, rows: task.rows });
   try {
     for (const part of task.parts) {
       await sink.beginSeries(part.fileSymbol, part.timeframe);
