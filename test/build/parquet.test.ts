@@ -3,7 +3,7 @@
 // file; DuckDB and hyparquet read every value back exactly, with the schema and statistics promised.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordChunk } from '../../src/store/chunk.js';
 import { BarChunk } from '../../src/store/open.js';
@@ -75,6 +75,9 @@ test('every value comes back exactly, for every compression, through DuckDB and 
     assert.equal(Number(groups.at(-1)!.lo), Math.min(...b.map((x) => x.o)));
     assert.equal(Number(groups.at(-1)!.hi), Math.max(...b.map((x) => x.o)));
     if (compression === 'zstd') {
+      const inline = join(dir, 'zstd-inline.parquet');
+      await write(inline, [{ symbol: 'EUR-USD', tf: '1m', bars: a }, { symbol: 'AUS.IDX-AUD', tf: '1h', bars: b }], compression, true, true, 0);
+      assert.ok(readFileSync(inline).equals(readFileSync(file)), 'row groups encoded on threads give the same bytes as inline');
       const hy = await hyparquetRows(file);
       assert.equal(hy.length, want.length);
       want.forEach(([, , x], i) => assert.equal(hyparquetTime(hy[i].time), x.t, `hyparquet row ${i}`));
