@@ -1,4 +1,4 @@
-// §7 Export: `candlestore build` of every committed row of the main dataset (1m and every timeframe of
+// §8 Export: `candlestore build` of every committed row of the main dataset (1m and every timeframe of
 // every symbol) to one CSV file, to one Parquet file (zstd) and to Hive partitions (zstd, one worker per
 // partition), each in a fresh child process of the compiled CLI; against DuckDB's own `COPY … TO` of the
 // same rows from a table loaded from the same stores (2 threads, in memory; the load is excluded), in the
