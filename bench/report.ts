@@ -1,12 +1,14 @@
 // The bench's output: one row per figure (ours, target, ours ÷ target oriented so ≥ 1 means met, the
 // reference project's figure beside it), printed as a Markdown table and written with every raw
 // measurement to bench/results.json.
+import type { ApiResult } from './api.js';
 import { writeFileSync } from 'node:fs';
 import { REFERENCE, TARGETS, type Target } from './config.js';
 import type { ColdResult } from './cold.js';
 import type { IncrementalResult } from './incremental.js';
 import type { Machine } from './measure.js';
 import type { PeerResult } from './duckdb.js';
+import type { ExportResult } from './export.js';
 import type { LookupResult, ScanResult } from './scan.js';
 import type { Probes } from './probes.js';
 import type { ProfileSummary } from './profile.js';
@@ -22,9 +24,11 @@ export interface Results {
   small?: ColdResult;
   incremental?: IncrementalResult;
   peer?: PeerResult;
+  export?: ExportResult;
   scan?: ScanResult;
   lookups?: LookupResult[];
   probes?: Probes;
+  api?: ApiResult;
   profiles?: ProfileSummary[];
   failures: { section: string; message: string }[];
   rows?: Row[];
@@ -87,6 +91,16 @@ export function buildRows(r: Results): Row[] {
     const bad = p.check.reduce((n, x) => n + x.mismatches + Math.abs(x.bars - x.duckdbBars), 0);
     add(c, 'same bars (count, ts, OHLC, volume, count)', `${bad === 0 ? 'yes' : `NO: ${bad} differences`}: ${bars.toLocaleString('en-US')} bars × 2 file sets`);
   }
+  if (r.export) {
+    const e = r.export;
+    const c = '8 export';
+    const fig = (f: { rowsPerSec: number; seconds: number; bytes: number }) => `${M(f.rowsPerSec)} rows/s (${s3(f.seconds)}, ${(f.bytes / 1e6).toFixed(0)} MB)`;
+    add(c, `DuckDB ${e.duckdbVersion} load (excluded)`, `${s3(e.loadSeconds)} for ${M(e.rows)} rows of ${e.series} series (1m + every timeframe)`);
+    add(c, 'CSV: ours ÷ DuckDB COPY', `${e.csv.ratio.toFixed(2)}×: ours ${fig(e.csv.ours)}, DuckDB ${fig(e.csv.duckdb)}`, TARGETS.exportCsv, e.csv.ratio);
+    add(c, 'Parquet zstd, one file: ours ÷ DuckDB COPY', `${e.parquet.ratio.toFixed(2)}×: ours ${fig(e.parquet.ours)}, DuckDB ${fig(e.parquet.duckdb)}`, TARGETS.exportParquet, e.parquet.ratio);
+    add(c, 'Parquet zstd, Hive partitions (a thread per file from 1M rows) ÷ DuckDB COPY', `${e.parquet.ratioPartitioned.toFixed(2)}×: ours ${fig(e.parquet.oursPartitioned)}`, TARGETS.exportParquet, e.parquet.ratioPartitioned);
+    add(c, 'peak RSS of a Parquet export', `${MiB(e.rss.fifthKb)} for ${M(e.rss.fifthRows)} rows → ${MiB(e.rss.allKb)} for ${M(e.rows)}: ×${e.rss.growth.toFixed(2)}`, TARGETS.exportRss, e.rss.growth);
+  }
   if (r.scan) {
     const s = r.scan;
     const c = '4 physical limit';
@@ -111,6 +125,21 @@ export function buildRows(r: Results): Row[] {
     add('floors (1 core)', 'plain JS loop over 64-byte records', `${M(p.recordLoop.recordsPerSec)} records/s · ${p.recordLoop.gbPerSec.toFixed(2)} GB/s`, undefined, undefined, '~15M rows/s/core (issue #5)');
   }
   for (const f of r.failures) rows.push({ section: f.section, figure: 'FAILED', ours: f.message.split('\n')[0], target: '', reference: '' });
+  if (r.api) {
+    const a = r.api;
+    const c = '7 API';
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    add(c, `1000 1m candles as JSON, 1 connection (${a.symbol})`, `p50 ${ms(a.candles.p50Ms)}`, TARGETS.apiP50, a.candles.p50Ms, REFERENCE.api);
+    add(c, '… p99', `p99 ${ms(a.candles.p99Ms)}`, TARGETS.apiP99, a.candles.p99Ms);
+    add(c, '… with sma(20), rsi(14), macd(12,26,9)', `p50 ${ms(a.candlesWithIndicators.p50Ms)} · p99 ${ms(a.candlesWithIndicators.p99Ms)}`, TARGETS.apiIndicatorsP50, a.candlesWithIndicators.p50Ms);
+    add(c, '1000-candle queries, 16 connections', `${a.reqPerSec16.toFixed(0)} req/s`, TARGETS.apiReqPerSec, a.reqPerSec16);
+    const growth = a.rssKb.end / a.rssKb.afterWarmup;
+    add(c, `server RSS over ${a.rssKb.requests} requests`, `${MiB(a.rssKb.afterWarmup)} → ${MiB(a.rssKb.end)} (×${growth.toFixed(2)})`, TARGETS.apiRssFlat, growth);
+    if (a.storeLength) {
+      const l = a.storeLength;
+      add(c, `p50 on ${l.largeYears.toFixed(1)} vs ${l.smallYears.toFixed(1)} years of 1m`, `${ms(l.largeP50Ms)} vs ${ms(l.smallP50Ms)}`, TARGETS.apiStoreLength, l.largeP50Ms / l.smallP50Ms);
+    }
+  }
   return rows;
 }
 

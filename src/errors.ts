@@ -73,6 +73,10 @@ export const ERROR_CODES = {
   BAD_MANIFEST: { stages: ['Config'], exit: 2, meaning: 'the export folder holds a manifest that is not candlestore\'s or of another version' },
   STORE_CHANGED: { stages: ['Build'], exit: 1, meaning: 'a store was rebuilt while it was being exported; build again' },
   ROWS_CHANGED: { stages: ['Build'], exit: 1, meaning: 'an export read another number of rows than it planned' },
+  // HTTP API (serve): answered as HTTP statuses, never an exit
+  BAD_QUERY: { stages: ['Serve'], exit: 1, meaning: 'HTTP 400: a malformed path or parameter, a bad time, after ≥ until, a limit out of range, a path trick' },
+  BAD_INDICATOR: { stages: ['Serve'], exit: 1, meaning: 'HTTP 400: an unknown indicator or a parameter out of its bounds' },
+  STORE_UNREADABLE: { stages: ['Serve'], exit: 1, meaning: 'HTTP 500: a store cannot be read (the message names it); the server keeps serving the others' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -182,4 +186,18 @@ export function describeFailure(err: unknown, fallbackStage: Stage): { line: str
   const message = err instanceof Error ? err.message : String(err);
   const cause = err instanceof Error && err.cause instanceof Error && !message.includes(err.cause.message) ? ` (cause: ${err.cause.message})` : '';
   return { line: `ABORT! Critical error in ${stage}: ${message}${cause}`, exitCode: err instanceof CandleError ? err.exitCode : 1 };
+}
+
+/**
+ * A request the API refuses or cannot answer: `status` 400 (bad query: the message says what was wrong),
+ * 404 (unknown route) or 500 (a damaged store: the message names it). Never carries a stack to the client.
+ */
+export type ApiCode = 'BAD_QUERY' | 'BAD_INDICATOR' | 'UNKNOWN_SYMBOL' | 'UNKNOWN_TIMEFRAME' | 'STORE_UNREADABLE' | 'INTERNAL';
+
+export class ApiError extends CandleError<ApiCode> {
+  readonly status: 400 | 404 | 500;
+  constructor(status: 400 | 404 | 500, code: ApiCode, message: string, opts: { cause?: unknown } = {}) {
+    super('Serve', code, message, opts);
+    this.status = status;
+  }
 }
