@@ -6,6 +6,7 @@
 // a closed bar that disagrees with its source is damage, an open bar that lags its source is a warning
 // (the next run rewrites it). Trade-off: one forward pass over each file and the part of its source its
 // bars cover, no bucket recomputation (the reference tests cover the bucketing).
+import { isoTime } from '../util/dates.js';
 import { crc32 } from 'node:zlib';
 import type { Config } from '../config/schema.js';
 import { CorruptFileError } from '../errors.js';
@@ -185,8 +186,8 @@ class BarCheck {
     const flags = c.record(i).readUInt16LE(58);
     const count = c.record(i).readUInt32LE(60);
     const src = c.src(i);
-    const at = new Date(ts).toISOString();
-    if (ts <= this.prevTs) this.add('damage', 'order', `bar ${k} (ts ${at}) is not after the bar before it (${new Date(this.prevTs).toISOString()})`, pos);
+    const at = isoTime(ts);
+    if (ts <= this.prevTs) this.add('damage', 'order', `bar ${k} (ts ${at}) is not after the bar before it (${isoTime(this.prevTs)})`, pos);
     this.prevTs = ts;
     if (flags !== (isOpen ? FLAG_OPEN : 0)) this.add('damage', 'flags', `bar ${k} (ts ${at}) has flags ${flags}; only the last bar is open (flag ${FLAG_OPEN})`, pos);
     if (isOpen && src !== this.ix.inPos) this.add('damage', 'index', `in_pos ${this.ix.inPos} is not the open bar's src ${src}`, pos);
