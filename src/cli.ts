@@ -109,6 +109,19 @@ program
   });
 
 program
+  .command('serve')
+  .description('HTTP API over the stores: candles, indicators, OpenAPI at /openapi.json, docs at /docs')
+  .addOption(rootOption())
+  .option('--listen <host:port>', 'address to listen on (default http.listen, 127.0.0.1:8000)')
+  .option('--insecure', 'allow a non-loopback address without http.token')
+  .option('--verbose', 'one access-log line per request')
+  .action(async (opts) => {
+    currentStage = 'Serve';
+    const { serveCommand } = await import('./commands/serve.js');
+    await serveCommand({ root: opts.root, listen: opts.listen, insecure: opts.insecure, verbose: opts.verbose }, interrupt.signal);
+  });
+
+program
   .command('demo')
   .description('start sim in-process and run the whole pipeline for the default symbols into ./demo-data')
   .option('--root <dir>', 'where the demo data goes', 'demo-data')

@@ -77,3 +77,15 @@ export function describeFailure(err: unknown, fallbackStage: Stage): { line: str
   const cause = err instanceof Error && err.cause instanceof Error && !message.includes(err.cause.message) ? ` (cause: ${err.cause.message})` : '';
   return { line: `ABORT! Critical error in ${stage}: ${message}${cause}`, exitCode: err instanceof CandleError ? err.exitCode : 1 };
 }
+
+/**
+ * A request the API refuses or cannot answer: `status` 400 (bad query: the message says what was wrong),
+ * 404 (unknown route) or 500 (a damaged store: the message names it). Never carries a stack to the client.
+ */
+export class ApiError extends CandleError {
+  readonly status: 400 | 404 | 500;
+  constructor(status: 400 | 404 | 500, code: string, message: string, opts: { cause?: unknown } = {}) {
+    super('Serve', code, message, opts);
+    this.status = status;
+  }
+}

@@ -119,6 +119,14 @@ export const configSchema = z
     sessions: z.record(symbolPattern, sessionSchema.nullable()).default({}),
     /** Worker threads for CPU stages; 0 = one per core. */
     workers: z.number().int().min(0).max(256).default(0),
+    /** `candlestore serve`: where it listens and the bearer token clients must send (required off loopback). */
+    http: z
+      .object({
+        listen: z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:8000').default('127.0.0.1:8000'),
+        token: z.string().min(16, 'expected a token of at least 16 characters').regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces').optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
