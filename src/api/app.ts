@@ -10,6 +10,7 @@ import { INDICATORS } from '../indicators/registry.js';
 import { renderDocsPage } from './docs.js';
 import { executeQuery } from './execute.js';
 import { parsePathForm } from './pathForm.js';
+import { registerPageRoutes } from './pageRoutes.js';
 import {
   DEFAULT_LIMIT, checkRange, checkSymbol, checkTimeframe, parseIndicatorList, splitTopLevel, zodMessage, type CandleQuery,
 } from './query.js';
@@ -150,6 +151,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
   app.notFound((c) => failure(c, 404, `no route ${c.req.method} ${c.req.path} (see /docs)`));
 
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  registerPageRoutes(app); // the chart page at / (src/api/pageRoutes.ts)
 
   app.openapi(symbolsRoute, async (c) => c.json({ status: 'ok' as const, result: await source.listSymbols() }, 200));
 

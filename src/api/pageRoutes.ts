@@ -26,13 +26,13 @@ const TYPES: Record<string, string> = {
 };
 
 interface StaticFile {
-  body: Uint8Array;
+  body: Buffer<ArrayBuffer>;
   type: string;
   etag: string;
 }
 
 function staticFile(path: string): StaticFile {
-  const body = readFileSync(path);
+  const body = readFileSync(path) as Buffer<ArrayBuffer>;
   const type = TYPES[extname(path)];
   if (!type) throw new Error(`chart page: no content type for ${path}`);
   return { body, type, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"` };

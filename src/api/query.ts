@@ -3,7 +3,7 @@
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors.js';
 import { IndicatorSpecError, parseIndicatorSpec, type IndicatorSpec } from '../indicators/spec.js';
-import { TIMEFRAME_NAME } from '../resample/rules.js';
+import { TIMEFRAME_NAME } from '../timeframes/rules.js';
 
 export const DEFAULT_LIMIT = 1440;
 export const MAX_LIMIT = 100_000;
