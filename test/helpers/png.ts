@@ -69,14 +69,14 @@ export function decodePng(png: Buffer): Image {
   return { width, height, rgba };
 }
 
-/** Pixels within `tolerance` (per channel) of `#rrggbb`, optionally only in rows [top, bottom). */
-export function countColour(img: Image, hex: string, tolerance = 8, top = 0, bottom = img.height): number {
+/** Pixels within `tolerance` (per channel) of `#rrggbb`, optionally only in rows [top, bottom) and columns [left, right). */
+export function countColour(img: Image, hex: string, tolerance = 8, top = 0, bottom = img.height, left = 0, right = img.width): number {
   const r = parseInt(hex.slice(1, 3), 16);
   const g = parseInt(hex.slice(3, 5), 16);
   const b = parseInt(hex.slice(5, 7), 16);
   let n = 0;
   for (let y = Math.max(0, top); y < Math.min(img.height, bottom); y++) {
-    for (let x = 0; x < img.width; x++) {
+    for (let x = Math.max(0, left); x < Math.min(img.width, right); x++) {
       const i = (y * img.width + x) * 4;
       if (Math.abs(img.rgba[i] - r) <= tolerance && Math.abs(img.rgba[i + 1] - g) <= tolerance && Math.abs(img.rgba[i + 2] - b) <= tolerance) n++;
     }

@@ -108,10 +108,11 @@ export class ChartView {
 
   /**
    * Draw every series from `win` (BarWindow). `shift` = bars added before the first one since the last render:
-   * the view is moved by as many so it stays on the same bars.
+   * the view is moved by as many so it stays on the same bars. With `keep` (or a shift) the view stays on
+   * the bars it showed even when bars were added after the last one.
    */
-  render(win, shift = 0) {
-    const before = shift ? this.chart.timeScale().getVisibleLogicalRange() : null;
+  render(win, shift = 0, keep = shift !== 0) {
+    const before = keep ? this.chart.timeScale().getVisibleLogicalRange() : null;
     const n = win.length;
     const candles = new Array(n);
     const volume = new Array(n);

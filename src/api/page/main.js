@@ -164,8 +164,9 @@ function loadNewer() {
     const chunk = await getCandles(id, tf, { after: win.lastTime + 1, limit: PAGE, indicators: specs() });
     if (stale()) return;
     if (chunk.time.length < PAGE) win.atEnd = true;
-    const at = win.replaceFrom(chunk);
-    view.renderTail(win, at);
+    win.replaceFrom(chunk);
+    // Not renderTail: update() would scroll the view along with the new bars, away from what the user looks at.
+    view.render(win, 0, true);
     showStatus();
   }).finally(() => {
     loadingEdge = false;
