@@ -57,6 +57,8 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
         `  1m stores         data/aggregate/1m/SYMBOL.bin (+ index/SYMBOL.idx)`,
         `  timeframes        data/resample/{5m,15m,30m,1h,4h,1d,1W,1M,1Y}/SYMBOL.bin (+ index/SYMBOL.idx)`,
         `Check them: node bin/candlestore.js verify --root ${opts.root}. Run the demo again for an incremental run (only the live day is fetched).`,
+        `See them: node bin/candlestore.js serve --root ${opts.root}`,
+        `  then open http://${ctx.config.http.listen}/ (chart page; API docs at /docs)`,
       ].join('\n'),
     );
   } finally {
