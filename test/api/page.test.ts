@@ -198,9 +198,16 @@ test('switching the timeframe and adding rsi and bbands change what is drawn and
   assert.ok(upperPart(withBands, SECOND_INDICATOR) > 300, `bbands pixels in the price pane: ${upperPart(withBands, SECOND_INDICATOR)}`);
   assert.equal(new URL(page.url()).searchParams.get('ind'), 'rsi(14),bbands(20,2)');
   if (process.env.CANDLESTORE_DOCS_SCREENSHOT) {
+    // The README's picture: 15m bars with bands, rsi and macd, the export panel open.
     await addIndicator(page, 'macd');
-    await settled(page);
+    await page.selectOption('#timeframe', '15m');
+    await settled(page, 'document.getElementById("timeframe").value === "15m"');
+    await page.click('#export-panel summary');
+    await page.waitForTimeout(300);
     writeFileSync(new URL('../../docs/chart.png', import.meta.url), await page.screenshot());
+    await page.goBack();
+    await page.goBack();
+    await settled(page, 'document.getElementById("timeframe").value === "1h"');
   }
 
   // Removing rsi takes its pane away, and the next requests (polling, scrolling) stop asking for it.

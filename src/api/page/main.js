@@ -292,6 +292,7 @@ function applyState(next) {
   positioned = next.from !== undefined;
   view.resetIndicators();
   state.indicators = [];
+  nextColor = 0; // the same URL gets the same colours
   const refused = [];
   for (const item of next.indicators) {
     const checked = checkIndicator(item.name, item.params);
