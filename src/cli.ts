@@ -108,6 +108,55 @@ program
     process.exitCode = await verifyCommand(ctx, { gapMinutes, signal: interrupt.signal });
   });
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+program
+  .command('build')
+  .description('export series to Parquet (default), CSV or MetaTrader CSV; reads committed bars only, never takes the run lock')
+  .addOption(rootOption())
+  .option('--select <spec>', 'SYMBOL[:skiplast]/TF[:skiplast][,TF…], repeatable; * in SYMBOL or TF (e.g. EUR-USD/1h,1d  "*-USD/*")', collect, [])
+  .option('--after <time>', 'first bar time included: YYYY-MM-DD, "YYYY-MM-DD HH:MM[:SS]", ISO with Z or epoch ms, in the store\'s time basis')
+  .option('--until <time>', 'first bar time excluded (same forms)')
+  .option('--parquet', 'Parquet output (the default)')
+  .option('--csv', 'CSV output')
+  .option('--mt4', 'MetaTrader history CSV, one file per symbol and timeframe (needs --output-dir)')
+  .option('--output <file>', 'one file for everything selected')
+  .option('--output-dir <dir>', 'one file per symbol and timeframe, or Hive partitions with --partition')
+  .option('--partition', 'Hive layout timeframe=TF/symbol=SYM/year=YYYY/data.parquet under --output-dir')
+  .option('--incremental', 'with --partition: rewrite only partitions whose rows changed (manifest in the folder)')
+  .option('--compression <codec>', 'zstd | snappy | gzip | brotli | none (Parquet default zstd; CSV: gzip or none)')
+  .option('--force', 'replace existing outputs; skip selections that match nothing (with a warning)')
+  .option('--dry-run', 'print the files, rows and estimated bytes; write nothing')
+  .option('-q, --quiet', 'print only warnings and errors')
+  .action(async (opts) => {
+    currentStage = 'Build';
+    const { buildCommand } = await import('./commands/build.js');
+    await buildCommand({
+      root: opts.root, select: opts.select, after: opts.after, until: opts.until, parquet: opts.parquet, csv: opts.csv, mt4: opts.mt4,
+      output: opts.output, outputDir: opts.outputDir, partition: opts.partition, incremental: opts.incremental, compression: opts.compression,
+      force: opts.force, dryRun: opts.dryRun,
+      log: opts.quiet && !opts.dryRun ? () => {} : (line) => process.stdout.write(`${line}\n`),
+      warn: (line) => process.stderr.write(`${line}\n`),
+      signal: interrupt.signal,
+    });
+  });
+
+program
+  .command('show')
+  .description('print the bars of one series: an aligned table (open bar marked), or CSV / NDJSON for pipes')
+  .argument('<series>', 'SYMBOL/TF, e.g. EUR-USD/1h or EUR/USD/1h')
+  .addOption(rootOption())
+  .option('--after <time>', 'first bar time included (same forms as build)')
+  .option('--until <time>', 'first bar time excluded')
+  .option('--last <n>', 'only the last N bars of the range')
+  .option('--csv', 'CSV with a header')
+  .option('--json', 'one JSON object per line (NDJSON)')
+  .action(async (series: string, opts) => {
+    currentStage = 'Build';
+    const { showCommand } = await import('./commands/show.js');
+    await showCommand({ root: opts.root, series, after: opts.after, until: opts.until, last: opts.last, csv: opts.csv, json: opts.json, out: process.stdout });
+  });
+
 program
   .command('serve')
   .description('HTTP API over the stores: candles, indicators, OpenAPI at /openapi.json, docs at /docs')

@@ -60,6 +60,20 @@ export class CorruptFileError extends CandleError {
   }
 }
 
+/**
+ * A symbol or timeframe asked of a reader (openStore, `build --select`, `show`) that has no store. Exit 2:
+ * the message names what was asked and lists what exists.
+ */
+export class NotFoundError extends CandleError {
+  readonly what: string;
+  readonly available: readonly string[];
+  constructor(stage: Stage, code: 'UNKNOWN_SYMBOL' | 'UNKNOWN_TIMEFRAME', what: string, message: string, available: readonly string[]) {
+    super(stage, code, `${message}; available: ${available.length ? available.join(', ') : '(none)'}`, { exitCode: 2 });
+    this.what = what;
+    this.available = available;
+  }
+}
+
 /** The run was cancelled because another task failed first (fail-fast); never the reported cause. */
 export class CancelledError extends CandleError {
   constructor(stage: Stage) {
@@ -69,7 +83,7 @@ export class CancelledError extends CandleError {
 
 /** Turn anything thrown into the one-line ABORT message and an exit code. */
 export function describeFailure(err: unknown, fallbackStage: Stage): { line: string; exitCode: number } {
-  if (err instanceof ConfigError || err instanceof LockHeldError) {
+  if (err instanceof ConfigError || err instanceof LockHeldError || err instanceof NotFoundError) {
     return { line: `candlestore: ${err.message}`, exitCode: err.exitCode };
   }
   const stage = err instanceof CandleError ? err.stage : fallbackStage;

@@ -1,0 +1,162 @@
+// What one `build` will write: output files (tasks), each made of ranges of committed bars of one or more
+// series, pinned to the snapshot (generation, bar range) seen while planning. Planning reads only headers,
+// indexes and O(log n) timestamps per series (binary search), so a dry run costs milliseconds.
+import { basename, join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { Config } from '../config/schema.js';
+import { recordPos } from '../store/format.js';
+import { toSymbol, type CandleStore } from '../store/open.js';
+import { tempNameFor } from '../util/fsx.js';
+import type { Compression } from './parquet.js';
+import type { Selection } from './select.js';
+import { timeBasisOf } from './timeBasis.js';
+import { CANDLESTORE_VERSION } from './version.js';
+
+export type OutputKind = 'parquet' | 'csv' | 'mt4';
+
+export interface BuildLayout {
+  kind: OutputKind;
+  compression: Compression;
+  /** One file for everything. */
+  output?: string;
+  /** A folder: one file per series, or Hive partitions. */
+  outputDir?: string;
+  partition: boolean;
+}
+
+/** Bars [from, to) of one series, at the snapshot planned. */
+export interface SeriesPart {
+  fileSymbol: string;
+  timeframe: string;
+  decimals: number;
+  generation: number;
+  from: number;
+  to: number;
+  /** Bars of the snapshot before final_pos: rows at or past it are provisional. */
+  finalCount: number;
+  /** Partition year (store time), when partitioned. */
+  year?: number;
+}
+
+export interface OutputTask {
+  root: string;
+  kind: OutputKind;
+  compression: Compression;
+  /** Final name, and the temp name written first (renamed over the final name when every output is done). */
+  target: string;
+  temp: string;
+  /** Path relative to the output folder (the manifest key), or the file's name for --output. */
+  rel: string;
+  /** symbol and timeframe columns in the file (not in Hive partitions). */
+  seriesColumns: boolean;
+  /** Parquet isAdjustedToUTC: every series of the file is on UTC. */
+  utc: boolean;
+  metadata: Record<string, string>;
+  parts: SeriesPart[];
+  rows: number;
+}
+
+export function extensionOf(kind: OutputKind, compression: Compression): string {
+  if (kind === 'parquet') return '.parquet';
+  return compression === 'gzip' ? '.csv.gz' : '.csv';
+}
+
+/** Open every selected series once and turn the selection into output tasks. */
+export async function planOutputs(store: CandleStore, config: Config, selections: readonly Selection[], range: { after?: number; until?: number }, layout: BuildLayout): Promise<OutputTask[]> {
+  const parts: SeriesPart[] = [];
+  for (const sel of selections) {
+    const series = await store.series(sel.fileSymbol, sel.timeframe);
+    try {
+      let { from, to } = await series.indexRange(range);
+      // skiplast drops the still-open last bar of the snapshot (and nothing when the last bar is closed).
+      if (sel.skipLast && to === series.count && to > from) {
+        const last = await series.readChunk(to - 1, to);
+        if (last.isOpen(0)) to--;
+      }
+      const base = { fileSymbol: sel.fileSymbol, timeframe: sel.timeframe, decimals: series.info.decimals, generation: series.info.generation, finalCount: series.info.finalCount };
+      if (!layout.partition) {
+        parts.push({ ...base, from, to });
+        continue;
+      }
+      if (from === to) continue;
+      // One part per calendar year of store time, found by binary search at each year start.
+      let start = from;
+      while (start < to) {
+        const year = new Date((await series.readChunk(start, start + 1)).time(0)).getUTCFullYear();
+        const end = Math.min(to, await series.lowerBound(Date.UTC(year + 1, 0, 1)));
+        parts.push({ ...base, from: start, to: end, year });
+        start = end;
+      }
+    } finally {
+      await series.close();
+    }
+  }
+
+  const ext = extensionOf(layout.kind, layout.compression);
+  const task = (target: string, rel: string, ps: SeriesPart[], seriesColumns: boolean): OutputTask => {
+    const bases = ps.map((p) => ({ p, basis: timeBasisOf(config, toSymbol(p.fileSymbol)) }));
+    return {
+      root: store.root,
+      kind: layout.kind,
+      compression: layout.compression,
+      target,
+      temp: tempNameFor(target),
+      rel,
+      seriesColumns,
+      utc: bases.every((b) => b.basis.utc),
+      metadata: fileMetadata(bases.map(({ p, basis }) => ({ p, basis: basis.text })), layout),
+      parts: ps,
+      rows: ps.reduce((n, p) => n + p.to - p.from, 0),
+    };
+  };
+
+  if (layout.output !== undefined) return [task(layout.output, basename(layout.output), parts, true)];
+  const dir = layout.outputDir!;
+  if (!layout.partition) {
+    return parts.map((p) => {
+      const rel = `${p.fileSymbol}_${p.timeframe}${ext}`;
+      // MetaTrader's import takes exactly date,time,O,H,L,C,V: the file name says which series it is.
+      return task(join(dir, rel), rel, [p], layout.kind !== 'mt4');
+    });
+  }
+  return parts.map((p) => {
+    const rel = `timeframe=${p.timeframe}/symbol=${p.fileSymbol}/year=${p.year}/data${ext}`;
+    return task(join(dir, rel), rel, [p], false);
+  });
+}
+
+/**
+ * Key-value metadata of a Parquet file: a pure function of the rows exported (no clock, no host), so an
+ * incremental export and a full one write the same bytes for the same partition.
+ */
+function fileMetadata(parts: { p: SeriesPart; basis: string }[], layout: BuildLayout): Record<string, string> {
+  if (layout.kind !== 'parquet') return {};
+  const bases = [...new Set(parts.map((x) => x.basis))];
+  return {
+    'candlestore.version': CANDLESTORE_VERSION,
+    'candlestore.time_basis': bases.length === 1 ? bases[0] : JSON.stringify(Object.fromEntries(parts.map((x) => [x.p.fileSymbol, x.basis]))),
+    'candlestore.series': JSON.stringify(parts.map(({ p }) => ({
+      symbol: p.fileSymbol,
+      timeframe: p.timeframe,
+      generation: p.generation,
+      from_pos: recordPos(p.from),
+      to_pos: recordPos(p.to),
+      provisional_rows: p.to - Math.max(p.from, Math.min(p.to, p.finalCount)),
+    }))),
+  };
+}
+
+/** --output FILE / --output-dir DIR / --partition / --mt4 / compression combinations (exit 2 when wrong). */
+export function checkLayout(l: BuildLayout & { incremental: boolean; formatGiven: boolean }): void {
+  const usage = (msg: string) => new ConfigError(msg, undefined, 'BAD_USAGE');
+  if (l.output !== undefined && l.outputDir !== undefined) throw usage('give either --output FILE or --output-dir DIR, not both');
+  if (l.output === undefined && l.outputDir === undefined) throw usage('say where to write: --output FILE (one file) or --output-dir DIR (one file per series, or --partition)');
+  if (l.partition && l.outputDir === undefined) throw usage('--partition needs --output-dir DIR (it writes a folder tree timeframe=TF/symbol=SYM/year=YYYY/)');
+  if (l.incremental && !l.partition) throw usage('--incremental needs --output-dir DIR --partition (it rewrites changed partitions only)');
+  if (l.kind === 'mt4') {
+    if (l.partition) throw usage('--mt4 writes one plain file per symbol and timeframe for MetaTrader: it cannot be combined with --partition');
+    if (l.output !== undefined) throw usage('--mt4 writes one file per symbol and timeframe: use --output-dir DIR instead of --output');
+    if (l.compression !== 'none') throw usage(`--mt4 files are plain CSV for MetaTrader's import: --compression ${l.compression} is not possible`);
+  }
+  if (l.kind === 'csv' && !['gzip', 'none'].includes(l.compression)) throw usage(`--compression ${l.compression} is for Parquet; CSV takes gzip (.csv.gz) or none`);
+}
