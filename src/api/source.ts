@@ -115,24 +115,29 @@ export class StoreCandleSource implements CandleSource {
 
   async open(id: string, timeframe: string): Promise<SeriesHandle> {
     const { store, index } = this.paths(id, timeframe);
-    if (!this.exists(store)) {
-      if (!this.exists(this.paths(id, BASE_TF).store)) throw new ApiError(400, 'UNKNOWN_SYMBOL', `unknown symbol ${id} (GET /v1/symbols lists them)`);
-      throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} (has ${this.timeframesOf(id).join(', ')})`);
-    }
     const name = relative(this.layout.root, store);
-    try {
-      const { reader, index: ix } = await StoreReader.openIndexed(store, index, { stage: 'Serve', expect: { timeframe } });
-      // No index yet: nothing is committed, so nothing is visible.
-      return new ReaderHandle(reader, id, timeframe, ix === undefined ? 0 : reader.recordCount, name);
-    } catch (err) {
-      throw damaged(name, err);
+    // A rebuild may delete the store between the existence check and the open: look again, then it is gone.
+    for (let attempt = 1; ; attempt++) {
+      if (!this.exists(store)) {
+        if (!this.exists(this.paths(id, BASE_TF).store)) throw new ApiError(400, 'UNKNOWN_SYMBOL', `unknown symbol ${id} (GET /v1/symbols lists them)`);
+        throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} (has ${this.timeframesOf(id).join(', ')})`);
+      }
+      try {
+        const { reader, index: ix } = await StoreReader.openIndexed(store, index, { stage: 'Serve', expect: { timeframe } });
+        // No index yet: nothing is committed, so nothing is visible.
+        return new ReaderHandle(reader, id, timeframe, ix === undefined ? 0 : reader.recordCount, name);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
+        throw damaged(name, err);
+      }
     }
   }
 }
 
 function damaged(name: string, err: unknown): unknown {
   if (err instanceof CorruptFileError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || err instanceof RangeError) {
-    const why = err instanceof CorruptFileError ? err.message.replace(/ \([^()]*\)$/, '') : (err as Error).message;
+    // The message names the store relative to the root; the absolute path stays in the server's log.
+    const why = err instanceof CorruptFileError ? err.message.replace(/ \([^()]*\)$/, '') : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
     return new ApiError(500, 'STORE_DAMAGED', `store ${name} cannot be read: ${why}`, { cause: err });
   }
   return err;
