@@ -369,3 +369,16 @@ test('the export panel links the visible range as CSV and MT4 and shows the same
   assert.deepEqual(problems, []);
   await close();
 });
+
+test('indicators a URL names wrongly are left out with a message naming them, and the URL is corrected', { skip }, async () => {
+  const { page, problems, candleRequests, close } = await open('/?symbol=EUR-USD&tf=1h&ind=sma(20),nope(3),rsi(0),bbands(20,2,9)');
+  assert.deepEqual(await page.$$eval('[data-indicator]', (es) => es.map((e) => (e as HTMLElement).dataset.indicator)), ['sma_20']);
+  const message = (await page.textContent('#message'))!;
+  assert.match(message, /nope\(3\) \(unknown indicator nope\)/);
+  assert.match(message, /rsi\(0\) \(rsi: period must be a whole number from 1 to 10000\)/);
+  assert.match(message, /bbands\(20,2,9\) \(bbands takes 2 parameters\)/);
+  assert.equal(new URL(page.url()).searchParams.get('ind'), 'sma(20)');
+  assert.ok(candleRequests.every((u) => u.searchParams.get('indicators') === 'sma(20)'));
+  assert.deepEqual(problems, []);
+  await close();
+});

@@ -138,7 +138,11 @@ export class ChartView {
   }
 
   candleAt(win, i) {
-    return { time: sec(win.time[i]), open: win.open[i], high: win.high[i], low: win.low[i], close: win.close[i] };
+    const bar = { time: sec(win.time[i]), open: win.open[i], high: win.high[i], low: win.low[i], close: win.close[i] };
+    if (!win.forming[i]) return bar;
+    // A bar still open is drawn hollow: its values will change.
+    const c = win.close[i] >= win.open[i] ? UP : DOWN;
+    return { ...bar, color: 'rgba(0, 0, 0, 0)', borderColor: c, wickColor: c };
   }
 
   volumeAt(win, i) {

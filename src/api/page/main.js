@@ -38,6 +38,7 @@ let positioned = false;
 let generation = 0;
 let queue = Promise.resolve();
 let loadingEdge = false;
+let edgePauseUntil = 0;
 let nextColor = 0;
 
 function say(text, kind = 'info') {
@@ -48,8 +49,16 @@ function say(text, kind = 'info') {
 /** Run data tasks one after another; a task queued for an earlier symbol/timeframe is dropped. */
 function enqueue(task) {
   const g = generation;
-  const run = queue.then(() => (g === generation ? task(() => g !== generation) : undefined));
-  queue = run.catch((err) => say(err instanceof Error ? err.message : String(err), 'error'));
+  const run = queue.then(async () => {
+    if (g !== generation) return;
+    await task(() => g !== generation);
+    if (dom.message.dataset.kind === 'error') say(''); // the server answers again
+  });
+  queue = run.catch((err) => {
+    // A failed request pauses loading at the edges, or scrolling would retry it in a loop.
+    edgePauseUntil = Date.now() + 5000;
+    say(err instanceof Error ? err.message : String(err), 'error');
+  });
   return queue;
 }
 
@@ -125,7 +134,8 @@ function reload({ endAt, bars } = {}) {
     done();
   });
   function done() {
-    say(win.length === 0 ? `No ${tf} bars for ${currentSymbol()?.symbol ?? id} in the store.` : '');
+    if (win.length === 0) say(`No ${tf} bars for ${currentSymbol()?.symbol ?? id} in the store.`);
+    else if (dom.message.dataset.kind !== 'warning') say('');
     showStatus();
     syncUrl(false);
     checkEdges();
@@ -134,7 +144,7 @@ function reload({ endAt, bars } = {}) {
 
 /** Near the left edge: older bars; near the right one: newer bars (until the store's end). */
 function checkEdges() {
-  if (loadingEdge || win.length === 0) return;
+  if (loadingEdge || win.length === 0 || Date.now() < edgePauseUntil) return;
   const r = view.visibleLogicalRange();
   if (!r) return;
   if (r.from < EDGE && !win.atStart) loadOlder();
@@ -212,7 +222,7 @@ function makeIndicator(def, params, colorIndex = nextColor++) {
 
 function addIndicator(name, params, at = state.indicators.length, colorIndex = undefined) {
   const checked = checkIndicator(name, params);
-  if (typeof checked === 'string') return say(checked, 'error');
+  if (typeof checked === 'string') return say(checked, 'warning');
   const ind = makeIndicator(checked.def, checked.params, colorIndex);
   if (state.indicators.some((i) => i.id === ind.id)) return say(`${ind.label} is already shown.`);
   state.indicators.splice(at, 0, ind);
@@ -257,7 +267,7 @@ function changeIndicator(id, params) {
   const old = state.indicators.find((i) => i.id === id);
   if (!old) return;
   const checked = checkIndicator(old.name, params);
-  if (typeof checked === 'string') return say(checked, 'error');
+  if (typeof checked === 'string') return say(checked, 'warning');
   if (indicatorKey(old.name, checked.params) === id) return;
   const { at } = removeIndicator(id);
   addIndicator(old.name, checked.params, at, old.colorIndex);
@@ -276,7 +286,7 @@ function fillTimeframes() {
 
 function chartLabel() {
   const s = currentSymbol();
-  dom.chart.setAttribute('aria-label', `Candlestick chart of ${s?.symbol ?? state.symbol} ${state.tf ?? ''}. Arrow keys scroll, plus and minus zoom, Home and End jump.`);
+  dom.chart.setAttribute('aria-label', `Candlestick chart of ${s?.symbol ?? state.symbol} ${state.tf ?? ''}`);
 }
 
 /** Take a state (from the URL at start or on back/forward) and load it. */
@@ -308,7 +318,7 @@ function applyState(next) {
   panel.renderActive(state.indicators);
   view.setDecimals(currentSymbol()?.decimals ?? 5);
   reload();
-  if (refused.length) setTimeout(() => say(`Left out of the URL's indicators: ${refused.join('; ')}`, 'error'), 0);
+  if (refused.length) setTimeout(() => say(`Left out of the URL's indicators: ${refused.join('; ')}`, 'warning'), 0);
 }
 
 function onSymbolChange() {
