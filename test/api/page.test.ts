@@ -230,8 +230,8 @@ test('scrolling left loads older bars through the API, until = the first bar loa
   assert.equal(Number(d.first), bars[bars.length - PAGE_BARS].ts);
   candleRequests.length = 0;
   for (let i = 0; i < 12 && Number((await chartData(page)).bars) < 2 * PAGE_BARS; i++) {
-    await dragRight(page, 600);
-    await page.waitForTimeout(150);
+    await dragRight(page, 850);
+    await page.waitForTimeout(100);
   }
   await settled(page, `Number(document.getElementById("chart").dataset.bars) >= ${2 * PAGE_BARS}`);
   const older = candleRequests.filter((u) => u.searchParams.has('until'));
@@ -362,6 +362,14 @@ test('the export panel links the visible range as CSV and MT4 and shows the same
   const fmt = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
   const until = bars[bars.indexOf(visible.at(-1)!) + 1]?.ts ?? visible.at(-1)!.ts + 3_600_000;
   assert.equal(build, `candlestore build --select EUR-USD/1h --after ${fmt(from)} --until ${fmt(until)} --csv --output EUR-USD_1h_${fmt(from).replace(/[-:]/g, '').replace('Z', '')}.csv`);
+  // The command run as shown (in the root, writing to a temp file) writes the same bars.
+  const args = build!.split(' ').slice(1);
+  const output = join(shots, 'build-export.csv');
+  args[args.indexOf('--output') + 1] = output;
+  const built = await runCli([...args, '--root', root, '-q']);
+  assert.equal(built.code, 0, built.stderr);
+  const columns = (line: string) => line.split(',').slice(2, 8).join(','); // time … volume
+  assert.deepEqual(readFileSync(output, 'utf8').trim().split('\n').slice(1).map(columns), csv.slice(1).map(columns));
   const pathForm = (await page.textContent('[data-export="pathForm-text"]'))!;
   const viaPath = (await (await page.request.get(pathForm)).text()).trim().split('\n');
   assert.deepEqual(viaPath, csv, 'the path form gives the same CSV');
