@@ -282,6 +282,12 @@ test('the URL round-trips the state: symbol, timeframe, visible range, indicator
   // Back and forward: a timeframe switch is a history entry.
   await first.page.selectOption('#timeframe', '15m');
   await settled(first.page, 'document.getElementById("timeframe").value === "15m"');
+  await first.page.waitForFunction(() => new URL(location.href).searchParams.get('tf') === '15m');
+  await first.page.waitForTimeout(400); // the URL follows the view a moment after it settles
+  // The moved view stays where it was: its last 15m bar is the one holding the last 5m bar on screen.
+  const shownTo = Date.parse(shared.searchParams.get('to')!);
+  const switchedTo = Date.parse(new URL(first.page.url()).searchParams.get('to')!);
+  assert.ok(switchedTo <= shownTo && switchedTo + 15 * 60_000 > shownTo, `15m view ends at ${new Date(switchedTo).toISOString()}, the 5m one at ${new Date(shownTo).toISOString()}`);
   await first.page.goBack();
   await first.page.waitForFunction(() => (document.getElementById('timeframe') as HTMLSelectElement).value === '5m');
   await settled(first.page);

@@ -332,10 +332,12 @@ function onSymbolChange() {
 
 function onTimeframeChange() {
   const keep = positioned ? visibleTimes() : null;
+  const before = state.tf;
   state.tf = dom.timeframe.value;
   chartLabel();
   state.from = state.to = undefined;
-  if (keep) reload({ endAt: keep.to, bars: keep.last - keep.first + 1 });
+  // The new view ends where the old one did (at the end of its last bar) with as many bars.
+  if (keep) reload({ endAt: nextBarTime(before, keep.to) - 1, bars: keep.last - keep.first + 1 });
   else reload();
   syncUrl(true);
 }
