@@ -50,8 +50,8 @@ program
   .command('run')
   .description('incremental ETL: download → transform → aggregate → resample')
   .addOption(rootOption())
-  .option('--from <date>', 'first day to fetch on a first run (default download.start_date)', asDay)
-  .option('--to <date>', 'last day, inclusive (default: today, live day included)', asDay)
+  .option('--from <date>', "first day of a symbol's new store (default download.start_date)", asDay)
+  .option('--to <date>', 'last day of every stage, inclusive (default: today, live day included)', asDay)
   .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
   .option('--no-download', 'skip the download stage (work from the cache)')
   .addOption(nowOption())
@@ -67,13 +67,15 @@ program
   .description(`delete derived layers and run again: ${REBUILD_TARGETS.join(' | ')}`)
   .argument('<what>', REBUILD_TARGETS.join(' | '))
   .addOption(rootOption())
+  .option('--from <date>', 'first day of the rebuilt stores (default: the earliest cached day)', asDay)
+  .option('--to <date>', 'last day of the rebuilt stores, inclusive (default: today)', asDay)
   .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
   .addOption(nowOption())
   .option('-q, --quiet', 'print only errors')
   .action(async (what: string, opts) => {
     const ctx = await buildContext({ root: opts.root, symbols: opts.symbols, now: opts.now, quiet: opts.quiet });
     const { rebuildCommand } = await import('./commands/rebuild.js');
-    await rebuildCommand(ctx, what, interrupt.signal);
+    await rebuildCommand(ctx, what, interrupt.signal, { from: opts.from, to: opts.to });
   });
 
 program
@@ -83,6 +85,7 @@ program
   .option('--port <n>', 'port (0 = any free port)', '8788')
   .option('--seed <n>', 'data seed', '1')
   .option('--now <iso>', 'freeze the server clock at this instant (the live day is cut here)')
+  .option('--lag <minutes>', "the server's clock runs this many minutes behind (a just-closed day is served partial)", '0')
   .option('--faults <p>', 'probability 0..1 that a request gets a fault', '0')
   .option('--fault-kinds <list>', 'comma list of 400,429,503,slow,truncated,invalid-json,reset (default all)')
   .option('--allow-remote', 'allow binding a non-loopback address')

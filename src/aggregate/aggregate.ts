@@ -79,6 +79,14 @@ export interface AggregateOptions {
    * scratch) the folders are listed again.
    */
   dayFiles?: { fromDate: number; files: DayFile[] };
+  /** Only these days (the run's --from/--to); `firstDate` applies to a store being created. */
+  bounds?: DayBounds;
+}
+
+/** YYYYMMDD, inclusive; firstDate 0 = no lower bound. */
+export interface DayBounds {
+  firstDate: number;
+  lastDate: number;
 }
 
 export function newAggregateStats(symbol: string): AggregateStats {
@@ -149,7 +157,11 @@ class AppendRun {
     let turn = performance.now();
     const from = this.state?.lastDate ?? 0;
     const listed = this.opts.dayFiles;
-    const days = listed && from >= listed.fromDate ? listed.files.filter((d) => d.date >= from) : await listDayFiles(layout, this.symbol, from);
+    const listedDays = listed && from >= listed.fromDate ? listed.files.filter((d) => d.date >= from) : await listDayFiles(layout, this.symbol, from);
+    const bounds = this.opts.bounds;
+    // A new store starts at the run's first day; no store takes a day after its last.
+    const firstDate = bounds && from === 0 ? bounds.firstDate : 0;
+    const days = bounds ? listedDays.filter((d) => d.date >= firstDate && d.date <= bounds.lastDate) : listedDays;
     for (const day of days) {
       // File I/O is synchronous (see store/reader.ts): let the event loop run now and then, so an abort
       // from another worker, a progress tick, or the steps of a commit in flight get through.

@@ -12,7 +12,7 @@ import { balancedGroups } from '../workers/balance.js';
 import { asWorkerReply, runTasks, siblingModule } from '../workers/pool.js';
 import { CommitBatch } from '../store/commit.js';
 import { readIndexFileSync } from '../store/indexFile.js';
-import { aggregateSymbol, type AggregateStats } from './aggregate.js';
+import { aggregateSymbol, type AggregateStats, type DayBounds } from './aggregate.js';
 import { listDayFilesOf, type DayFile } from './dayFiles.js';
 
 export interface AggregateTask {
@@ -23,6 +23,8 @@ export interface AggregateTask {
   dayFiles?: { fromDate: number; files: DayFile[] };
   /** Estimated bytes of those day files (planAggregate: sizes of a sample of them). */
   bytes?: number;
+  /** Days the store may take (YYYYMMDD, inclusive; the run's --from/--to). */
+  bounds?: DayBounds;
 }
 
 /** Below this many day files to read in all, the stage runs inline (~50 µs a file: ~0.1 s). */
@@ -36,7 +38,7 @@ const BATCH_STORES = 256;
 
 /** One symbol (committing into `batch` when given: the caller flushes it). */
 export function aggregateTask(task: AggregateTask, opts: { signal?: AbortSignal; batch?: CommitBatch; onRepair?: (message: string) => void } = {}): Promise<AggregateStats> {
-  return aggregateSymbol(new Layout(task.root), task.symbol, { csv: task.csv, dayFiles: task.dayFiles, ...opts });
+  return aggregateSymbol(new Layout(task.root), task.symbol, { csv: task.csv, dayFiles: task.dayFiles, bounds: task.bounds, ...opts });
 }
 
 /**
@@ -69,7 +71,7 @@ export async function aggregateGroup(
  * The tasks of a stage run: each symbol's day files from the last day of its store on (all of them without
  * a store), listed in one walk of the folders. A damaged index counts as no store (the task reports it).
  */
-export async function planAggregate(layout: Layout, symbols: readonly string[], csv: boolean): Promise<AggregateTask[]> {
+export async function planAggregate(layout: Layout, symbols: readonly string[], csv: boolean, boundsOf?: (symbol: string) => DayBounds): Promise<AggregateTask[]> {
   const wanted = symbols.map((symbol) => {
     let fromDate = 0;
     try {
@@ -82,7 +84,9 @@ export async function planAggregate(layout: Layout, symbols: readonly string[], 
   const lists = await listDayFilesOf(layout, wanted);
   return wanted.map(({ symbol, fromDate }) => {
     const files = lists.get(symbol)!;
-    return { root: layout.root, symbol, csv, dayFiles: { fromDate, files }, bytes: estimateBytes(files) };
+    const bounds = boundsOf?.(symbol);
+    const inBounds = bounds ? files.filter((f) => f.date <= bounds.lastDate) : files;
+    return { root: layout.root, symbol, csv, dayFiles: { fromDate, files }, bytes: estimateBytes(inBounds), bounds };
   });
 }
 

@@ -4,6 +4,9 @@
 //   aggregate = aggregate store (+ its CSV mirror and index) and everything resampled from it
 //   full      = transform day files too (the raw cache stays)
 //   weekly    = also re-download the last 7 closed days, then rebuild full
+// `--from`/`--to` bound the rebuilt stores like `run`'s (full, aggregate, weekly): a rebuilt 1m store starts at
+// --from (default: the earliest cached day) and ends at --to. `resample` rebuilds from the whole 1m store, so
+// it refuses a range rather than ignore it.
 import { readdir, rm } from 'node:fs/promises';
 
 import { ConfigError } from '../errors.js';
@@ -11,21 +14,31 @@ import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { RunContext } from '../pipeline/context.js';
 import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages } from '../pipeline/stages.js';
+import { checkRangeArguments } from '../pipeline/range.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { DAY_MS, startOfDay } from '../util/dates.js';
 
 import { REBUILD_TARGETS, type RebuildTarget } from './rebuildTargets.js';
 
-export async function rebuildCommand(ctx: RunContext, what: string, signal?: AbortSignal): Promise<RunSummary> {
+export interface RebuildRange {
+  from?: number;
+  to?: number;
+}
+
+export async function rebuildCommand(ctx: RunContext, what: string, signal?: AbortSignal, range: RebuildRange = {}): Promise<RunSummary> {
   if (!(REBUILD_TARGETS as readonly string[]).includes(what)) {
     throw new ConfigError(`rebuild what? ${JSON.stringify(what)} is not one of ${REBUILD_TARGETS.join(', ')}`, undefined, 'BAD_USAGE');
   }
   const target = what as RebuildTarget;
+  checkRangeArguments(range, `rebuild ${target}`);
+  if (target === 'resample' && (range.from !== undefined || range.to !== undefined)) {
+    throw new ConfigError('rebuild resample: --from/--to do not apply (timeframes are rebuilt from the whole 1m store); use `rebuild aggregate` with the range', undefined, 'BAD_USAGE');
+  }
   const prepare = async () => {
     const removed = await deleteDerived(ctx, target);
     ctx.log(`rebuild ${target}: removed ${removed} files`);
   };
-  const stages = pipelineStages(ctx, { download: true, fromCache: true });
+  const stages = pipelineStages(ctx, { download: true, fromCache: true, from: range.from, to: range.to });
   const summary = await runStages(ctx, stages, signal, prepare);
   ctx.log(formatSummary(summary));
   return summary;

@@ -6,6 +6,7 @@ export interface SimCliOptions {
   port: string;
   seed: string;
   now?: string;
+  lag?: string;
   faults: string;
   faultKinds?: string;
   allowRemote?: boolean;
@@ -18,6 +19,7 @@ export async function simCommand(opts: SimCliOptions, signal: AbortSignal): Prom
     port: opts.port,
     seed: opts.seed,
     now: opts.now,
+    lag: opts.lag,
     faults: opts.faults,
     faultKinds: opts.faultKinds,
     allowRemote: opts.allowRemote ?? false,

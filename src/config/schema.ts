@@ -88,6 +88,8 @@ export const configSchema = z
         max_retries: z.number().int().min(0).max(20).default(5),
         backoff_ms: z.number().int().min(0).max(60_000).default(500),
         backoff_max_ms: z.number().int().min(0).max(600_000).default(30_000),
+        /** A closed day fetched less than this many minutes after its close stays provisional (download/settle.ts). */
+        settle_minutes: z.number().int().min(0).max(1440).default(30),
       })
       .strict()
       .prefault({}),

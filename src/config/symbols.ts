@@ -43,6 +43,22 @@ export function parseSymbolList(text: string, file: string): string[] {
   return out;
 }
 
+/**
+ * `--symbols A,B`: the same rules as symbols.txt (valid names, no duplicates: two workers on one store would
+ * race), and at least one name (an empty selection is a mistake, not "use symbols.txt").
+ */
+export function parseSymbolsOption(text: string): string[] {
+  const names = text.split(',').map((s) => s.trim());
+  if (names.length === 1 && names[0] === '') throw new ConfigError('bad symbol name "": an empty selection (give at least one name, or leave the option out to use symbols.txt)', '--symbols', 'BAD_SYMBOL');
+  const seen = new Set<string>();
+  for (const name of names) {
+    assertSymbol(name, '--symbols');
+    if (seen.has(name)) throw new ConfigError(`duplicate symbol ${name}`, '--symbols', 'BAD_SYMBOL');
+    seen.add(name);
+  }
+  return names;
+}
+
 /** symbols.user.txt when present, else symbols.txt, under `root`. */
 export async function loadSymbols(root: string): Promise<{ symbols: string[]; file: string }> {
   for (const name of ['symbols.user.txt', 'symbols.txt']) {

@@ -27,6 +27,8 @@ export interface DownloadOptions {
   backoffMs: number;
   backoffMaxMs: number;
   userAgent?: string;
+  /** A closed day fetched less than this long after its close stays provisional (settle.ts); default 30 min. */
+  settleMs?: number;
 }
 
 /** Counters for the run summary. */
@@ -59,6 +61,8 @@ export interface FetchedDay {
   text: string;
   doc: DayJson;
   bytes: number;
+  /** The server's clock when it answered (its HTTP `Date` header, 1 s resolution), when it sent one. */
+  serverTime?: number;
 }
 
 type Attempt =
@@ -150,7 +154,7 @@ export class DownloadClient {
         try {
           const doc = parseDayJson(text, url, 'Download');
           this.stats.bytes += body.length;
-          return { ok: true, value: { url, text, doc, bytes: body.length } };
+          return { ok: true, value: { url, text, doc, bytes: body.length, serverTime: parseHttpDate(res.headers.date) } };
         } catch (err) {
           if (!(err instanceof CorruptFileError)) throw err;
           this.stats.badBodies++;
@@ -187,6 +191,14 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs = Da
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}
+
+/** An HTTP `Date` header → epoch ms, undefined when absent or unreadable. */
+export function parseHttpDate(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** setTimeout as a promise that rejects with CancelledError('Download') as soon as `signal` aborts. */

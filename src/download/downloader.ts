@@ -1,13 +1,17 @@
 // The Download stage (DESIGN §4): decide which days to fetch, fetch them with a small worker pool over one
 // DownloadClient, and put each body in place atomically.
-//   - closed day (day < today UTC) in [from, to] without a cache file → cache/YYYY/MM/SYMBOL_YYYYMMDD.json;
-//     an existing cache file is never fetched again;
+//   - closed day (day < today UTC) in [from, to] without a cache file → fetched from its dated URL; if it is
+//     settled (settle.ts: both clocks past its close by the settle time, and not cut short) it goes to
+//     cache/YYYY/MM/SYMBOL_YYYYMMDD.json and is never fetched again; otherwise it is provisional: its raw JSON
+//     goes to data/temp/SYMBOL_YYYYMMDD.json (replaced whole) and it is fetched again next run;
 //   - today (if in [from, to]) → every run, live URL, merged forward-only into data/temp/SYMBOL_YYYYMMDD.json
 //     (liveMerge.ts);
-//   - a live file left in data/temp for a day that has closed since → that day's final version goes to the
-//     cache like any closed day, then its temp .json and .bin are deleted (even when the day is outside
-//     [from, to]: the temp file would otherwise linger).
-// "today" comes from the caller's `nowMs` (the Clock: Date.now() or --now), never from Date.now() here.
+//   - a temp file left in data/temp for a day before today (an old live day or a provisional day) → fetched
+//     from its dated URL and settled as above, even before `from` (the store holds it already); once the
+//     day is in the cache its temp .bin and .json are deleted. Days after `to` are left alone.
+// So a day is provisional iff its raw JSON lives in data/temp (the contract with transform and aggregate).
+// "today" comes from the caller's `nowMs` (the Clock: Date.now() or --now), never from Date.now() here; the
+// time a closed day's answer arrived is nowMs plus the time elapsed since the run began.
 // Fail-fast: the first error aborts every other request and sleep, waits until all workers have stopped (so
 // no write is half done), and is rethrown; files only ever appear at final paths by rename.
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -21,6 +25,7 @@ import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import { DownloadClient, type DownloadOptions, type DownloadStats } from './client.js';
 import { encodeDayJson, mergeLiveDay } from './liveMerge.js';
 import type { RateLimiter } from './rateLimiter.js';
+import { DEFAULT_SETTLE_MINUTES, settleDay } from './settle.js';
 
 export type { DownloadOptions, DownloadStats } from './client.js';
 
@@ -33,9 +38,11 @@ export interface DayTask {
   live: boolean;
   /** Final path: the cache file, or the live file in data/temp. */
   file: string;
+  /** A closed day's raw JSON while it is provisional (data/temp/SYMBOL_YYYYMMDD.json). */
+  tempFile: string;
   /** false: the cache file exists already and only `staleTemps` are left to delete. */
   fetch: boolean;
-  /** Temp files of a day that has closed (its old live .json and .bin), deleted once `file` is in place. */
+  /** Temp files of a day that has closed (its provisional or old live .bin and .json), deleted once `file` is in place. */
   staleTemps: string[];
 }
 
@@ -52,6 +59,8 @@ export interface DownloadedDay {
   day: number;
   file: string;
   live: boolean;
+  /** A closed day kept in data/temp (not settled yet): `file` is its temp JSON. */
+  provisional: boolean;
   /** Size of `file`. */
   bytes: number;
   /** false only for a live day whose file got no new candle (listed so a missing .bin can be rebuilt). */
@@ -61,6 +70,8 @@ export interface DownloadedDay {
 export interface DownloadRunStats extends DownloadStats {
   /** Days fetched successfully (closed and live). */
   daysDownloaded: number;
+  /** Closed days fetched this run that are not settled yet: kept in data/temp, fetched again next run. */
+  daysProvisional: number;
 }
 
 export interface DownloadResult {
@@ -81,6 +92,8 @@ export interface RunDownloadsContext {
   onProgress?: (p: DownloadProgress) => void;
   /** Defaults to the process-wide limiter (globalRateLimiter). */
   limiter?: RateLimiter;
+  /** A closed day was kept provisional, and why. */
+  onProvisional?: (p: { symbol: string; day: number; reason: string }) => void;
 }
 
 /**
@@ -103,8 +116,17 @@ export async function planDownloads(
   for (const symbol of symbols) {
     const from = startOfDay(fromOf(symbol));
     const stale = staleLiveDays(tempNames, symbol, today);
-    const closed = (day: number, staleTemps: string[]): DayTask => ({ symbol, day, live: false, file: layout.cacheDay(symbol, day), fetch: true, staleTemps });
-    const tempsOf = (day: number) => [layout.liveDay(symbol, day), layout.liveTransformDay(symbol, day)];
+    const closed = (day: number, staleTemps: string[]): DayTask => ({
+      symbol,
+      day,
+      live: false,
+      file: layout.cacheDay(symbol, day),
+      tempFile: layout.liveDay(symbol, day),
+      fetch: true,
+      staleTemps,
+    });
+    // The .bin first: the .json is what marks the day provisional, so it goes last.
+    const tempsOf = (day: number) => [layout.liveTransformDay(symbol, day), layout.liveDay(symbol, day)];
     for (const day of eachDay(from, Math.min(to, today - DAY_MS))) {
       const task = closed(day, stale.delete(day) ? tempsOf(day) : []);
       if (!(await dirs.has(task.file))) tasks.push(task);
@@ -112,10 +134,12 @@ export async function planDownloads(
     }
     for (const day of [...stale].sort((a, b) => a - b)) {
       const task = closed(day, tempsOf(day));
-      tasks.push((await dirs.has(task.file)) ? { ...task, fetch: false } : task);
+      if (await dirs.has(task.file)) tasks.push({ ...task, fetch: false });
+      else if (day <= to) tasks.push(task);
     }
     if (from <= today && today <= to) {
-      tasks.push({ symbol, day: today, live: true, file: layout.liveDay(symbol, today), fetch: true, staleTemps: [] });
+      const file = layout.liveDay(symbol, today);
+      tasks.push({ symbol, day: today, live: true, file, tempFile: file, fetch: true, staleTemps: [] });
     }
   }
   return { nowMs, today, tasks };
@@ -138,6 +162,9 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
   const client = new DownloadClient(opts, ctx.limiter);
   const days: DownloadedDay[] = [];
   let daysDownloaded = 0;
+  let daysProvisional = 0;
+  const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MINUTES * 60_000;
+  const started = performance.now();
   let firstError: unknown;
   let next = 0;
   let done = 0;
@@ -151,20 +178,30 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
     daysDownloaded++;
     if (ctrl.signal.aborted) throw new CancelledError('Download');
     if (!task.live) {
+      const clientNow = plan.nowMs + (performance.now() - started);
+      const settled = settleDay({ symbol: task.symbol, day: task.day, doc: fetched.doc, clientNow, serverNow: fetched.serverTime, settleMs });
+      if (!settled.final) {
+        // Replaced whole: the dated answer is the server's current view of the day, not a prefix to extend.
+        await writeFileAtomic(task.tempFile, fetched.text);
+        daysProvisional++;
+        ctx.onProvisional?.({ symbol: task.symbol, day: task.day, reason: settled.reason });
+        days.push({ symbol: task.symbol, day: task.day, file: task.tempFile, live: false, provisional: true, bytes: fetched.bytes, changed: true });
+        return;
+      }
       await writeFileAtomic(task.file, fetched.text);
       await removeAll(task.staleTemps);
-      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: false, bytes: fetched.bytes, changed: true });
+      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: false, provisional: false, bytes: fetched.bytes, changed: true });
       return;
     }
     const existing = await readLiveFile(task.file);
     const merged = mergeLiveDay(existing?.doc, fetched.doc, task.day, plan.nowMs, task.file);
     if (existing && merged.appended === 0) {
-      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, bytes: existing.bytes, changed: false });
+      days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, provisional: false, bytes: existing.bytes, changed: false });
       return;
     }
     const text = encodeDayJson(merged.doc);
     await writeFileAtomic(task.file, text);
-    days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, bytes: Buffer.byteLength(text), changed: true });
+    days.push({ symbol: task.symbol, day: task.day, file: task.file, live: true, provisional: false, bytes: Buffer.byteLength(text), changed: true });
   };
 
   const worker = async (): Promise<void> => {
@@ -195,7 +232,7 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
   if (firstError !== undefined) throw firstError;
   if (ctx.signal?.aborted) throw new CancelledError('Download');
   days.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.day - b.day));
-  return { days, stats: { ...client.stats, statuses: { ...client.stats.statuses }, daysDownloaded } };
+  return { days, stats: { ...client.stats, statuses: { ...client.stats.statuses }, daysDownloaded, daysProvisional } };
 }
 
 /** planDownloads + runDownloads. */

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
-import { assertSymbol, loadSymbols } from '../config/symbols.js';
+import { loadSymbols, parseSymbolsOption } from '../config/symbols.js';
 import { Layout } from '../paths.js';
 import { createProgress, type ProgressFactory } from '../util/progress.js';
 
@@ -15,6 +15,8 @@ export interface RunContext {
   /** The clock: epoch ms now (the live day is the UTC day of this instant). */
   now: () => number;
   log: (line: string) => void;
+  /** A note the user must see even with -q (an argument that cannot take effect): stderr. */
+  warn: (line: string) => void;
   progress: ProgressFactory;
 }
 
@@ -31,9 +33,7 @@ export interface ContextOptions {
 export async function buildContext(opts: ContextOptions): Promise<RunContext> {
   const root = resolve(opts.root ?? '.');
   const { config, files } = await loadConfig(root);
-  const symbols = opts.symbols
-    ? opts.symbols.split(',').map((s) => assertSymbol(s.trim(), '--symbols'))
-    : (await loadSymbols(root)).symbols;
+  const symbols = opts.symbols !== undefined ? parseSymbolsOption(opts.symbols) : (await loadSymbols(root)).symbols;
   const fixedNow = opts.now;
   return {
     layout: new Layout(root),
@@ -42,6 +42,7 @@ export async function buildContext(opts: ContextOptions): Promise<RunContext> {
     symbols,
     now: fixedNow === undefined ? () => Date.now() : () => fixedNow,
     log: opts.quiet ? () => {} : (line) => process.stdout.write(`${line}\n`),
+    warn: (line) => process.stderr.write(`note: ${line}\n`),
     progress: createProgress(process.stderr, opts.quiet),
   };
 }

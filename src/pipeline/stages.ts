@@ -4,52 +4,44 @@ import type { PipelineStage } from './run.js';
 import { formatBytes } from './run.js';
 import { planTransform, runTransform } from '../transform/stage.js';
 import { threadCount } from '../workers/pool.js';
-import { readIndexFile } from '../store/indexFile.js';
-import { dateToMs } from '../aggregate/dayFiles.js';
 import type { AggregateStats } from '../aggregate/aggregate.js';
 import { planAggregate, runAggregate } from '../aggregate/stage.js';
-import { parseDay, startOfDay } from '../util/dates.js';
-import { CancelledError, CorruptFileError } from '../errors.js';
-import { symbolFileName } from '../dukascopy/symbolCode.js';
-import { listTreeDayFiles } from '../util/dayFiles.js';
+import { compactDay, formatDay } from '../util/dates.js';
+import { CancelledError } from '../errors.js';
 import { planResample, runResample } from '../resample/stage.js';
+import { resolveRange, type RangeOptions, type RunRange } from './range.js';
 
-export interface RangeOptions {
-  /** First day to fetch on a first run (default download.start_date). */
-  from?: number;
-  /** Last day, inclusive (default: today). */
-  to?: number;
-  /** false: work from the cache only. */
-  download: boolean;
-  /** Rebuilds: a symbol without a store starts at its earliest cached day rather than start_date. */
-  fromCache?: boolean;
-}
+export type { RangeOptions } from './range.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStage {
+/** The run's range, worked out once by the first stage that needs it (after a rebuild's deletions). */
+type RangeOf = (stage: 'Download' | 'Transform') => Promise<RunRange>;
+
+function rangeOnce(ctx: RunContext, opts: RangeOptions): RangeOf {
+  let range: Promise<RunRange> | undefined;
+  return (stage) => (range ??= resolveRange(ctx, opts, stage));
+}
+
+/** Provisional days listed one a line up to this many, then counted. */
+const PROVISIONAL_LINES = 5;
+
+export function downloadStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage {
   return {
     stage: 'Download',
     async run(signal) {
       const now = ctx.now();
-      const firstRunFrom = opts.from ?? parseDay(ctx.config.download.start_date);
-      // A symbol whose store exists continues at its last day (the store is append-only, so earlier days
-      // could not be added anyway); --from applies to first runs.
-      const fromOf = new Map<string, number>();
-      const earliestCached = opts.fromCache ? await earliestCacheDays(ctx) : new Map<string, number>();
-      const resume = await resumeDays(ctx, 'Download');
-      for (const symbol of ctx.symbols) {
-        fromOf.set(symbol, resume.get(symbol) ?? earliestCached.get(symbolFileName(symbol)) ?? firstRunFrom);
-      }
+      const range = await rangeOf('Download');
       const d = ctx.config.download;
       // Loaded here: the HTTP client is the heaviest import, and `run --no-download` never needs it.
       const { downloadDays } = await import('../download/downloader.js');
       let bar: ReturnType<typeof ctx.progress.stage> | undefined;
+      const provisional: string[] = [];
       const result = await downloadDays(
         ctx.layout,
         ctx.symbols,
-        (s) => fromOf.get(s)!,
-        opts.to ?? startOfDay(now),
+        (s) => range.symbols.get(s)!.first,
+        range.last,
         now,
         {
           baseUrl: d.base_url,
@@ -59,6 +51,7 @@ export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStag
           maxRetries: d.max_retries,
           backoffMs: d.backoff_ms,
           backoffMaxMs: d.backoff_max_ms,
+          settleMs: d.settle_minutes * 60_000,
         },
         {
           signal,
@@ -66,50 +59,34 @@ export function downloadStage(ctx: RunContext, opts: RangeOptions): PipelineStag
             bar ??= ctx.progress.stage('download', p.total, 'days');
             bar.update(p.done, p.symbol);
           },
+          onProvisional: (p) => provisional.push(`provisional: ${p.symbol} ${formatDay(p.day)} (${p.reason}); fetched again next run`),
         },
       ).finally(() => bar?.stop());
+      provisional.sort();
+      for (const line of provisional.slice(0, PROVISIONAL_LINES)) ctx.log(line);
+      if (provisional.length > PROVISIONAL_LINES) ctx.log(`provisional: and ${provisional.length - PROVISIONAL_LINES} more days`);
       const s = result.stats;
+      const held = s.daysProvisional ? `, ${fmt(s.daysProvisional)} closed day${s.daysProvisional === 1 ? '' : 's'} provisional (not settled, fetched again next run)` : '';
       return {
-        detail: `${fmt(s.daysDownloaded)} days downloaded, ${formatBytes(s.bytes)}, ${fmt(s.requests)} requests, ${fmt(s.retries)} retries`,
-        counters: { daysDownloaded: s.daysDownloaded, bytes: s.bytes, requests: s.requests, retries: s.retries },
+        detail: `${fmt(s.daysDownloaded)} days downloaded, ${formatBytes(s.bytes)}, ${fmt(s.requests)} requests, ${fmt(s.retries)} retries${held}`,
+        counters: { daysDownloaded: s.daysDownloaded, daysProvisional: s.daysProvisional, bytes: s.bytes, requests: s.requests, retries: s.retries },
       };
     },
   };
 }
 
-/** The last day in each symbol's aggregate store (from its index), where an incremental run resumes. */
-async function resumeDays(ctx: RunContext, stage: 'Download' | 'Transform'): Promise<Map<string, number | undefined>> {
-  const out = new Map<string, number | undefined>();
-  for (const symbol of ctx.symbols) {
-    let ix;
-    try {
-      ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), stage);
-    } catch (err) {
-      // The aggregate stage would refuse this store: say so here too, with the remedy, not as a bare read error.
-      if (!(err instanceof CorruptFileError)) throw err;
-      const cut = err.message.lastIndexOf(` (${err.file}`);
-      const what = cut > 0 ? err.message.slice(0, cut) : err.message;
-      throw new CorruptFileError(stage, err.file, `store damaged: ${what}; run \`candlestore rebuild aggregate\` to rebuild it from the day files`, err.offset, 'STORE_DAMAGED');
-    }
-    out.set(symbol, ix && ix.lastDate > 0 ? dateToMs(ix.lastDate) : undefined);
-  }
-  return out;
-}
-
-async function earliestCacheDays(ctx: RunContext): Promise<Map<string, number>> {
-  const first = new Map<string, number>();
-  for (const f of await listTreeDayFiles(ctx.layout.cacheDir, 'json')) if (!first.has(f.code)) first.set(f.code, f.day);
-  return first;
-}
-
-export function transformStage(ctx: RunContext): PipelineStage {
+export function transformStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage {
   return {
     stage: 'Transform',
     async run(signal) {
+      const range = await rangeOf('Transform');
       // Days before every store's last day are aggregated already: skip listing their month folders.
-      const resume = [...(await resumeDays(ctx, 'Transform')).values()];
-      const fromDay = resume.every((d) => d !== undefined) ? Math.min(...(resume as number[])) : undefined;
-      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, fromDay);
+      const firsts = [...range.symbols.values()].map((r) => r.tailFirst);
+      const fromDay = firsts.length > 0 ? Math.min(...firsts) : undefined;
+      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, fromDay, (symbol, day) => {
+        const r = range.symbols.get(symbol)!;
+        return day >= r.tailFirst && day <= r.last;
+      });
       const bar = ctx.progress.stage('transform', tasks.length, 'days');
       try {
         const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });
@@ -152,7 +129,7 @@ export async function forEachFailFast<T>(items: readonly T[], limit: number, sig
   if (signal.aborted) throw new CancelledError('Aggregate');
 }
 
-export function aggregateStage(ctx: RunContext): PipelineStage {
+export function aggregateStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage {
   return {
     stage: 'Aggregate',
     async run(signal) {
@@ -160,8 +137,14 @@ export function aggregateStage(ctx: RunContext): PipelineStage {
       const bar = ctx.progress.stage('aggregate', ctx.symbols.length, 'symbols');
       try {
         // Symbols in worker threads for a big run, inline with one commit for all of them for a small one.
+        const range = await rangeOf('Transform');
+        // A new store starts at its first day; no store takes a day after --to.
+        const bounds = (symbol: string) => {
+          const r = range.symbols.get(symbol)!;
+          return { firstDate: r.hasStore ? 0 : Number(compactDay(r.first)), lastDate: Number(compactDay(r.last)) };
+        };
         all = await runAggregate(
-          await planAggregate(ctx.layout, ctx.symbols, ctx.config.aggregate.csv),
+          await planAggregate(ctx.layout, ctx.symbols, ctx.config.aggregate.csv, bounds),
           { threads: threadCount(ctx.config.workers), signal, onRepair: (m) => ctx.log(`repair: ${m}`), onProgress: (done) => bar.update(done) },
         );
       } finally {
@@ -198,5 +181,6 @@ export function resampleStage(ctx: RunContext): PipelineStage {
 }
 
 export function pipelineStages(ctx: RunContext, opts: RangeOptions): PipelineStage[] {
-  return [...(opts.download ? [downloadStage(ctx, opts)] : []), transformStage(ctx), aggregateStage(ctx), resampleStage(ctx)];
+  const rangeOf = rangeOnce(ctx, opts);
+  return [...(opts.download ? [downloadStage(ctx, rangeOf)] : []), transformStage(ctx, rangeOf), aggregateStage(ctx, rangeOf), resampleStage(ctx)];
 }

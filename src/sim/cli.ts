@@ -5,7 +5,8 @@
 // The sim binds loopback only (127.0.0.0/8, ::1, localhost) unless `allowRemote` is set: it is a test server
 // with injectable faults and no authentication, not something to expose on a network by accident.
 // `--now ISO` freezes the simulated clock at that instant (the live day stays cut there); without it the
-// system clock is used.
+// system clock is used. `--lag MINUTES` sets the server's clock that far behind (a just-closed day is
+// served partial).
 import { ConfigError } from '../errors.js';
 import { parseInstant } from '../util/dates.js';
 import { FAULT_KINDS, startSim, type FaultKind, type SimOptions, type SimServer } from './server.js';
@@ -16,6 +17,8 @@ export interface SimCliInput {
   seed?: string | number;
   /** ISO instant (`2026-07-13T12:00:00Z`) or day; freezes the clock. */
   now?: string;
+  /** Minutes the server's clock runs behind `now` (or the system clock). */
+  lag?: string | number;
   faults?: string | number;
   /** Comma list of fault kinds, e.g. `429,503,reset`. */
   faultKinds?: string;
@@ -73,9 +76,10 @@ export function parseSimCliOptions(input: SimCliInput): SimOptions & { host: str
       throw new ConfigError(`sim --now: ${(err as Error).message} (want an ISO time like 2026-07-13T12:00:00Z)`);
     }
   }
+  const lagMs = integer('lag', input.lag, 0, 0, 7 * 1440) * 60_000;
   const faultStreak = integer('fault-streak', input.faultStreak, 3, 0, 1_000_000);
   const slowMs = integer('slow-ms', input.slowMs, 300, 0, 600_000);
-  return { host, port, seed, now, faults, faultKinds, faultStreak, slowMs, verbose: input.verbose ?? false, log: input.log };
+  return { host, port, seed, now, lagMs, faults, faultKinds, faultStreak, slowMs, verbose: input.verbose ?? false, log: input.log };
 }
 
 /**
@@ -88,7 +92,8 @@ export async function runSimFromCli(input: SimCliInput, onListening?: (server: S
   if (input.signal?.aborted) return;
   const server = await startSim({ ...opts, log });
   const nowText = opts.now === undefined ? 'system clock' : new Date(opts.now).toISOString();
-  log(`sim listening on ${server.url} (seed ${opts.seed}, now ${nowText})`);
+  const lagText = opts.lagMs ? `, its clock ${opts.lagMs / 60_000} min behind` : '';
+  log(`sim listening on ${server.url} (seed ${opts.seed}, now ${nowText}${lagText})`);
   onListening?.(server);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -9,6 +9,9 @@
 //       `?from={ms}` keeps candles starting at or after ms; a `from` before the live day means the whole
 //       live day, a `from` after the last complete candle gives an empty day. A non-integer `from` is 400.
 //   /v1/instruments/{CODE}                     the instrument document (instruments.ts).
+// Every answer carries the server's clock in its `Date` header. `lagMs` sets that clock behind the given one
+// (a server whose clock lags the client's, or that has not finished the day that just closed): then a day
+// that has closed on the client's clock is still served partial.
 // An unknown instrument code is 404. Error bodies: {"status":404,"error":"Not Found","message":…,"path":…}.
 //
 // Faults (`faults` = probability per request, drawn from a PRNG seeded by `seed`, so a given request
@@ -40,6 +43,8 @@ export interface SimOptions {
   seed?: number;
   /** The simulated "now": a fixed instant (ms) or a clock; default Date.now. */
   now?: number | (() => number);
+  /** The server's own clock runs this many ms behind `now` (≥ 0); default 0. */
+  lagMs?: number;
   /** Probability 0..1 that a request meets a fault; default 0. */
   faults?: number;
   /** Fault kinds to draw from; default all. */
@@ -104,7 +109,10 @@ function resolveOptions(opts: SimOptions) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`sim port must be 0..65535, got ${port}`);
   const now = opts.now ?? Date.now;
   if (typeof now === 'number' && !Number.isFinite(now)) throw new ConfigError(`sim now must be a finite time in ms, got ${now}`);
-  const clock = typeof now === 'number' ? () => now : now;
+  const lagMs = opts.lagMs ?? 0;
+  if (!(Number.isSafeInteger(lagMs) && lagMs >= 0)) throw new ConfigError(`sim lag must be a whole number of ms ≥ 0, got ${lagMs}`);
+  const given = typeof now === 'number' ? () => now : now;
+  const clock = lagMs === 0 ? given : () => given() - lagMs;
   return { host: opts.host ?? '127.0.0.1', port, seed, clock, faults, kinds: [...kinds], faultStreak, slowMs, verbose: opts.verbose ?? false, log: opts.log ?? ((line: string) => console.log(line)) };
 }
 
@@ -179,6 +187,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     const path = q < 0 ? raw : raw.slice(0, q);
     const query = q < 0 ? '' : raw.slice(q + 1);
     let reply: Reply;
+    // The server's clock, as a real server sends it (RFC 9110 §6.6.1); read before the answer is built.
+    const date = new Date(o.clock()).toUTCString();
     try {
       reply = route(req, path, query);
     } catch (err) {
@@ -195,7 +205,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     }
     // Drain any request body so keep-alive works (GETs have none).
     req.resume();
-    const headers = (length: number, extra?: Record<string, string>) => ({ 'Content-Type': 'application/json', 'Content-Length': String(length), ...extra });
+    const headers = (length: number, extra?: Record<string, string>) => ({ Date: date, 'Content-Type': 'application/json', 'Content-Length': String(length), ...extra });
 
     switch (fault) {
       case undefined:

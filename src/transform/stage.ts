@@ -1,5 +1,5 @@
-// The Transform stage: find raw days that have no 1m day file yet (and the live day, every run) and
-// convert them in parallel, fail-fast.
+// The Transform stage: find raw days that have no 1m day file yet (and every provisional day in data/temp,
+// the live day included, every run) and convert them in parallel, fail-fast.
 import { rm } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { resolveSymbolSettings } from '../config/symbolSettings.js';
@@ -19,10 +19,18 @@ export interface TransformStats {
 }
 
 /**
- * Raw days without a 1m day file, plus the live day. `fromDay` (optional) limits the search to month folders
- * from that day's month on: the pipeline passes the earliest last day of the symbols' stores.
+ * Raw days without a 1m day file, plus every day in data/temp (the live day and provisional closed days,
+ * rebuilt every run). `fromDay` (optional) limits the search to month folders from that day's month on: the
+ * pipeline passes the earliest day any store still needs. `wanted` (optional) bounds the days per symbol
+ * (the run's --from/--to).
  */
-export async function planTransform(layout: Layout, config: Config, symbols: readonly string[], fromDay?: number): Promise<TransformTask[]> {
+export async function planTransform(
+  layout: Layout,
+  config: Config,
+  symbols: readonly string[],
+  fromDay?: number,
+  wanted?: (symbol: string, day: number) => boolean,
+): Promise<TransformTask[]> {
   const byCode = new Map(symbols.map((s) => [symbolFileName(s), s]));
   // The run lock is held: any temp file in the transform tree is debris of a killed run.
   const debris: string[] = [];
@@ -32,7 +40,7 @@ export async function planTransform(layout: Layout, config: Config, symbols: rea
   const tasks: TransformTask[] = [];
   const add = (code: string, day: number, input: string, live: boolean) => {
     const symbol = byCode.get(code);
-    if (!symbol) return;
+    if (!symbol || (wanted && !wanted(symbol, day))) return;
     const { shift, roundDecimals } = settings.get(symbol)!;
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
     tasks.push({ symbol, day, input, output, live, shift, roundDecimals });
@@ -40,7 +48,7 @@ export async function planTransform(layout: Layout, config: Config, symbols: rea
   for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { fromDay })) {
     if (!done.has(`${f.code}_${f.day}`)) add(f.code, f.day, f.path, false);
   }
-  // The live day's JSON may have grown: its day file is rebuilt every run (one small file per symbol).
+  // A temp day (live or provisional) may have changed: its day file is rebuilt every run (a few small files).
   for (const f of await listFlatDayFiles(layout.tempDir, 'json')) add(f.code, f.day, f.path, true);
   return tasks;
 }

@@ -493,3 +493,35 @@ test('generation is fast enough for benchmarks', () => {
   assert.ok(n > 0 && simulateDay(inst, Date.UTC(2021, 0, 4), 1).n > 1000);
   assert.ok(perDay < 5, `${perDay.toFixed(3)} ms per day`); // ~0.2 ms on an idle core; loose for busy CI
 });
+
+describe('clock lag (--lag)', () => {
+  test("the server's clock runs behind: the Date header says so and a day closed on the client's clock is served partial", async () => {
+    const clientNow = Date.UTC(2026, 6, 14, 0, 40); // Tuesday 00:40; the server is at Monday 22:40
+    const lagged = await startSim({ seed: 1, now: clientNow, lagMs: 120 * MIN });
+    const caughtUp = await startSim({ seed: 1, now: clientNow });
+    try {
+      const partial = await get(lagged, '/v1/candles/minute/EUR-USD/BID/2026/7/13');
+      assert.equal(Date.parse(partial.headers.get('date')!), clientNow - 120 * MIN);
+      const complete = await get(caughtUp, '/v1/candles/minute/EUR-USD/BID/2026/7/13');
+      assert.equal(Date.parse(complete.headers.get('date')!), clientNow);
+      const p = decode(JSON.parse(partial.text));
+      const c = decode(JSON.parse(complete.text));
+      assert.equal(p.at(-1)!.t, Date.UTC(2026, 6, 13, 22, 39), 'complete minutes up to the lagging clock');
+      assert.deepEqual(p, c.slice(0, p.length), 'a prefix of the complete day');
+      assert.ok(c.at(-1)!.t >= Date.UTC(2026, 6, 13, 23, 50));
+      // Its live day is still the day before the client's.
+      const live = decode(JSON.parse((await get(lagged, '/v1/candles/minute/EUR-USD/BID')).text));
+      assert.deepEqual(live, p);
+    } finally {
+      await lagged.close();
+      await caughtUp.close();
+    }
+  });
+
+  test('--lag takes whole minutes ≥ 0', () => {
+    assert.equal(parseSimCliOptions({ lag: '90' }).lagMs, 90 * MIN);
+    assert.equal(parseSimCliOptions({}).lagMs, 0);
+    assert.throws(() => parseSimCliOptions({ lag: '-5' }), ConfigError);
+    assert.throws(() => parseSimCliOptions({ lag: '1.5' }), ConfigError);
+  });
+});
