@@ -245,6 +245,14 @@ test('scrolling left loads older bars through the API, until = the first bar loa
   const url = new URL(page.url());
   assert.ok(url.searchParams.has('from') && url.searchParams.has('to'), 'a moved view is in the URL');
   await shot(page, 'scrolled-left');
+
+  // Another symbol opens on its latest bars, whatever the previous view was.
+  const eur = store('EUR-USD', '1m');
+  await page.selectOption('#symbol', 'EUR-USD');
+  await settled(page, `document.getElementById("chart").dataset.last === "${eur.at(-1)!.ts}"`);
+  assert.equal(Number((await chartData(page)).bars), Math.min(PAGE_BARS, eur.length));
+  const switched = new URL(page.url());
+  assert.deepEqual([switched.searchParams.get('symbol'), switched.searchParams.get('tf'), switched.searchParams.has('from')], ['EUR-USD', '1m', false]);
   assert.deepEqual(problems, []);
   await close();
 });

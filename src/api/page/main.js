@@ -1,23 +1,17 @@
 // The chart page's controller: reads the state from the URL, fills the pickers from /v1/symbols and the
-// indicator list from /v1/indicators, loads bars through /v1/candles (older ones as the user scrolls left,
-// newer ones as they scroll right, the still-open bar every few seconds while the window reaches the end
-// of the store) and writes the state back to the URL. Requests run one at a time through a queue, and a
-// request started for an earlier symbol or timeframe is ignored when it answers.
-import { getCandles, getIndicators, getSymbols, isoTime } from './api.js';
+// indicator list from /v1/indicators, has the Loader (loader.js) fetch bars into the BarWindow that the
+// ChartView draws, keeps the status line, legend and export panel current, and writes the state back to
+// the URL (history entries for symbol, timeframe and indicator changes; the visible range in place).
+import { getIndicators, getSymbols, isoTime } from './api.js';
 import { BarWindow } from './barWindow.js';
 import { ChartView } from './chart.js';
 import { renderExport, wireCopyButtons, nextBarTime } from './exportPanel.js';
 import { IndicatorPanel } from './indicatorPanel.js';
 import { indicatorKey, outputColumn } from './indicatorStyle.js';
+import { Loader } from './loader.js';
 import { readState, specText, writeState } from './state.js';
 import { initTheme, themeColors } from './theme.js';
 
-/** Bars a request asks for when scrolling or starting. */
-const PAGE = 1000;
-/** Bars a bookmarked range may load at once (a chart shows at most a few thousand anyway). */
-const RANGE_LIMIT = 5000;
-/** Start loading more when fewer bars than this are left beyond the edge of the view. */
-const EDGE = 50;
 const DEFAULT_POLL_S = 5;
 
 const $ = (id) => document.getElementById(id);
@@ -35,31 +29,12 @@ let panel;
 const state = { symbol: undefined, tf: undefined, from: undefined, to: undefined, indicators: [], poll: undefined };
 /** The view was placed by the user or by the URL (then its range is part of the state). */
 let positioned = false;
-let generation = 0;
-let queue = Promise.resolve();
-let loadingEdge = false;
-let edgePauseUntil = 0;
 let nextColor = 0;
+let loader;
 
 function say(text, kind = 'info') {
   dom.message.textContent = text;
   dom.message.dataset.kind = kind;
-}
-
-/** Run data tasks one after another; a task queued for an earlier symbol/timeframe is dropped. */
-function enqueue(task) {
-  const g = generation;
-  const run = queue.then(async () => {
-    if (g !== generation) return;
-    await task(() => g !== generation);
-    if (dom.message.dataset.kind === 'error') say(''); // the server answers again
-  });
-  queue = run.catch((err) => {
-    // A failed request pauses loading at the edges, or scrolling would retry it in a loop.
-    edgePauseUntil = Date.now() + 5000;
-    say(err instanceof Error ? err.message : String(err), 'error');
-  });
-  return queue;
 }
 
 const currentSymbol = () => symbols.find((s) => s.id === state.symbol);
@@ -99,103 +74,21 @@ function visibleTimes() {
 
 // ------------------------------------------------------------------------------------------------ loading
 
-/** Load the window for the current symbol and timeframe: a bookmarked range, or the latest bars. */
-function reload({ endAt, bars } = {}) {
-  generation++;
-  win.clear();
-  view.render(win);
+/** Load the window of the current symbol and timeframe (the state's range when it has one). */
+function reload(opts = {}) {
   say('Loading…');
-  const { symbol: id, tf } = state;
-  const from = state.from;
-  const to = state.to;
-  enqueue(async (stale) => {
-    let chunk;
-    if (from !== undefined && to !== undefined) {
-      chunk = await getCandles(id, tf, { after: from, until: to + 1, limit: RANGE_LIMIT, indicators: specs() });
-      if (stale()) return;
-      if (chunk.time.length > 0) {
-        win.replaceFrom(chunk);
-        view.render(win);
-        view.showBars(0, win.length - 1);
-        done();
-        return;
-      }
-    }
-    // The latest bars, or those ending at a time (a timeframe switch keeps the right edge where it was).
-    const until = endAt === undefined ? undefined : endAt + 1;
-    chunk = await getCandles(id, tf, { until, order: 'desc', limit: PAGE, indicators: specs() });
-    if (stale()) return;
-    win.replaceFrom(chunk);
-    win.atStart = chunk.time.length < PAGE;
-    win.atEnd = until === undefined;
-    view.render(win);
-    if (bars && win.length) view.showBars(Math.max(0, win.length - bars), win.length - 1);
-    else view.showLatest();
-    done();
-  });
-  function done() {
-    if (win.length === 0) say(`No ${tf} bars for ${currentSymbol()?.symbol ?? id} in the store.`);
+  loader.reload({ from: state.from, to: state.to, ...opts });
+}
+
+/** After a load: the first one of a window also settles the message and the URL. */
+function loaded(first) {
+  if (first) {
+    if (win.length === 0) say(`No ${state.tf} bars for ${currentSymbol()?.symbol ?? state.symbol} in the store.`);
     else if (dom.message.dataset.kind !== 'warning') say('');
-    showStatus();
     syncUrl(false);
-    checkEdges();
+    loader.checkEdges();
   }
-}
-
-/** Near the left edge: older bars; near the right one: newer bars (until the store's end). */
-function checkEdges() {
-  if (loadingEdge || win.length === 0 || Date.now() < edgePauseUntil) return;
-  const r = view.visibleLogicalRange();
-  if (!r) return;
-  if (r.from < EDGE && !win.atStart) loadOlder();
-  else if (r.to > win.length - EDGE && !win.atEnd) loadNewer();
-}
-
-function loadOlder() {
-  loadingEdge = true;
-  const { symbol: id, tf } = state;
-  enqueue(async (stale) => {
-    const chunk = await getCandles(id, tf, { until: win.firstTime, order: 'desc', limit: PAGE, indicators: specs() });
-    if (stale()) return;
-    if (chunk.time.length < PAGE) win.atStart = true;
-    const added = win.prepend(chunk);
-    if (added) view.render(win, added);
-    showStatus();
-  }).finally(() => {
-    loadingEdge = false;
-    checkEdges();
-  });
-}
-
-function loadNewer() {
-  loadingEdge = true;
-  const { symbol: id, tf } = state;
-  enqueue(async (stale) => {
-    const chunk = await getCandles(id, tf, { after: win.lastTime + 1, limit: PAGE, indicators: specs() });
-    if (stale()) return;
-    if (chunk.time.length < PAGE) win.atEnd = true;
-    win.replaceFrom(chunk);
-    // Not renderTail: update() would scroll the view along with the new bars, away from what the user looks at.
-    view.render(win, 0, true);
-    showStatus();
-  }).finally(() => {
-    loadingEdge = false;
-    checkEdges();
-  });
-}
-
-/** The still-open last bar and any new ones, while the window reaches the end of the store. */
-function poll() {
-  if (document.hidden || !win.atEnd || win.length === 0 || loadingEdge) return;
-  const { symbol: id, tf } = state;
-  enqueue(async (stale) => {
-    const chunk = await getCandles(id, tf, { after: win.lastTime, limit: PAGE, indicators: specs() });
-    if (stale() || chunk.time.length === 0) return;
-    if (chunk.time.length === PAGE) win.atEnd = false; // a long pause: the rest comes as the user scrolls
-    const at = win.replaceFrom(chunk);
-    view.renderTail(win, at);
-    showStatus();
-  });
+  showStatus();
 }
 
 // ------------------------------------------------------------------------------------------- indicators
@@ -229,26 +122,8 @@ function addIndicator(name, params, at = state.indicators.length, colorIndex = u
   view.addIndicator(ind);
   panel.renderActive(state.indicators);
   syncUrl(true);
-  fillIndicator(ind);
+  loader.fill(specText(ind), () => state.indicators.includes(ind));
   say(`Added ${ind.label}.`);
-}
-
-/** Fetch one indicator's values over the bars already loaded (the others are not asked again). */
-function fillIndicator(ind) {
-  const { symbol: id, tf } = state;
-  enqueue(async (stale) => {
-    if (win.length === 0) return;
-    const until = win.lastTime + 1;
-    let after = win.firstTime;
-    for (;;) {
-      const chunk = await getCandles(id, tf, { after, until, limit: 20_000, indicators: [specText(ind)] });
-      if (stale() || !state.indicators.includes(ind)) return;
-      win.setColumns(chunk);
-      if (chunk.time.length < 20_000) break;
-      after = chunk.time[chunk.time.length - 1] + 1;
-    }
-    view.render(win);
-  });
 }
 
 function removeIndicator(id) {
@@ -325,7 +200,8 @@ function onSymbolChange() {
   state.symbol = dom.symbol.value;
   fillTimeframes();
   view.setDecimals(currentSymbol()?.decimals ?? 5);
-  positioned = false;
+  positioned = false; // another symbol opens on its latest bars
+  state.from = state.to = undefined;
   reload();
   syncUrl(true);
 }
@@ -399,13 +275,21 @@ function showExportSoon() {
 async function start() {
   view = new ChartView(dom.chart, {
     onRange: () => {
-      checkEdges();
+      loader?.checkEdges();
       if (positioned) syncUrlSoon();
       showExportSoon();
     },
     onCrosshair: (i) => showLegend(i),
     onUserMove: () => {
       positioned = true;
+    },
+  });
+  loader = new Loader(win, view, {
+    query: () => ({ id: state.symbol, tf: state.tf, indicators: specs() }),
+    loaded,
+    failed: (message) => say(message, 'error'),
+    answered: () => {
+      if (dom.message.dataset.kind === 'error') say(''); // the server answers again
     },
   });
   initTheme(dom.theme, () => view.applyTheme(themeColors()));
@@ -432,7 +316,7 @@ async function start() {
   dom.timeframe.addEventListener('change', onTimeframeChange);
   addEventListener('popstate', () => applyState(readState(location.search)));
   applyState(readState(location.search));
-  setInterval(poll, (state.poll ?? DEFAULT_POLL_S) * 1000);
+  setInterval(() => loader.poll(), (state.poll ?? DEFAULT_POLL_S) * 1000);
   document.documentElement.dataset.ready = 'true';
 }
 
