@@ -45,8 +45,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (!isLoopback(host) && opts.token === undefined && !opts.insecure) {
     throw new ConfigError(`listening on ${host} (not loopback) needs http.token in config.yaml so clients must send "Authorization: Bearer <token>"; or pass --insecure to serve without one`, undefined, 'BAD_USAGE');
   }
+  const source = opts.source ?? new StoreCandleSource(opts.layout);
   const app = createApp({
-    source: opts.source ?? new StoreCandleSource(opts.layout),
+    source,
     token: opts.token,
     accessLog: opts.verbose ? opts.log : undefined,
     errorLog: opts.log,
@@ -63,7 +64,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     port: addr.port,
     close: () => new Promise<void>((resolve, reject) => {
       const s = server as import('node:http').Server;
-      s.close((err) => (err ? reject(err) : resolve()));
+      s.close((err) => {
+        void source.close?.();
+        if (err) reject(err);
+        else resolve();
+      });
       s.closeIdleConnections?.();
       // Requests in flight get a moment to finish; then whatever is left is cut.
       setTimeout(() => s.closeAllConnections?.(), 5000).unref();

@@ -1,12 +1,13 @@
 // Where the API's candles come from: a small interface (CandleSource → SeriesHandle) that the query layer
-// is written against, and its implementation over the stores under a root. Only committed records are
-// visible (up to the index's out_pos); a store that is rebuilt or grows between two requests is seen
-// afresh by the next one. No run lock is taken: `run` may append while we read.
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { ApiError, CorruptFileError } from '../errors.js';
-import { FLAG_OPEN, RECORD_SIZE, RECORD_WORDS, R_FLAGS, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
-import { StoreReader } from '../store/reader.js';
+// is written against, and its implementation over the public reader openStore (store/open.ts). Only
+// committed records are visible; a store that grows or is rebuilt between two requests is seen afresh by
+// the next one. No run lock is taken: `run` may append while we read.
+import { relative } from 'node:path';
+import { ApiError, CorruptFileError, NotFoundError } from '../errors.js';
+import { FLAG_OPEN, RECORD_WORDS, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
+import { readIndexFile } from '../store/indexFile.js';
+import type { StoreIndex } from '../store/indexFormat.js';
+import { CandleStore, fileSymbolOf, type BarChunk, type Series } from '../store/open.js';
 import type { Layout } from '../paths.js';
 import type { Bars } from '../indicators/types.js';
 
@@ -24,6 +25,8 @@ export interface SeriesHandle {
   readonly decimals: number;
   /** Committed bars. */
   readonly count: number;
+  readonly firstTime: number | undefined;
+  readonly lastTime: number | undefined;
   /** Index of the first bar with ts ≥ `ts` (count when none). */
   lowerBound(ts: number): Promise<number>;
   /** Bars [from, to). */
@@ -50,60 +53,48 @@ export interface CandleSource {
   listSymbols(): Promise<SymbolInfo[]>;
   /** Open one series; ApiError 400 for an unknown symbol or timeframe, 500 for a damaged store. */
   open(id: string, timeframe: string): Promise<SeriesHandle>;
+  /** Release whatever the source holds open (server shutdown). */
+  close?(): Promise<void>;
 }
 
 const BASE_TF = '1m';
 
-/** The stores under one root, read through StoreReader with their index's out_pos as the limit. */
+/**
+ * The stores under one root, read through the public reader (store/open.ts: committed records only, the
+ * header/index generation check). Each series is opened once and kept; every request re-reads its 64-byte
+ * index (one small read) and reopens the series when the commit it points at changed (new bars, a rebuild).
+ * A replaced series is closed when the last request using it is done.
+ */
 export class StoreCandleSource implements CandleSource {
-  constructor(private readonly layout: Layout) {}
+  private readonly cache = new Map<string, CachedSeries>();
+  private readonly store: CandleStore;
 
-  private paths(id: string, tf: string): { store: string; index: string } {
-    const dir = tf === BASE_TF ? this.layout.aggregateDir : join(this.layout.resampleDir, tf);
-    return { store: join(dir, `${id}.bin`), index: join(dir, 'index', `${id}.idx`) };
+  constructor(private readonly layout: Layout) {
+    this.store = new CandleStore(layout.root, 'Serve');
   }
 
-  private exists(file: string): boolean {
-    try {
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  }
-
-  /** Timeframes that have a store for `id`, the base first, then by name. */
-  private timeframesOf(id: string): string[] {
-    const out = this.exists(this.paths(id, BASE_TF).store) ? [BASE_TF] : [];
-    let dirs: string[] = [];
-    try {
-      dirs = readdirSync(this.layout.resampleDir);
-    } catch {
-      return out;
-    }
-    for (const tf of dirs.sort(compareTimeframes)) if (this.exists(this.paths(id, tf).store)) out.push(tf);
-    return out;
+  private indexFile(id: string, tf: string): string {
+    return tf === BASE_TF ? this.layout.aggregateIndex(id) : this.layout.resampleIndex(tf, id);
   }
 
   async listSymbols(): Promise<SymbolInfo[]> {
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.layout.aggregateDir).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4)).sort();
-    } catch {
-      return [];
-    }
     const out: SymbolInfo[] = [];
-    for (const id of names) {
+    for (const symbol of await this.store.symbols()) {
+      const id = fileSymbolOf(symbol);
       const timeframes: TimeframeInfo[] = [];
-      let symbol = id;
       let decimals = 0;
-      for (const tf of this.timeframesOf(id)) {
-        const h = await this.open(id, tf);
+      for (const tf of await this.store.timeframes(symbol)) {
+        let h: SeriesHandle;
         try {
-          symbol = h.symbol;
+          h = await this.open(id, tf);
+        } catch (err) {
+          // Removed since it was listed (a rebuild): leave it out of this answer.
+          if (err instanceof ApiError && err.status === 400) continue;
+          throw err;
+        }
+        try {
           decimals = h.decimals;
-          const first = h.count > 0 ? (await h.read(0, 1)).ts[0] : null;
-          const last = h.count > 0 ? (await h.read(h.count - 1, h.count)).ts[0] : null;
-          timeframes.push({ timeframe: tf, rows: h.count, first, last });
+          timeframes.push({ timeframe: tf, rows: h.count, first: h.firstTime ?? null, last: h.lastTime ?? null });
         } finally {
           await h.close();
         }
@@ -114,28 +105,59 @@ export class StoreCandleSource implements CandleSource {
   }
 
   async open(id: string, timeframe: string): Promise<SeriesHandle> {
-    const { store, index } = this.paths(id, timeframe);
-    const name = relative(this.layout.root, store);
-    // A rebuild may delete the store between the existence check and the open: look again, then it is gone.
+    const key = `${id}/${timeframe}`;
+    const name = relative(this.layout.root, timeframe === BASE_TF ? this.layout.aggregateStore(id) : this.layout.resampleStore(timeframe, id));
+    let index: StoreIndex | undefined;
+    try {
+      index = await readIndexFile(this.indexFile(id, timeframe), 'Serve');
+    } catch (err) {
+      throw damaged(name, err);
+    }
+    const cached = this.cache.get(key);
+    if (cached && index && cached.matches(index)) return cached.acquire();
+    const series = await this.openSeries(id, timeframe, name, index);
+    const fresh = new CachedSeries(series, id, name);
+    cached?.retire();
+    this.cache.set(key, fresh);
+    return fresh.acquire();
+  }
+
+  /**
+   * Open a series; a file that looks damaged while its index changes under us is a rebuild replacing it
+   * (the old index was read, then the new file opened before its header was written): read again.
+   */
+  private async openSeries(id: string, timeframe: string, name: string, index: StoreIndex | undefined): Promise<Series> {
     for (let attempt = 1; ; attempt++) {
-      if (!this.exists(store)) {
-        if (!this.exists(this.paths(id, BASE_TF).store)) throw new ApiError(400, 'UNKNOWN_SYMBOL', `unknown symbol ${id} (GET /v1/symbols lists them)`);
-        throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} (has ${this.timeframesOf(id).join(', ')})`);
-      }
       try {
-        const { reader, index: ix } = await StoreReader.openIndexed(store, index, { stage: 'Serve', expect: { timeframe } });
-        // No index yet: nothing is committed, so nothing is visible.
-        return new ReaderHandle(reader, id, timeframe, ix === undefined ? 0 : reader.recordCount, name);
+        return await this.store.series(id, timeframe);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
-        throw damaged(name, err);
+        if (err instanceof NotFoundError) {
+          if (err.code === 'UNKNOWN_SYMBOL') throw new ApiError(400, 'UNKNOWN_SYMBOL', `unknown symbol ${id} (GET /v1/symbols lists them)`);
+          if (err.available.includes(timeframe)) {
+            throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} at the moment: it has no committed data (a rebuild is replacing it)`);
+          }
+          throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} (has ${err.available.join(', ') || 'none'})`);
+        }
+        if (!(err instanceof CorruptFileError) || attempt >= 5) throw damaged(name, err);
+        const now = await readIndexFile(this.indexFile(id, timeframe), 'Serve').catch(() => undefined);
+        const same = now !== undefined && index !== undefined && now.generation === index.generation && now.outPos === index.outPos;
+        if (same) throw damaged(name, err);
+        index = now;
+        await new Promise((r) => setTimeout(r, 5 * attempt));
       }
     }
+  }
+
+  /** Close every cached series (server shutdown). */
+  async close(): Promise<void> {
+    for (const c of this.cache.values()) c.retire();
+    this.cache.clear();
   }
 }
 
 function damaged(name: string, err: unknown): unknown {
-  if (err instanceof CorruptFileError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || err instanceof RangeError) {
+  if (err instanceof ApiError) return err;
+  if (err instanceof CorruptFileError || (err as NodeJS.ErrnoException)?.code !== undefined || err instanceof RangeError) {
     // The message names the store relative to the root; the absolute path stays in the server's log.
     const why = err instanceof CorruptFileError ? err.message.replace(/ \([^()]*\)$/, '') : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
     return new ApiError(500, 'STORE_DAMAGED', `store ${name} cannot be read: ${why}`, { cause: err });
@@ -143,54 +165,91 @@ function damaged(name: string, err: unknown): unknown {
   return err;
 }
 
-class ReaderHandle implements SeriesHandle {
-  readonly symbol: string;
-  readonly decimals: number;
-  constructor(private readonly reader: StoreReader, readonly id: string, readonly timeframe: string, readonly count: number, private readonly name: string) {
-    this.symbol = reader.header.symbol;
-    this.decimals = reader.header.decimals;
+/** One open Series shared by requests; closed once retired and no request holds it. */
+class CachedSeries {
+  private refs = 0;
+  private retired = false;
+  private closed = false;
+  constructor(private readonly series: Series, private readonly id: string, private readonly name: string) {}
+
+  /** The index still points at the commit this series was opened on. */
+  matches(ix: StoreIndex): boolean {
+    const i = this.series.info;
+    return ix.generation === i.generation && ix.outPos === i.outPos && ix.finalPos === i.finalPos;
   }
 
-  async lowerBound(ts: number): Promise<number> {
-    try {
-      return Math.min(await this.reader.findByTime(ts), this.count);
-    } catch (err) {
-      throw damaged(this.name, err);
-    }
+  acquire(): SeriesHandle {
+    this.refs++;
+    const { series, name } = this;
+    const info = series.info;
+    let released = false;
+    return {
+      symbol: info.symbol,
+      id: this.id,
+      timeframe: info.timeframe,
+      decimals: info.decimals,
+      count: info.count,
+      firstTime: info.firstTime,
+      lastTime: info.lastTime,
+      lowerBound: async (ts) => {
+        try {
+          return await series.lowerBound(ts);
+        } catch (err) {
+          throw damaged(name, err);
+        }
+      },
+      read: async (from, to) => {
+        try {
+          return columnsOf(await series.readChunk(from, to));
+        } catch (err) {
+          throw damaged(name, err);
+        }
+      },
+      close: async () => {
+        if (released) return;
+        released = true;
+        this.refs--;
+        this.maybeClose();
+      },
+    };
   }
 
-  async read(from: number, to: number): Promise<SeriesColumns> {
-    const n = Math.max(0, Math.min(to, this.count) - from);
-    let chunk;
-    try {
-      chunk = await this.reader.readRange(from, n);
-    } catch (err) {
-      throw damaged(this.name, err);
-    }
-    const ts = new Float64Array(n);
-    const open = new Float64Array(n);
-    const high = new Float64Array(n);
-    const low = new Float64Array(n);
-    const close = new Float64Array(n);
-    const volume = new Float64Array(n);
-    const flags = new Uint16Array(n);
-    const f = chunk.f64;
-    for (let i = 0; i < n; i++) {
-      const w = i * RECORD_WORDS;
-      ts[i] = chunk.ts(i);
-      open[i] = f[w + W_OPEN];
-      high[i] = f[w + W_HIGH];
-      low[i] = f[w + W_LOW];
-      close[i] = f[w + W_CLOSE];
-      volume[i] = f[w + W_VOLUME];
-      flags[i] = chunk.buf.readUInt16LE(i * RECORD_SIZE + R_FLAGS) & FLAG_OPEN;
-    }
-    return { length: n, ts, open, high, low, close, volume, flags };
+  retire(): void {
+    this.retired = true;
+    this.maybeClose();
   }
 
-  async close(): Promise<void> {
-    await this.reader.close();
+  private maybeClose(): void {
+    // Exactly once: two requests may both retire the entry they replaced, and closing a descriptor twice
+    // would close whatever socket or file reused its number.
+    if (this.retired && this.refs === 0 && !this.closed) {
+      this.closed = true;
+      void this.series.close();
+    }
   }
+}
+
+function columnsOf(chunk: BarChunk): SeriesColumns {
+  const n = chunk.count;
+  const ts = new Float64Array(n);
+  const open = new Float64Array(n);
+  const high = new Float64Array(n);
+  const low = new Float64Array(n);
+  const close = new Float64Array(n);
+  const volume = new Float64Array(n);
+  const flags = new Uint16Array(n);
+  const f = chunk.records.f64;
+  for (let i = 0; i < n; i++) {
+    const w = i * RECORD_WORDS;
+    ts[i] = chunk.time(i);
+    open[i] = f[w + W_OPEN];
+    high[i] = f[w + W_HIGH];
+    low[i] = f[w + W_LOW];
+    close[i] = f[w + W_CLOSE];
+    volume[i] = f[w + W_VOLUME];
+    flags[i] = chunk.flags(i) & FLAG_OPEN;
+  }
+  return { length: n, ts, open, high, low, close, volume, flags };
 }
 
 /** Timeframes by length: minutes, hours, then d, W, M, Y; names the rule syntax does not know last. */
