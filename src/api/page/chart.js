@@ -158,8 +158,9 @@ export class ChartView {
     this.chart.timeScale().setVisibleLogicalRange({ from: first - 0.5, to: last + 0.5 });
   }
 
+  /** The latest bars at the right edge, at once (scrollToRealTime animates for 400 ms). */
   showLatest() {
-    this.chart.timeScale().scrollToRealTime();
+    this.chart.timeScale().scrollToPosition(this.chart.timeScale().options().rightOffset, false);
   }
 
   /** ← → scroll (Shift: ten times as far), + − or ↑ ↓ zoom, Home/End: oldest loaded / latest bar. */

@@ -32,6 +32,8 @@ export class Loader {
     this.queue = Promise.resolve();
     this.loadingEdge = false;
     this.pauseUntil = 0;
+    /** A new window is being drawn: the view's range still belongs to the old one until the next frame. */
+    this.settling = false;
   }
 
   /** Run data tasks one after another; a task queued for an earlier window is dropped. */
@@ -55,6 +57,7 @@ export class Loader {
    */
   reload({ from, to, endAt, bars } = {}) {
     this.generation++;
+    this.settling = true;
     const { win, view } = this;
     win.clear();
     view.render(win);
@@ -67,7 +70,7 @@ export class Loader {
           win.replaceFrom(chunk);
           view.render(win);
           view.showBars(0, win.length - 1);
-          this.hooks.loaded(true);
+          this.settled();
           return;
         }
       }
@@ -80,6 +83,16 @@ export class Loader {
       view.render(win);
       if (bars && win.length) view.showBars(Math.max(0, win.length - bars), win.length - 1);
       else view.showLatest();
+      this.settled();
+    });
+  }
+
+  /** The new window's view is applied on the chart's next frame; only then is its range worth reading. */
+  settled() {
+    const g = this.generation;
+    requestAnimationFrame(() => {
+      if (g !== this.generation) return;
+      this.settling = false;
       this.hooks.loaded(true);
     });
   }
@@ -87,7 +100,7 @@ export class Loader {
   /** Near the left edge: older bars; near the right one: newer bars (until the store's end). */
   checkEdges() {
     const { win } = this;
-    if (this.loadingEdge || win.length === 0 || Date.now() < this.pauseUntil) return;
+    if (this.settling || this.loadingEdge || win.length === 0 || Date.now() < this.pauseUntil) return;
     const r = this.view.visibleLogicalRange();
     if (!r) return;
     if (r.from < EDGE && !win.atStart) this.edge((chunk) => this.older(chunk), { until: win.firstTime, order: 'desc' });
