@@ -70,6 +70,23 @@ export class BarWindow {
     }
   }
 
+  /** Forget the `n` newest bars (the window then no longer reaches the end of the store). */
+  dropNewest(n) {
+    if (n <= 0) return;
+    const keep = Math.max(0, this.length - n);
+    for (const k of BASE) this[k] = this[k].slice(0, keep);
+    for (const [name, values] of this.cols) this.cols.set(name, values.slice(0, keep));
+    this.atEnd = false;
+  }
+
+  /** Forget the `n` oldest bars. */
+  dropOldest(n) {
+    if (n <= 0) return;
+    for (const k of BASE) this[k] = this[k].slice(n);
+    for (const [name, values] of this.cols) this.cols.set(name, values.slice(n));
+    this.atStart = false;
+  }
+
   dropColumns(names) {
     for (const n of names) this.cols.delete(n);
   }

@@ -14,6 +14,11 @@ const RANGE_LIMIT = 5000;
 const EDGE = 50;
 /** After a failed request, loading at the edges waits this long (or scrolling would retry in a loop). */
 const PAUSE_AFTER_FAILURE_MS = 5000;
+/**
+ * Most bars held at once: every load redraws the whole window, so its cost stays flat however far the user
+ * scrolls; bars beyond it on the far side of the view are forgotten and loaded again if the user comes back.
+ */
+const MAX_BARS = 30_000;
 /** Rows a request asks for when filling an indicator over the loaded bars. */
 const FILL_ROWS = 20_000;
 
@@ -122,16 +127,21 @@ export class Loader {
   }
 
   older(chunk) {
-    if (chunk.time.length < PAGE) this.win.atStart = true;
-    const added = this.win.prepend(chunk);
-    if (added) this.view.render(this.win, added);
+    const { win } = this;
+    if (chunk.time.length < PAGE) win.atStart = true;
+    const added = win.prepend(chunk);
+    win.dropNewest(win.length - MAX_BARS);
+    if (added) this.view.render(win, added);
   }
 
   newer(chunk) {
-    if (chunk.time.length < PAGE) this.win.atEnd = true;
-    this.win.replaceFrom(chunk);
+    const { win } = this;
+    if (chunk.time.length < PAGE) win.atEnd = true;
+    win.replaceFrom(chunk);
+    const dropped = Math.max(0, win.length - MAX_BARS);
+    win.dropOldest(dropped);
     // Not renderTail: update() would scroll the view along with the new bars, away from what the user looks at.
-    this.view.render(this.win, 0, true);
+    this.view.render(win, -dropped, true);
   }
 
   /** The still-open last bar and any new ones, while the window reaches the end of the store. */
