@@ -2,7 +2,7 @@
 // modules. It owns exit codes: 0 ok, 1 aborted (fail-fast), 2 bad usage/config, 3 another run holds the
 // lock, 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
-import { describeFailure, ConfigError, type Stage } from './errors.js';
+import { describeFailure, ConfigError, InterruptedError, type Stage } from './errors.js';
 import { parseDay, parseInstant } from './util/dates.js';
 import { buildContext } from './pipeline/context.js';
 import { REBUILD_TARGETS } from './commands/rebuildTargets.js';
@@ -33,15 +33,24 @@ function asInstant(value: string): number {
   }
 }
 
-// Signals cancel the running command; its stages unwind and release locks.
+// SIGINT/SIGTERM stop the running command: its stages cancel at the next safe point, cut back to their last
+// commit and release the lock; the command then ends with `candlestore: interrupted` and exit 130 (sim, whose
+// normal end is a signal, exits 0). A second signal exits at once: the tree stays as consistent as after a
+// kill -9, which the next run repairs.
 const interrupt = new AbortController();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (interrupt.signal.aborted) process.exit(130);
-    process.stderr.write(`\ncandlestore: ${sig} received, stopping…\n`);
-    interrupt.abort();
-  });
-}
+const onSignal = (sig: string) => {
+  if (interrupt.signal.aborted) {
+    process.stderr.write('candlestore: interrupted (second signal: exiting now)\n');
+    process.exit(130);
+  }
+  process.stderr.write(`\ncandlestore: ${sig} received, stopping…\n`);
+  interrupt.abort(sig);
+};
+// bin/candlestore.js listens from the start and hands signals to the handler set here; loaded another way
+// (tests importing the CLI), listen directly.
+const setSignalHandler = (globalThis as { candlestoreOnSignal?: (handler: (sig: string) => void) => void }).candlestoreOnSignal;
+if (setSignalHandler) setSignalHandler(onSignal);
+else for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => onSignal(sig));
 
 // Errors from stages carry their own stage; this names the command's stage for anything else.
 let currentStage: Stage = 'Config';
@@ -175,13 +184,14 @@ program
 
 program
   .command('demo')
-  .description('start sim in-process and run the whole pipeline for the default symbols into ./demo-data')
+  .description('start sim in-process and run the whole pipeline into ./demo-data, a root that `run` can keep refreshing')
   .option('--root <dir>', 'where the demo data goes', 'demo-data')
   .option('--days <n>', 'how many days of history', '30')
-  .option('--symbols <list>', 'comma-separated symbols (default: symbols.txt of the project)')
+  .option('--symbols <list>', 'comma-separated symbols, written to the root\'s symbols.txt (default: its symbols.txt, else the project\'s)')
+  .option('--port <n>', 'port of the demo\'s sim, written as download.base_url (where `candlestore sim` listens by default)', '8788')
   .action(async (opts) => {
     const { demoCommand } = await import('./commands/demo.js');
-    await demoCommand({ root: opts.root, days: Number(opts.days), symbols: opts.symbols, signal: interrupt.signal });
+    await demoCommand({ root: opts.root, days: Number(opts.days), symbols: opts.symbols, port: Number(opts.port), signal: interrupt.signal });
   });
 
 try {
@@ -191,8 +201,14 @@ try {
     // help and version end with exit 0; usage mistakes with 2 (commander already printed the message)
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-    const { line, exitCode } = describeFailure(err, currentStage);
+    // Once a signal arrived, whatever the command threw while stopping is the interruption.
+    const failure = interrupt.signal.aborted ? new InterruptedError(currentStage, String(interrupt.signal.reason)) : err;
+    const { line, exitCode } = describeFailure(failure, currentStage);
     process.stderr.write(`${line}\n`);
     process.exitCode = exitCode;
   }
 }
+// Exit now rather than when the event loop drains: a signal during Node's own teardown (worker threads and
+// sockets closing) would otherwise kill the process by its default action after the command has finished.
+// stdout and stderr are written synchronously (files, pipes and terminals on Linux), so nothing is lost.
+process.exit();

@@ -1,47 +1,126 @@
-// Every error candlestore raises on purpose lives here: a base class with a stable `code`, the pipeline
-// `stage` it belongs to, and context fields. The CLI builds the `ABORT! Critical error in <Stage>: …` line
-// and picks the exit code from these, so callers never format error text themselves.
+// Every error candlestore raises on purpose lives here: one registry of codes (ERROR_CODES: the stages that
+// may raise each, the exit code, one line of meaning), a base class that takes its exit code from the
+// registry, and subclasses with context fields. The CLI builds the `ABORT! Critical error in <Stage>: …`
+// line and the exit code from these, so callers never format error text themselves. The README's error table
+// is checked against ERROR_CODES by test/errors.test.ts.
+//
+// The stage is fixed where the error is made: a code that belongs to one part of the pipeline lists only
+// that stage, and the type of the constructor's `stage` argument refuses any other (a damaged aggregate index
+// is an Aggregate error whichever stage reads it). Codes about a file's bytes (BAD_HEADER, TRUNCATED, …)
+// belong to whichever stage reads the file and list every stage.
 
-export type Stage = 'Config' | 'Lock' | 'Download' | 'Transform' | 'Aggregate' | 'Resample' | 'Verify' | 'Build' | 'Serve' | 'Sim';
+export type Stage = 'Config' | 'Lock' | 'Run' | 'Download' | 'Transform' | 'Aggregate' | 'Resample' | 'Verify' | 'Build' | 'Serve' | 'Sim';
 
-export class CandleError extends Error {
-  readonly code: string;
+/** Any stage: the code is about a file or a condition, not one part of the pipeline. */
+const ANY = 'any';
+
+interface ErrorSpec {
+  readonly stages: readonly Stage[] | typeof ANY;
+  readonly exit: number;
+  readonly meaning: string;
+}
+
+export const ERROR_CODES = {
+  // usage and configuration: exit 2, printed as `candlestore: <message>`
+  CONFIG_INVALID: { stages: ['Config'], exit: 2, meaning: 'a config file or sim option has a bad key or value; the message names the file and key' },
+  BAD_USAGE: { stages: ['Config'], exit: 2, meaning: 'a command-line argument is wrong (unknown rebuild target, bad date, bad number)' },
+  BAD_SYMBOL: { stages: ['Config'], exit: 2, meaning: 'a symbol name is invalid or duplicated, or no symbols are listed' },
+  // the run lock
+  LOCK_HELD: { stages: ['Lock'], exit: 3, meaning: 'another candlestore run holds data/locks/run.lock' },
+  LOCK_FAILED: { stages: ['Lock'], exit: 1, meaning: 'the run lock cannot be created, read or taken over (permissions, disk)' },
+  // the run as a whole
+  INTERRUPTED: { stages: ANY, exit: 130, meaning: 'SIGINT or SIGTERM: the run stopped at a safe point and released its lock' },
+  CANCELLED: { stages: ANY, exit: 1, meaning: 'a task cancelled because another failed first (never the reported cause)' },
+  INTERNAL: { stages: ANY, exit: 1, meaning: 'an unexpected failure (a bug); the message carries the original error' },
+  IO_ERROR: { stages: ANY, exit: 1, meaning: 'a file operation failed (disk full, permissions); the message names the file' },
+  // download
+  HTTP_STATUS: { stages: ['Download'], exit: 1, meaning: 'the server answered with an error status (after retries for 429/5xx)' },
+  TIMEOUT: { stages: ['Download'], exit: 1, meaning: 'no complete answer within download.timeout_ms' },
+  NETWORK: { stages: ['Download'], exit: 1, meaning: 'connection refused or reset' },
+  RETRIES_EXHAUSTED: { stages: ['Download'], exit: 1, meaning: 'a day still failed after download.max_retries attempts' },
+  UNKNOWN_INSTRUMENT: { stages: ['Download', 'Sim'], exit: 1, meaning: 'the server does not know the instrument (HTTP 404)' },
+  // the Dukascopy day document (download checks each body, transform decodes the cache)
+  BAD_JSON: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document is not valid JSON' },
+  BAD_SHAPE: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document lacks a field or its arrays disagree' },
+  BAD_CANDLE: { stages: ['Transform'], exit: 1, meaning: 'a decoded candle is impossible (prices not low ≤ open, close ≤ high, time off the grid)' },
+  READ_FAILED: { stages: ['Transform'], exit: 1, meaning: 'a cached day cannot be read' },
+  // file formats (any stage that reads the file)
+  CORRUPT_FILE: { stages: ANY, exit: 1, meaning: 'a file does not have the shape it must have' },
+  BAD_HEADER: { stages: ANY, exit: 1, meaning: 'a .bin header is short, has a bad magic, version, record size or checksum' },
+  BAD_INDEX: { stages: ANY, exit: 1, meaning: 'an .idx pointer file is invalid (size, magic, version, checksum, positions)' },
+  WRONG_SYMBOL: { stages: ANY, exit: 1, meaning: 'a .bin file holds another symbol than its name says' },
+  WRONG_TIMEFRAME: { stages: ANY, exit: 1, meaning: 'a .bin file holds another timeframe than its folder says' },
+  TRUNCATED: { stages: ANY, exit: 1, meaning: 'a file is shorter than its index says, ends in a partial record, or shrank while read' },
+  // aggregate
+  STORE_DAMAGED: { stages: ['Aggregate'], exit: 1, meaning: 'an aggregate store or its index is damaged; `rebuild aggregate` rebuilds it' },
+  DAY_SHRANK: { stages: ['Aggregate'], exit: 1, meaning: 'a day file is shorter than the part already aggregated from it' },
+  DECIMALS_MISMATCH: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'a file has other price decimals than the store it goes into' },
+  BAD_RECORD: { stages: ['Aggregate'], exit: 1, meaning: 'a day-file record cannot be a 1m candle' },
+  TS_ORDER: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'record timestamps do not strictly increase' },
+  // resample
+  RESAMPLE_DAMAGED: { stages: ['Resample'], exit: 1, meaning: 'a resampled file or its index is damaged; `rebuild resample` rebuilds it' },
+  BAR_ORDER: { stages: ['Resample'], exit: 1, meaning: 'source rows fall into a bar before the one they follow' },
+  // readers (build, show, the library's openStore)
+  UNKNOWN_SYMBOL: { stages: ANY, exit: 2, meaning: 'no store for the symbol asked for (or no candlestore root there); the message lists those that exist' },
+  UNKNOWN_TIMEFRAME: { stages: ANY, exit: 2, meaning: 'the symbol has no store of the timeframe asked for; the message lists those that exist' },
+  GENERATION_MISMATCH: { stages: ANY, exit: 1, meaning: 'a store and its index kept belonging to different incarnations of the file (a rebuild under a reader)' },
+  // export (build)
+  BAD_MANIFEST: { stages: ['Config'], exit: 2, meaning: 'the export folder holds a manifest that is not candlestore\'s or of another version' },
+  STORE_CHANGED: { stages: ['Build'], exit: 1, meaning: 'a store was rebuilt while it was being exported; build again' },
+  ROWS_CHANGED: { stages: ['Build'], exit: 1, meaning: 'an export read another number of rows than it planned' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The stages that may raise `C` (every stage for a code about a file or a condition). */
+export type StageOf<C extends ErrorCode> = (typeof ERROR_CODES)[C]['stages'] extends readonly (infer S)[] ? S & Stage : Stage;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+export class CandleError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
   stage: Stage;
-  /** Process exit code the CLI uses when this error ends a command. */
+  /** Process exit code the CLI uses when this error ends a command (from ERROR_CODES). */
   readonly exitCode: number;
-  constructor(stage: Stage, code: string, message: string, opts: { cause?: unknown; exitCode?: number } = {}) {
+  constructor(stage: StageOf<C>, code: C, message: string, opts: { cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.stage = stage;
     this.code = code;
-    this.exitCode = opts.exitCode ?? 1;
+    this.exitCode = ERROR_CODES[code].exit;
   }
 }
 
+type ConfigCode = 'CONFIG_INVALID' | 'BAD_USAGE' | 'BAD_SYMBOL' | 'BAD_MANIFEST';
+
 /** Bad config file, bad symbol name, bad CLI usage: exit 2. */
-export class ConfigError extends CandleError {
+export class ConfigError extends CandleError<ConfigCode> {
   readonly file: string | undefined;
-  constructor(message: string, file?: string, code = 'CONFIG_INVALID') {
-    super('Config', code, file ? `${file}: ${message}` : message, { exitCode: 2 });
+  constructor(message: string, file?: string, code: ConfigCode = 'CONFIG_INVALID') {
+    super('Config', code, file ? `${file}: ${message}` : message);
     this.file = file;
   }
 }
 
-/** Another live process holds the run lock: exit 3. */
-export class LockHeldError extends CandleError {
+/** Another live candlestore run holds the run lock: exit 3. */
+export class LockHeldError extends CandleError<'LOCK_HELD'> {
   readonly pid: number;
   constructor(lockFile: string, pid: number) {
-    super('Lock', 'LOCK_HELD', `another candlestore run (pid ${pid}) holds ${lockFile}; wait for it to finish`, { exitCode: 3 });
+    super('Lock', 'LOCK_HELD', `another candlestore run (pid ${pid}) holds ${lockFile}; wait for it to finish`);
     this.pid = pid;
   }
 }
 
+export type DownloadCode = { [C in ErrorCode]: 'Download' extends StageOf<C> ? C : never }[ErrorCode];
+
 /** A download that failed for good (after retries, or a non-retryable answer). */
-export class DownloadError extends CandleError {
+export class DownloadError extends CandleError<DownloadCode> {
   readonly symbol: string;
   readonly day: string;
   readonly status: number | undefined;
-  constructor(code: string, symbol: string, day: string, message: string, opts: { status?: number; cause?: unknown } = {}) {
+  constructor(code: DownloadCode, symbol: string, day: string, message: string, opts: { status?: number; cause?: unknown } = {}) {
     super('Download', code, `${symbol} ${day}: ${message}`, { cause: opts.cause });
     this.symbol = symbol;
     this.day = day;
@@ -50,10 +129,10 @@ export class DownloadError extends CandleError {
 }
 
 /** A file on disk (or a response body) that does not have the shape it must have. */
-export class CorruptFileError extends CandleError {
+export class CorruptFileError<C extends ErrorCode = ErrorCode> extends CandleError<C> {
   readonly file: string;
   readonly offset: number | undefined;
-  constructor(stage: Stage, file: string, message: string, offset?: number, code = 'CORRUPT_FILE') {
+  constructor(stage: StageOf<C>, file: string, message: string, offset?: number, code: C = 'CORRUPT_FILE' as C) {
     super(stage, code, `${message} (${file}${offset === undefined ? '' : ` at byte ${offset}`})`);
     this.file = file;
     this.offset = offset;
@@ -64,25 +143,33 @@ export class CorruptFileError extends CandleError {
  * A symbol or timeframe asked of a reader (openStore, `build --select`, `show`) that has no store. Exit 2:
  * the message names what was asked and lists what exists.
  */
-export class NotFoundError extends CandleError {
+export class NotFoundError extends CandleError<'UNKNOWN_SYMBOL' | 'UNKNOWN_TIMEFRAME'> {
   readonly what: string;
   readonly available: readonly string[];
   constructor(stage: Stage, code: 'UNKNOWN_SYMBOL' | 'UNKNOWN_TIMEFRAME', what: string, message: string, available: readonly string[]) {
-    super(stage, code, `${message}; available: ${available.length ? available.join(', ') : '(none)'}`, { exitCode: 2 });
+    super(stage, code, `${message}; available: ${available.length ? available.join(', ') : '(none)'}`);
     this.what = what;
     this.available = available;
   }
 }
 
 /** The run was cancelled because another task failed first (fail-fast); never the reported cause. */
-export class CancelledError extends CandleError {
+export class CancelledError extends CandleError<'CANCELLED'> {
   constructor(stage: Stage) {
     super(stage, 'CANCELLED', 'cancelled after another task failed');
   }
 }
 
-/** Turn anything thrown into the one-line ABORT message and an exit code. */
+/** SIGINT/SIGTERM stopped the command: exit 130, reported as `candlestore: interrupted`. */
+export class InterruptedError extends CandleError<'INTERRUPTED'> {
+  constructor(stage: Stage, signal?: string) {
+    super(stage, 'INTERRUPTED', signal ? `interrupted (${signal})` : 'interrupted');
+  }
+}
+
+/** Turn anything thrown into the one-line message and an exit code. */
 export function describeFailure(err: unknown, fallbackStage: Stage): { line: string; exitCode: number } {
+  if (err instanceof InterruptedError) return { line: 'candlestore: interrupted', exitCode: err.exitCode };
   if (err instanceof ConfigError || err instanceof LockHeldError || err instanceof NotFoundError) {
     return { line: `candlestore: ${err.message}`, exitCode: err.exitCode };
   }

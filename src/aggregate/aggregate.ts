@@ -31,7 +31,7 @@ import { CSV_HEADER, CsvFormatter, regenerateCsv } from '../store/csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
 
-const STAGE: Stage = 'Aggregate';
+const STAGE = 'Aggregate' satisfies Stage;
 export const DEFAULT_COMMIT_BYTES = 64 * 1024 * 1024;
 /** A last commit handed to the caller's batch with at least this much new data starts its fsync at once. */
 const EARLY_SYNC_BYTES = 1024 * 1024;

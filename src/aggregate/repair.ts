@@ -20,7 +20,7 @@ import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
 import { StoreReader } from '../store/reader.js';
 import { fileSizeSync } from '../store/writer.js';
 
-const STAGE: Stage = 'Aggregate';
+const STAGE = 'Aggregate' satisfies Stage;
 
 export interface StorePaths {
   store: string;

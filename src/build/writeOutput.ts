@@ -43,7 +43,7 @@ export async function writeOutput(task: OutputTask, signal?: AbortSignal): Promi
     rmSync(task.temp, { force: true });
     if (err instanceof CandleError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new CandleError('Build', e.code ?? 'IO_ERROR', `cannot write ${task.target}: ${e.message}`, { cause: err });
+    throw new CandleError('Build', 'IO_ERROR', `cannot write ${task.target}: ${e.message}`, { cause: err }); // e.message names the errno
   }
 }
 

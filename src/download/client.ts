@@ -7,7 +7,7 @@
 // are used up the error says so (RETRIES_EXHAUSTED) with the last cause: nothing ever gives up silently.
 // Cancelling the caller's AbortSignal aborts the request or the backoff sleep at once (CancelledError).
 import { Agent, request } from 'undici';
-import { CancelledError, CorruptFileError, DownloadError } from '../errors.js';
+import { CancelledError, CorruptFileError, DownloadError, type DownloadCode } from '../errors.js';
 import { parseDayJson, type DayJson } from '../dukascopy/dayJson.js';
 import { formatDay } from '../util/dates.js';
 import { globalRateLimiter, type RateLimiter } from './rateLimiter.js';
@@ -67,7 +67,7 @@ export interface FetchedDay {
 
 type Attempt =
   | { ok: true; value: FetchedDay }
-  | { ok: false; retryable: boolean; code: string; message: string; status?: number; cause?: unknown; retryAfterMs?: number };
+  | { ok: false; retryable: boolean; code: DownloadCode; message: string; status?: number; cause?: unknown; retryAfterMs?: number };
 
 const DEFAULT_USER_AGENT = 'candlestore/0.1';
 
@@ -158,12 +158,12 @@ export class DownloadClient {
         } catch (err) {
           if (!(err instanceof CorruptFileError)) throw err;
           this.stats.badBodies++;
-          return { ok: false, retryable: true, code: err.code, message: err.message, status, cause: err };
+          return { ok: false, retryable: true, code: err.code as DownloadCode, message: err.message, status, cause: err }; // raised as Download above
         }
       }
       const snippet = (await res.body.text()).slice(0, 120).replace(/\s+/g, ' ').trim();
       const message = `HTTP ${status} from ${url}${snippet ? `: ${snippet}` : ''}`;
-      if (status === 404) return { ok: false, retryable: false, code: 'UNKNOWN_SYMBOL', message: `unknown instrument (${message})`, status };
+      if (status === 404) return { ok: false, retryable: false, code: 'UNKNOWN_INSTRUMENT', message: `unknown instrument (${message})`, status };
       if (status === 400 || status === 408 || status === 429 || status >= 500) {
         return { ok: false, retryable: true, code: 'HTTP_STATUS', message, status, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
       }

@@ -4,7 +4,10 @@
 // `times` are steps in `shift` units (times[0] is 0); price arrays are integer deltas in `multiplier` units
 // applied cumulatively to the base price; volumes are absolute. An empty day has empty arrays and null
 // base prices. Download checks every body with `parseDayJson` before it is cached; transform decodes it.
-import { CorruptFileError, type Stage } from '../errors.js';
+import { CorruptFileError, type StageOf } from '../errors.js';
+
+/** Download checks each body, transform decodes the cache. */
+type DayJsonStage = StageOf<'BAD_JSON'>;
 
 export interface DayJson {
   timestamp: number;
@@ -26,7 +29,7 @@ const ARRAYS = ['times', 'opens', 'highs', 'lows', 'closes', 'volumes'] as const
 const BASES = ['open', 'high', 'low', 'close'] as const;
 
 /** Parse and shape-check a day document. Throws CorruptFileError naming `where` and what is wrong. */
-export function parseDayJson(text: string, where: string, stage: Stage): DayJson {
+export function parseDayJson(text: string, where: string, stage: DayJsonStage): DayJson {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -36,7 +39,7 @@ export function parseDayJson(text: string, where: string, stage: Stage): DayJson
   return checkDayJson(doc, where, stage);
 }
 
-export function checkDayJson(doc: unknown, where: string, stage: Stage): DayJson {
+export function checkDayJson(doc: unknown, where: string, stage: DayJsonStage): DayJson {
   const bad = (msg: string) => new CorruptFileError(stage, where, msg, undefined, 'BAD_SHAPE');
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('not a Dukascopy day object');
   const d = doc as Record<string, unknown>;

@@ -105,11 +105,12 @@ export async function storeLastDays(ctx: RunContext, stage: Stage): Promise<Map<
     try {
       ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), stage);
     } catch (err) {
-      // The aggregate stage would refuse this store: say so here too, with the remedy, not as a bare read error.
+      // The aggregate stage would refuse this store: say so here too, with the remedy, not as a bare read
+      // error. It is the aggregate store that is damaged, whichever stage reads its index first.
       if (!(err instanceof CorruptFileError)) throw err;
       const cut = err.message.lastIndexOf(` (${err.file}`);
       const what = cut > 0 ? err.message.slice(0, cut) : err.message;
-      throw new CorruptFileError(stage, err.file, `store damaged: ${what}; run \`candlestore rebuild aggregate\` to rebuild it from the day files`, err.offset, 'STORE_DAMAGED');
+      throw new CorruptFileError('Aggregate', err.file, `store damaged: ${what}; run \`candlestore rebuild aggregate\` to rebuild it from the day files`, err.offset, 'STORE_DAMAGED');
     }
     out.set(symbol, ix && ix.lastDate > 0 ? dateToMs(ix.lastDate) : undefined);
   }

@@ -1,9 +1,12 @@
 // The `run` coordinator: lock → download → transform → aggregate → resample, in order, each stage fail-fast.
-// The first error anywhere aborts the run (the caller prints `ABORT! Critical error in <Stage>: …`); a
-// SIGINT/SIGTERM cancels the same way. Each stage reports one summary line and its wall time.
-import { CandleError, type Stage } from '../errors.js';
+// The first error anywhere aborts the run (the caller prints `ABORT! Critical error in <Stage>: …`).
+// SIGINT/SIGTERM (the caller's `signal`) stops it instead: the running stage is cancelled (every stage
+// cuts back to its last commit, as on any abort), the lock is released and the run rejects with an
+// InterruptedError (`candlestore: interrupted`, exit 130), whatever the stage's own unwinding threw.
+// Each stage reports one summary line and its wall time.
+import { CandleError, InterruptedError, type Stage } from '../errors.js';
 import { removeStaleTemps } from '../util/fsx.js';
-import { acquireRunLock } from './lock.js';
+import { acquireRunLock, type RunLock } from './lock.js';
 import type { RunContext } from './context.js';
 
 export interface StageReport {
@@ -22,40 +25,57 @@ export interface PipelineStage {
 export interface RunSummary {
   stages: StageReport[];
   seconds: number;
-  lockTakenOverFrom: number | undefined;
+  /** The stale lock this run took over, if any. */
+  lockTakenOver: RunLock['tookOver'];
 }
 
 /** Run `stages` in order under the run lock (after `prepare`, if given). Rejects with the first stage's error, tagged with its stage. */
 export async function runStages(ctx: RunContext, stages: PipelineStage[], signal?: AbortSignal, prepare?: () => Promise<void>): Promise<RunSummary> {
   const started = performance.now();
+  const interrupted = (stage: Stage) => new InterruptedError(stage, typeof signal?.reason === 'string' ? signal.reason : undefined);
+  if (signal?.aborted) throw interrupted('Lock');
   const lock = await acquireRunLock(ctx.layout.runLock, ctx.layout.locksDir);
-  if (lock.tookOverFrom !== undefined) ctx.log(`took over a stale lock left by process ${lock.tookOverFrom || '(unknown)'}: ${lock.file}`);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  signal?.addEventListener('abort', onSignal, { once: true });
+  if (lock.tookOver) ctx.log(`took over a stale lock left by process ${lock.tookOver.pid ?? '(unknown)'} (${lock.tookOver.why}): ${lock.file}`);
   const reports: StageReport[] = [];
+  let current: Stage = 'Run';
   try {
     // Temp files of a killed run are never valid data; clear them before anything reads the folders.
-    await removeStaleTemps(ctx.layout.tempDir);
+    await asStage('Run', () => removeStaleTemps(ctx.layout.tempDir));
     // Work that must happen under the lock before the stages (rebuild deletes derived layers here).
-    await prepare?.();
+    if (prepare) {
+      if (signal?.aborted) throw interrupted(current);
+      await asStage('Run', prepare);
+    }
     for (const s of stages) {
-      if (controller.signal.aborted) throw new CandleError(s.stage, 'CANCELLED', 'run cancelled by signal', { exitCode: 130 });
+      current = s.stage;
+      if (signal?.aborted) throw interrupted(current);
       const t0 = performance.now();
-      let result;
-      try {
-        result = await s.run(controller.signal);
-      } catch (err) {
-        if (err instanceof CandleError) throw err;
-        throw new CandleError(s.stage, 'INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
-      }
+      const result = await asStage(s.stage, () => s.run(signal ?? new AbortController().signal));
       reports.push({ stage: s.stage, seconds: (performance.now() - t0) / 1000, ...result });
     }
+  } catch (err) {
+    // Whatever a stage threw while it was being cancelled (CancelledError, an aborted request, a worker
+    // torn down) is the interruption, not a failure of its own.
+    if (signal?.aborted && !(err instanceof InterruptedError)) throw interrupted(current);
+    throw err;
   } finally {
-    signal?.removeEventListener('abort', onSignal);
     await lock.release();
   }
-  return { stages: reports, seconds: (performance.now() - started) / 1000, lockTakenOverFrom: lock.tookOverFrom };
+  return { stages: reports, seconds: (performance.now() - started) / 1000, lockTakenOver: lock.tookOver };
+}
+
+/**
+ * `work`'s result; anything it throws that is not a CandleError becomes an error of `stage`: IO_ERROR for a
+ * failed system call (it names the path), INTERNAL for anything else.
+ */
+async function asStage<T>(stage: Stage, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof CandleError) throw err;
+    const code = (err as NodeJS.ErrnoException | undefined)?.syscall ? 'IO_ERROR' : 'INTERNAL';
+    throw new CandleError(stage, code, err instanceof Error ? err.message : String(err), { cause: err });
+  }
 }
 
 export function formatSummary(summary: RunSummary): string {

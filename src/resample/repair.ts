@@ -17,7 +17,7 @@ import { readIndexFileSync, removeStaleTempsOfSync } from '../store/indexFile.js
 import { tailCrcOf, type StoreIndex } from '../store/indexFormat.js';
 import { fileSizeSync } from '../store/writer.js';
 
-const STAGE: Stage = 'Resample';
+const STAGE = 'Resample' satisfies Stage;
 export const REBUILD_HINT = 'run `candlestore rebuild resample` to rebuild the resampled timeframes from the aggregate store';
 
 export interface TimeframePaths {

@@ -29,7 +29,7 @@ import type { SymbolPlan, TimeframePlan } from '../timeframes/plan.js';
 import { REBUILD_HINT, damaged, repairTimeframe } from './repair.js';
 import { BASE_RULE, BASE_TIMEFRAME, type Rule } from '../timeframes/rules.js';
 
-const STAGE: Stage = 'Resample';
+const STAGE = 'Resample' satisfies Stage;
 /** A timeframe file with at least this much new data starts its fsync as soon as it is written. */
 const EARLY_SYNC_BYTES = 1024 * 1024;
 

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.js';
 import { Layout } from '../paths.js';
 import { balancedGroups } from '../workers/balance.js';
 import { asWorkerReply, runTasks, siblingModule } from '../workers/pool.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CancelledError } from '../errors.js';
 import { CommitBatch } from '../store/commit.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
@@ -69,6 +70,8 @@ export async function resampleGroup(tasks: readonly ResampleTask[], opts: { sign
   const tempListings = new Map<string, string[]>();
   try {
     for (const task of tasks) {
+      // A symbol's work is synchronous: let a signal or an abort in (it is an event) before the next one.
+      if (opts.signal) await nextTurn();
       if (opts.signal?.aborted) throw new CancelledError('Resample');
       const stats = await resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal, tempListings });
       out.push(stats);

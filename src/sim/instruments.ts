@@ -138,7 +138,7 @@ export function getInstrument(symbol: string): SimInstrument {
   const inst = BY_KEY.get(symbol);
   if (inst) return inst;
   assertSymbol(symbol.includes('/') ? symbol : symbol.replace('-', '/'));
-  throw new CandleError('Sim', 'UNKNOWN_SYMBOL', `sim has no instrument ${symbol} (known: ${SIM_INSTRUMENTS.map((i) => i.name).join(', ')})`);
+  throw new CandleError('Sim', 'UNKNOWN_INSTRUMENT', `sim has no instrument ${symbol} (known: ${SIM_INSTRUMENTS.map((i) => i.name).join(', ')})`);
 }
 
 // ---------------------------------------------------------------------------------------------- hours

@@ -53,7 +53,7 @@ export class StoreReader {
       const header = decodeHeader(head, file, opts.stage, opts.expect);
       let end = recordPos(wholeRecords(size));
       if (opts.limit !== undefined) {
-        if (!isRecordBoundary(opts.limit)) throw new RangeError(`limit ${opts.limit} is not a record boundary`);
+        if (!isRecordBoundary(opts.limit)) throw new RangeError(`limit ${opts.limit} is not a record boundary of ${file}`);
         if (size < opts.limit) {
           throw new CorruptFileError(opts.stage, file, `file is ${size} bytes but its index says ${opts.limit} were committed`, size, 'TRUNCATED');
         }
@@ -85,7 +85,7 @@ export class StoreReader {
   /** Records [fromIndex, fromIndex + count) in one buffer, clamped to the visible end. */
   async readRange(fromIndex: number, count: number): Promise<RecordChunk> {
     if (!Number.isSafeInteger(fromIndex) || fromIndex < 0 || !Number.isSafeInteger(count) || count < 0) {
-      throw new RangeError(`bad record range ${fromIndex}+${count}`);
+      throw new RangeError(`bad record range ${fromIndex}+${count} of ${this.file}`);
     }
     const n = Math.max(0, Math.min(count, this.recordCount - fromIndex));
     return this.readAt(recordPos(fromIndex), n * RECORD_SIZE);
@@ -93,7 +93,7 @@ export class StoreReader {
 
   /** The ts of record i (reads 8 bytes). */
   async tsAt(i: number): Promise<number> {
-    if (i < 0 || i >= this.recordCount) throw new RangeError(`record ${i} outside 0..${this.recordCount - 1}`);
+    if (i < 0 || i >= this.recordCount) throw new RangeError(`record ${i} outside 0..${this.recordCount - 1} of ${this.file}`);
     const b = Buffer.allocUnsafe(8);
     this.readInto(b, recordPos(i));
     return Number(b.readBigInt64LE(0));
@@ -116,7 +116,7 @@ export class StoreReader {
    * (rounded down to whole records). Each chunk is a fresh buffer the caller may keep.
    */
   async *scan(fromPos: number = HEADER_SIZE, chunkBytes: number = DEFAULT_CHUNK_BYTES): AsyncGenerator<RecordChunk> {
-    if (!isRecordBoundary(fromPos)) throw new RangeError(`scan position ${fromPos} is not a record boundary`);
+    if (!isRecordBoundary(fromPos)) throw new RangeError(`scan position ${fromPos} is not a record boundary of ${this.file}`);
     if (fromPos > this.endPos) throw new RangeError(`scan position ${fromPos} is past the end ${this.endPos} of ${this.file}`);
     const step = Math.max(RECORD_SIZE, chunkBytes - (chunkBytes % RECORD_SIZE));
     for (let pos = fromPos; pos < this.endPos; pos += step) {

@@ -4,11 +4,11 @@
 // CandleErrors so the ABORT line keeps its stage, code and file.
 import { availableParallelism } from 'node:os';
 import type { Piscina as PiscinaPool } from 'piscina';
-import { CancelledError, CandleError, CorruptFileError, type Stage } from '../errors.js';
+import { CancelledError, CandleError, CorruptFileError, type ErrorCode, type Stage } from '../errors.js';
 
 export interface SerializedError {
   stage: Stage;
-  code: string;
+  code: ErrorCode;
   message: string;
   file?: string;
 }

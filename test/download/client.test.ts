@@ -107,7 +107,7 @@ test('404 → UNKNOWN_SYMBOL at once, no retry', async () => {
   const c = client();
   await assert.rejects(c.fetchDay({ symbol: 'XXX/YYY', day: DAY10, live: false }), (err) => {
     assert.ok(err instanceof DownloadError);
-    assert.equal(err.code, 'UNKNOWN_SYMBOL');
+    assert.equal(err.code, 'UNKNOWN_INSTRUMENT');
     assert.equal(err.symbol, 'XXX/YYY');
     assert.equal(err.day, '2026-07-10');
     assert.equal(err.status, 404);

@@ -213,7 +213,7 @@ test('fail-fast: the first error aborts the other downloads at once and is the o
     await assert.rejects(run(layout, ['EUR/USD', 'XXX/YYY'], D12, D14, NOW, { concurrency: 4, timeoutMs: 10_000 }), (err) => {
       assert.ok(!(err instanceof CancelledError));
       assert.ok(err instanceof DownloadError);
-      assert.equal(err.code, 'UNKNOWN_SYMBOL');
+      assert.equal(err.code, 'UNKNOWN_INSTRUMENT');
       assert.equal(err.symbol, 'XXX/YYY');
       return true;
     });

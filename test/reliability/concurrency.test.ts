@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim, type SimServer } from '../../src/sim/server.js';
@@ -150,7 +150,7 @@ test('a reader scanning every store in a loop while `run` appends never sees a h
   assert.equal((await runCli(['verify', '--root', root])).code, 0);
 });
 
-test('locks left behind: a dead pid, a killed run and an empty lock file are taken over and said so; a live pid is not', async () => {
+test('locks left behind: a dead pid, a killed run, an empty file, `1`, a live non-candlestore pid, a reused pid and a lock from before a reboot are taken over and said so; a live holder is not', async () => {
   // the pid of a process that has exited
   const dead = spawn(process.execPath, ['-e', '']);
   const deadPid = dead.pid!;
@@ -160,10 +160,14 @@ test('locks left behind: a dead pid, a killed run and an empty lock file are tak
   let lock = join(root, 'data/locks/run.lock');
   mkdirSync(join(root, 'data/locks'), { recursive: true });
   writeFileSync(lock, `${deadPid}\n`);
+  // what a run killed while taking the lock leaves: its temp file, a stale lock it had set aside
+  const debris = [`${lock}.${deadPid}.tmp`, `${lock}.stale.${deadPid}`];
+  for (const f of debris) writeFileSync(f, '');
   const r = await runCli(args(root).filter((a) => a !== '-q'));
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`took over a stale lock left by process ${deadPid}`));
   assert.ok(!existsSync(lock));
+  for (const f of debris) assert.ok(!existsSync(f), `${f} left behind`);
 
   // a rebuild killed with SIGKILL while it holds the lock (waiting at a closed gate in its download, after
   // deleting the derived layers)
@@ -195,10 +199,41 @@ test('locks left behind: a dead pid, a killed run and an empty lock file are tak
   assert.equal(r3.code, 0, r3.stderr);
   assert.match(r3.stdout, /took over a stale lock left by process/);
 
-  // a live process's pid (this test runner): held, exit 3, the lock left alone
+  // `echo 1 > run.lock`: pid 1 is alive, but the file names no candlestore run (no start time, no boot id)
+  writeFileSync(lock, '1\n');
+  const r4 = await runCli(args(root).filter((a) => a !== '-q'));
+  assert.equal(r4.code, 0, r4.stderr);
+  assert.match(r4.stdout, /took over a stale lock left by process 1 \(the lock file names no candlestore run/);
+
+  // the pid of a live process that is not a candlestore run: this test runner (pid only, as older locks
+  // were), and a `sleep` child named with a start time that is not its own (its pid reused by another process)
   writeFileSync(lock, `${process.pid}\n`);
-  const r4 = await runCli(args(root));
-  assert.equal(r4.code, 3);
-  assert.match(r4.stderr, new RegExp(`another candlestore run \\(pid ${process.pid}\\) holds`));
-  assert.ok(existsSync(lock), 'a live lock is never removed');
+  const r5 = await runCli(args(root).filter((a) => a !== '-q'));
+  assert.equal(r5.code, 0, r5.stderr);
+  assert.match(r5.stdout, new RegExp(`took over a stale lock left by process ${process.pid}`));
+  const sleeper = spawn('sleep', ['30']);
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const start = readFileSync(`/proc/${sleeper.pid}/stat`, 'latin1').split(') ')[1].split(' ')[19];
+    writeFileSync(lock, `${JSON.stringify({ pid: sleeper.pid, start: String(Number(start) - 1), boot })}\n`);
+    const r6 = await runCli(args(root).filter((a) => a !== '-q'));
+    assert.equal(r6.code, 0, r6.stderr);
+    assert.match(r6.stdout, new RegExp(`took over a stale lock left by process ${sleeper.pid} \\(that pid now belongs to another process\\)`));
+    // the same pid taken before the last reboot (another boot id)
+    writeFileSync(lock, `${JSON.stringify({ pid: sleeper.pid, start, boot: '00000000-0000-0000-0000-000000000000' })}\n`);
+    const r7 = await runCli(args(root).filter((a) => a !== '-q'));
+    assert.equal(r7.code, 0, r7.stderr);
+    assert.match(r7.stdout, /taken before the last reboot/);
+    // with its own identity the sleep child is the holder: exit 3, the lock left alone
+    const held = `${JSON.stringify({ pid: sleeper.pid, start, boot })}\n`;
+    writeFileSync(lock, held);
+    const r8 = await runCli(args(root));
+    assert.equal(r8.code, 3, r8.stderr);
+    assert.match(r8.stderr, new RegExp(`another candlestore run \\(pid ${sleeper.pid}\\) holds`));
+    assert.equal(readFileSync(lock, 'utf8'), held, 'a live lock is never removed');
+  } finally {
+    sleeper.kill();
+  }
+  rmSync(lock);
+  assert.deepEqual(treeDiff(root, clean), []);
 });

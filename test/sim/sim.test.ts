@@ -158,7 +158,7 @@ describe('wire format, against the real recorded responses', () => {
     assert.equal(r.text, generateDayText('GBP/USD', day, 1, { nowMs: NOW }));
     assert.deepEqual(JSON.parse(r.text), generateDay('GBP/USD', day, 1, NOW));
     assert.equal(formatDayJson(generateDay('GBP/USD', day, 1)), r.text);
-    assert.throws(() => generateDay('ABC/XYZ', day, 1), (e: unknown) => e instanceof CandleError && e.code === 'UNKNOWN_SYMBOL');
+    assert.throws(() => generateDay('ABC/XYZ', day, 1), (e: unknown) => e instanceof CandleError && e.code === 'UNKNOWN_INSTRUMENT');
     assert.throws(() => generateDay('eur/usd', day, 1), ConfigError);
   });
 });

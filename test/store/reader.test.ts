@@ -126,3 +126,15 @@ test('writer: create, append in buffered writes, sync, truncate, reopen', async 
   assert.deepEqual((await r2.readRange(0, 1e9)).candles(), [...a, ...b]);
   await r2.close();
 });
+
+test('range errors name the file they are about', async (t) => {
+  const file = await sampleFile(await tempRoot(t), dayCandles(utcDay('2024-03-05')).slice(0, 10));
+  const r = await StoreReader.open(file, opts);
+  t.after(() => r.close());
+  const namesFile = (e: unknown) => e instanceof RangeError && e.message.includes(file);
+  await assert.rejects(async () => { for await (const _ of r.scan(HEADER_SIZE + 1)) void _; }, namesFile);
+  await assert.rejects(async () => { for await (const _ of r.scan(HEADER_SIZE + 11 * RECORD_SIZE)) void _; }, namesFile);
+  await assert.rejects(r.readRange(-1, 2), namesFile);
+  await assert.rejects(r.tsAt(10), namesFile);
+  await assert.rejects(StoreReader.open(file, { ...opts, limit: HEADER_SIZE + 3 }), namesFile);
+});
