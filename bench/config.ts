@@ -32,6 +32,8 @@ export interface Preset {
   scanReps: number;
   lookups: number;
   window: number;
+  /** Section 7 (HTTP API): latency requests at 1 connection, seconds at 16 connections, requests of the RSS soak. */
+  api: { requests: number; seconds: number; soak: number };
 }
 
 const SEED = 1;
@@ -71,6 +73,7 @@ export const PRESETS: Record<'default' | 'quick', Preset> = {
     scanReps: 3,
     lookups: 10_000,
     window: 5000,
+    api: { requests: 2000, seconds: 10, soak: 100_000 },
   },
   quick: {
     label: '3 symbols × 3 months of 1m (--quick)',
@@ -82,6 +85,7 @@ export const PRESETS: Record<'default' | 'quick', Preset> = {
     scanReps: 2,
     lookups: 10_000,
     window: 5000,
+    api: { requests: 300, seconds: 3, soak: 5000 },
   },
 };
 
@@ -102,6 +106,12 @@ export const TARGETS = {
   scanVsRaw: { value: 0.5, higher: true, text: '≥ 50% of raw read' },
   lookupP50: { value: 1, higher: false, text: 'p50 ≤ 1 ms' },
   rssGrowth: { value: 1.25, higher: false, text: 'flat (≤ 1.25× for 5× data)' },
+  apiP50: { value: 2, higher: false, text: 'p50 ≤ 2 ms' },
+  apiP99: { value: 10, higher: false, text: 'p99 ≤ 10 ms' },
+  apiIndicatorsP50: { value: 5, higher: false, text: 'p50 ≤ 5 ms' },
+  apiReqPerSec: { value: 1500, higher: true, text: '≥ 1500 req/s' },
+  apiRssFlat: { value: 1.1, higher: false, text: 'flat (≤ 1.1×)' },
+  apiStoreLength: { value: 1.2, higher: false, text: 'same p50 (≤ 1.2×)' },
 } satisfies Record<string, Target>;
 
 /** DESIGN §9: the seed's Python project on an 8-core NVMe laptop, 26 symbols × 20 years. */
@@ -114,4 +124,5 @@ export const REFERENCE = {
   coldEndToEnd: '≈ 0.8M candles/s (26 sym × 20 y in ~3.9 min)',
   incremental: '0.67 s',
   lookup: '17 ms (API query)',
+  api: '8–10 ms a 1000-candle query, 15 ms with one indicator, 22 queries/s',
 };

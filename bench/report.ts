@@ -1,6 +1,7 @@
 // The bench's output: one row per figure (ours, target, ours ÷ target oriented so ≥ 1 means met, the
 // reference project's figure beside it), printed as a Markdown table and written with every raw
 // measurement to bench/results.json.
+import type { ApiResult } from './api.js';
 import { writeFileSync } from 'node:fs';
 import { REFERENCE, TARGETS, type Target } from './config.js';
 import type { ColdResult } from './cold.js';
@@ -25,6 +26,7 @@ export interface Results {
   scan?: ScanResult;
   lookups?: LookupResult[];
   probes?: Probes;
+  api?: ApiResult;
   profiles?: ProfileSummary[];
   failures: { section: string; message: string }[];
   rows?: Row[];
@@ -111,6 +113,21 @@ export function buildRows(r: Results): Row[] {
     add('floors (1 core)', 'plain JS loop over 64-byte records', `${M(p.recordLoop.recordsPerSec)} records/s · ${p.recordLoop.gbPerSec.toFixed(2)} GB/s`, undefined, undefined, '~15M rows/s/core (issue #5)');
   }
   for (const f of r.failures) rows.push({ section: f.section, figure: 'FAILED', ours: f.message.split('\n')[0], target: '', reference: '' });
+  if (r.api) {
+    const a = r.api;
+    const c = '7 API';
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    add(c, `1000 1m candles as JSON, 1 connection (${a.symbol})`, `p50 ${ms(a.candles.p50Ms)}`, TARGETS.apiP50, a.candles.p50Ms, REFERENCE.api);
+    add(c, '… p99', `p99 ${ms(a.candles.p99Ms)}`, TARGETS.apiP99, a.candles.p99Ms);
+    add(c, '… with sma(20), rsi(14), macd(12,26,9)', `p50 ${ms(a.candlesWithIndicators.p50Ms)} · p99 ${ms(a.candlesWithIndicators.p99Ms)}`, TARGETS.apiIndicatorsP50, a.candlesWithIndicators.p50Ms);
+    add(c, '1000-candle queries, 16 connections', `${a.reqPerSec16.toFixed(0)} req/s`, TARGETS.apiReqPerSec, a.reqPerSec16);
+    const growth = a.rssKb.end / a.rssKb.afterWarmup;
+    add(c, `server RSS over ${a.rssKb.requests} requests`, `${MiB(a.rssKb.afterWarmup)} → ${MiB(a.rssKb.end)} (×${growth.toFixed(2)})`, TARGETS.apiRssFlat, growth);
+    if (a.storeLength) {
+      const l = a.storeLength;
+      add(c, `p50 on ${l.largeYears.toFixed(1)} vs ${l.smallYears.toFixed(1)} years of 1m`, `${ms(l.largeP50Ms)} vs ${ms(l.smallP50Ms)}`, TARGETS.apiStoreLength, l.largeP50Ms / l.smallP50Ms);
+    }
+  }
   return rows;
 }
 

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --profile] [-- --only cold,incremental,peer,scan,memory,floors]`
+// `npm run bench [-- --quick] [-- --profile] [-- --only cold,incremental,peer,scan,memory,floors,api]`
 // Generates (or reuses) the datasets under bench/data/, measures every figure of issue #5 in one run,
 // prints a Markdown table and writes bench/results.json (bench/results-quick.json with --quick; a partial
 // run with --only writes bench/data/partial-results*.json).
@@ -18,8 +18,9 @@ import { measureProbes } from './probes.js';
 import { formatProfiles, summariseProfiles } from './profile.js';
 import { buildRows, formatTable, writeResults, type Results } from './report.js';
 import { measureLookup, measureScan } from './scan.js';
+import { measureApi } from './api.js';
 
-const SECTIONS = ['cold', 'incremental', 'peer', 'scan', 'memory', 'floors'] as const;
+const SECTIONS = ['cold', 'incremental', 'peer', 'scan', 'memory', 'floors', 'api'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -74,7 +75,7 @@ await section('datasets', async () => {
   main = ensureRawCache(preset.main, log);
   writeRootFiles(main.root, preset.main.symbols, UTC_CONFIG);
   results.datasets.main = summary(main);
-  if (only.has('memory')) {
+  if (only.has('memory') || only.has('api')) {
     small = ensureRawCache(preset.small, log);
     writeRootFiles(small.root, preset.small.symbols, UTC_CONFIG);
     results.datasets.small = summary(small);
@@ -83,7 +84,7 @@ await section('datasets', async () => {
 
 if (main) {
   const data = main;
-  const needsStores = only.has('scan') || only.has('peer') || only.has('floors');
+  const needsStores = only.has('scan') || only.has('peer') || only.has('floors') || only.has('api');
   if (only.has('cold') || needsStores) {
     await section('1 cold pipeline', async () => {
       // Other sections only need the stores: one warm run builds them.
@@ -118,6 +119,14 @@ if (only.has('memory') && small) {
     // RSS only: one warm run is enough (its raw days read back into the page cache first).
     warmFiles(join(data.root, 'cache'));
     results.small = await measureCold(data, 1, log, false);
+  });
+}
+if (only.has('api') && main) {
+  const large = main;
+  await section('7 API', async () => {
+    // The 1-year stores: built by the memory section when it ran, else by one warm run here.
+    if (small && !only.has('memory')) await measureCold(small, 1, log, false);
+    results.api = await measureApi(large.root, small?.root, preset.api, log);
   });
 }
 if (only.has('incremental')) {

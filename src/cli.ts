@@ -111,13 +111,14 @@ program
   .addOption(rootOption())
   .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
   .option('--gap-minutes <n>', 'report runs of more than N missing minutes inside a trading day', '30')
+  .option('--deep', 'also compare every 1m record with the cache decoded again and recompute every timeframe from its source')
   .action(async (opts) => {
     const ctx = await buildContext({ root: opts.root, symbols: opts.symbols });
     currentStage = 'Verify';
     const gapMinutes = Number(opts.gapMinutes);
     if (!Number.isInteger(gapMinutes) || gapMinutes < 1) throw new ConfigError(`--gap-minutes must be a whole number ≥ 1, got ${opts.gapMinutes}`, undefined, 'BAD_USAGE');
     const { verifyCommand } = await import('./commands/verify.js');
-    process.exitCode = await verifyCommand(ctx, { gapMinutes, signal: interrupt.signal });
+    process.exitCode = await verifyCommand(ctx, { gapMinutes, deep: opts.deep === true, signal: interrupt.signal });
   });
 
 const collect = (value: string, previous: string[]) => [...previous, value];

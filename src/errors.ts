@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   BAD_SHAPE: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document lacks a field or its arrays disagree' },
   BAD_CANDLE: { stages: ['Transform'], exit: 1, meaning: 'a decoded candle is impossible (prices not low ≤ open, close ≤ high, time off the grid)' },
   READ_FAILED: { stages: ['Transform'], exit: 1, meaning: 'a cached day cannot be read' },
+  CACHE_CHECKSUM: { stages: ['Transform'], exit: 1, meaning: 'a cached day matches no checksum its month\'s MANIFEST recorded (changed on disk since download); delete it to download it again' },
   // file formats (any stage that reads the file)
   CORRUPT_FILE: { stages: ANY, exit: 1, meaning: 'a file does not have the shape it must have' },
   BAD_HEADER: { stages: ANY, exit: 1, meaning: 'a .bin header is short, has a bad magic, version, record size or checksum' },
@@ -56,6 +57,7 @@ export const ERROR_CODES = {
   DAY_SHRANK: { stages: ['Aggregate'], exit: 1, meaning: 'a day file is shorter than the part already aggregated from it' },
   DECIMALS_MISMATCH: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'a file has other price decimals than the store it goes into' },
   BAD_RECORD: { stages: ['Aggregate'], exit: 1, meaning: 'a day-file record cannot be a 1m candle' },
+  BODY_CRC: { stages: ['Aggregate'], exit: 1, meaning: 'a day file\'s records do not match its header\'s body_crc; the next run converts it again' },
   TS_ORDER: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'record timestamps do not strictly increase' },
   // resample
   RESAMPLE_DAMAGED: { stages: ['Resample'], exit: 1, meaning: 'a resampled file or its index is damaged; `rebuild resample` rebuilds it' },
@@ -68,6 +70,10 @@ export const ERROR_CODES = {
   BAD_MANIFEST: { stages: ['Config'], exit: 2, meaning: 'the export folder holds a manifest that is not candlestore\'s or of another version' },
   STORE_CHANGED: { stages: ['Build'], exit: 1, meaning: 'a store was rebuilt while it was being exported; build again' },
   ROWS_CHANGED: { stages: ['Build'], exit: 1, meaning: 'an export read another number of rows than it planned' },
+  // HTTP API (serve): answered as HTTP statuses, never an exit
+  BAD_QUERY: { stages: ['Serve'], exit: 1, meaning: 'HTTP 400: a malformed path or parameter, a bad time, after ≥ until, a limit out of range, a path trick' },
+  BAD_INDICATOR: { stages: ['Serve'], exit: 1, meaning: 'HTTP 400: an unknown indicator or a parameter out of its bounds' },
+  STORE_UNREADABLE: { stages: ['Serve'], exit: 1, meaning: 'HTTP 500: a store cannot be read (the message names it); the server keeps serving the others' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -183,9 +189,11 @@ export function describeFailure(err: unknown, fallbackStage: Stage): { line: str
  * A request the API refuses or cannot answer: `status` 400 (bad query: the message says what was wrong),
  * 404 (unknown route) or 500 (a damaged store: the message names it). Never carries a stack to the client.
  */
-export class ApiError extends CandleError {
+export type ApiCode = 'BAD_QUERY' | 'BAD_INDICATOR' | 'UNKNOWN_SYMBOL' | 'UNKNOWN_TIMEFRAME' | 'STORE_UNREADABLE' | 'INTERNAL';
+
+export class ApiError extends CandleError<ApiCode> {
   readonly status: 400 | 404 | 500;
-  constructor(status: 400 | 404 | 500, code: string, message: string, opts: { cause?: unknown } = {}) {
+  constructor(status: 400 | 404 | 500, code: ApiCode, message: string, opts: { cause?: unknown } = {}) {
     super('Serve', code, message, opts);
     this.status = status;
   }

@@ -13,7 +13,7 @@
 // thread (no fstat: a short read is the end of the file), close; the header compared with the last one
 // validated; then one pass over typed-array views checks every record and writes its src; the bytes are
 // copied into the store's write buffer.
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import { HEADER_SIZE, RECORD_SIZE, R_COUNT, R_FLAGS, R_ORIGIN, decodeHeader, rec
 import { EMPTY_INDEX, encodeIndex, type StoreIndex } from '../store/indexFormat.js';
 import { DEFAULT_CHUNK_BYTES } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
+import { mkdirDurableSync } from '../util/fsx.js';
 import { CSV_HEADER, CsvFormatter, regenerateCsv } from '../store/csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
@@ -226,6 +227,15 @@ class AppendRun {
       if (start > end) {
         throw new CorruptFileError(STAGE, day.file, `day file is ${end} bytes but ${start} were already aggregated from it (a day file may only grow); run \`candlestore rebuild aggregate\``, end, 'DAY_SHRANK');
       }
+      // Day files are written without fsync (docs/format.md §8): their records are trusted only when they
+      // match the header's body_crc (the part before in_pos is read again for that, once a run).
+      if (bodyLen > 0) {
+        let crc = start > HEADER_SIZE ? crc32(readPrefix(fd, start)) : 0;
+        crc = crc32(dayBuf!.subarray(HEADER_SIZE, HEADER_SIZE + bodyLen), crc);
+        if (crc !== header.bodyCrc) {
+          throw new CorruptFileError(STAGE, day.file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
+        }
+      }
       if (!this.store) this.createStore(header);
       else if (header.decimals !== this.header!.decimals) {
         throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header!.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
@@ -291,7 +301,8 @@ class AppendRun {
   }
 
   private createStore(dayHeader: Header): void {
-    mkdirSync(dirname(this.paths.index), { recursive: true });
+    // Folders made here are fsynced into their parents: a power loss must not take a committed store with them.
+    mkdirDurableSync(dirname(this.paths.index));
     this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
     this.header = this.store.header;
     this.state = { ...EMPTY_INDEX, generation: this.header.generation };
@@ -429,6 +440,18 @@ function dayBuffer(bytes: number, keep = 0): Buffer {
     dayI32 = new Int32Array(dayBuf.buffer, 0, dayBuf.length >> 2);
   }
   return dayBuf;
+}
+
+/** Bytes 64..`end` of a day file (the part aggregated by an earlier run), for its body_crc. */
+function readPrefix(fd: number, end: number): Buffer {
+  const buf = Buffer.allocUnsafe(end - HEADER_SIZE);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, HEADER_SIZE + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
 }
 
 /**

@@ -165,8 +165,8 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
     checkRange(after, until);
     const format = v.format ?? (v.subformat === 4 ? 'ndjson' : 'json');
     const mt4 = isTrue(v.mt4);
-    if (mt4 && format !== 'csv') throw new ApiError(400, 'BAD_OUTPUT', 'mt4 applies to format=csv only');
-    if (v.callback && format !== 'json') throw new ApiError(400, 'BAD_OUTPUT', 'callback (JSONP) applies to format=json only');
+    if (mt4 && format !== 'csv') throw new ApiError(400, 'BAD_QUERY', 'mt4 applies to format=csv only');
+    if (v.callback && format !== 'json') throw new ApiError(400, 'BAD_QUERY', 'callback (JSONP) applies to format=json only');
     const q: CandleQuery = {
       selections: [{
         symbol: checkSymbol(symbol),
@@ -186,7 +186,9 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
       filename: v.filename,
     };
     if (q.format === 'json' && q.subformat === 4) q.format = 'ndjson';
-    if (q.mt4 && q.selections[0].indicators.length > 0) throw new ApiError(400, 'BAD_OUTPUT', 'MT4 CSV has no indicator columns; leave out indicators');
+    if (q.mt4 && q.selections[0].indicators.length > 0) throw new ApiError(400, 'BAD_QUERY', 'MT4 CSV has no indicator columns; leave out indicators');
+    // The route declares JSON, CSV and NDJSON bodies; the typed helpers only model c.json(), so the raw
+    // Response is passed through as is.
     return respondCandles(c, q, source) as never;
   });
 
@@ -198,7 +200,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
     const req = parsePathForm(rawRest, c.req.query());
     if (req.kind === 'list') {
       if (req.what === 'indicators') {
-        if (req.format === 'csv') throw new ApiError(400, 'BAD_OUTPUT', 'list/indicators is JSON only');
+        if (req.format === 'csv') throw new ApiError(400, 'BAD_QUERY', 'list/indicators is JSON only');
         return jsonOrJsonp(c, { status: 'ok', result: indicatorList() }, req.callback);
       }
       const symbols = await source.listSymbols();
@@ -211,7 +213,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
     }
     const q = req.query;
     if (q.mt4 && (q.selections.length > 1 || q.selections[0].indicators.length > 0)) {
-      throw new ApiError(400, 'BAD_OUTPUT', 'MT4 CSV holds one symbol and timeframe without indicators');
+      throw new ApiError(400, 'BAD_QUERY', 'MT4 CSV holds one symbol and timeframe without indicators');
     }
     return respondCandles(c, q, source);
   });

@@ -28,6 +28,23 @@ export interface QueryResult {
   count: number;
 }
 
+/** Bars above which a request waits for its turn (about 50 MB of columns and indicator outputs). */
+const HEAVY_BARS = 500_000;
+
+/** A FIFO of one: at most one heavy read-and-compute at a time. */
+class Gate {
+  private tail: Promise<void> = Promise.resolve();
+  async acquire(): Promise<() => void> {
+    let open!: () => void;
+    const mine = new Promise<void>((r) => (open = r));
+    const before = this.tail;
+    this.tail = before.then(() => mine);
+    await before;
+    return open;
+  }
+}
+const heavyGate = new Gate();
+
 export async function executeQuery(q: CandleQuery, source: CandleSource): Promise<QueryResult> {
   const single = q.selections.length === 1;
   const results: SelectionResult[] = [];
@@ -54,11 +71,21 @@ export async function executeQuery(q: CandleQuery, source: CandleSource): Promis
       let warm = 0;
       for (const spec of sel.indicators) warm = Math.max(warm, spec.def.warmup(spec.params, { barMs }));
       const readFrom = a - b === 0 ? a : Math.max(0, a - warm);
-      const cols = await h.read(readFrom, b);
-      const indicators = sel.indicators.map((spec) => {
-        const values = spec.def.compute(cols, spec.params);
-        return { spec, outputs: spec.def.outputs.map((name, i) => ({ name, column: outputColumn(spec, name), values: values[i] })) };
-      });
+      // A long warm-up (cumulative and path-dependent indicators read the whole history) holds ~100 bytes a
+      // bar while it computes: one such request at a time, so concurrent ones cannot multiply that.
+      const heavy = b - readFrom > HEAVY_BARS;
+      const release = heavy ? await heavyGate.acquire() : undefined;
+      let cols: SeriesColumns;
+      let indicators: SelectionResult['indicators'];
+      try {
+        cols = await h.read(readFrom, b);
+        indicators = sel.indicators.map((spec) => {
+          const values = spec.def.compute(cols, spec.params);
+          return { spec, outputs: spec.def.outputs.map((name, i) => ({ name, column: outputColumn(spec, name), values: values[i] })) };
+        });
+      } finally {
+        release?.();
+      }
       results.push({ selection: sel, symbol: h.symbol, id: h.id, timeframe: h.timeframe, decimals: h.decimals, cols, indicators });
       ranges.push({ first: a - readFrom, end: b - readFrom });
     } finally {

@@ -47,13 +47,13 @@ const FILENAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function checkSymbol(text: string): string {
   if (!SYMBOL_ID.test(text) || text.length > 31) {
-    throw new ApiError(400, 'BAD_SYMBOL', `bad symbol ${JSON.stringify(text)}: write it as in file names, e.g. EUR-USD for EUR/USD`);
+    throw new ApiError(400, 'BAD_QUERY', `bad symbol ${JSON.stringify(text)}: write it as in file names, e.g. EUR-USD for EUR/USD`);
   }
   return text;
 }
 
 export function checkTimeframe(text: string): string {
-  if (!TIMEFRAME_NAME.test(text)) throw new ApiError(400, 'BAD_TIMEFRAME', `bad timeframe ${JSON.stringify(text)} (e.g. 1m, 5m, 1h, 1d, 1W)`);
+  if (!TIMEFRAME_NAME.test(text)) throw new ApiError(400, 'BAD_QUERY', `bad timeframe ${JSON.stringify(text)} (e.g. 1m, 5m, 1h, 1d, 1W)`);
   return text;
 }
 
@@ -104,7 +104,7 @@ export type CommonOptions = z.infer<typeof commonOptionsSchema>;
 /** The `after`/`until` pair, checked against each other. */
 export function checkRange(after: number | undefined, until: number | undefined): void {
   if (after !== undefined && until !== undefined && after >= until) {
-    throw new ApiError(400, 'BAD_RANGE', `after (${new Date(after).toISOString()}) must be before until (${new Date(until).toISOString()})`);
+    throw new ApiError(400, 'BAD_QUERY', `after (${new Date(after).toISOString()}) must be before until (${new Date(until).toISOString()})`);
   }
 }
 

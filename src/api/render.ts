@@ -50,7 +50,11 @@ function recordJson(s: SelectionResult, i: number, head: string): string {
     out += `${first ? '' : ','}"${ind.spec.key}":`;
     first = false;
     if (ind.outputs.length === 1) out += num(ind.outputs[0].values[i]);
-    else out += `{${ind.outputs.map((o) => `"${o.name}":${num(o.values[i])}`).join(',')}}`;
+    else {
+      out += '{';
+      for (let o = 0; o < ind.outputs.length; o++) out += `${o === 0 ? '' : ','}"${ind.outputs[o].name}":${num(ind.outputs[o].values[i])}`;
+      out += '}';
+    }
   }
   return `${out}}}`;
 }
@@ -64,9 +68,9 @@ function resultJson(r: QueryResult, subformat: 1 | 2 | 3): string {
   const { selOf, rowOf, count } = r;
   if (subformat === 1) {
     const hs = heads(r);
-    const parts: string[] = new Array(count);
-    for (let k = 0; k < count; k++) parts[k] = recordJson(r.selections[selOf[k]], rowOf[k], hs[selOf[k]]);
-    return `[${parts.join(',')}]`;
+    let out = '[';
+    for (let k = 0; k < count; k++) out += (k === 0 ? '' : ',') + recordJson(r.selections[selOf[k]], rowOf[k], hs[selOf[k]]);
+    return `${out}]`;
   }
   const { names, bySel } = indicatorColumns(r);
   const columns = [...BASE_COLUMNS, ...names];

@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import { ApiError, CorruptFileError, NotFoundError } from '../errors.js';
 import { FLAG_OPEN, RECORD_WORDS, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
-import { readIndexFile } from '../store/indexFile.js';
+import { readIndexFileSync } from '../store/indexFile.js';
 import type { StoreIndex } from '../store/indexFormat.js';
 import { CandleStore, fileSymbolOf, type BarChunk, type Series } from '../store/open.js';
 import type { Layout } from '../paths.js';
@@ -109,7 +109,8 @@ export class StoreCandleSource implements CandleSource {
     const name = relative(this.layout.root, timeframe === BASE_TF ? this.layout.aggregateStore(id) : this.layout.resampleStore(timeframe, id));
     let index: StoreIndex | undefined;
     try {
-      index = await readIndexFile(this.indexFile(id, timeframe), 'Serve');
+      // Synchronous: one 64-byte read; a thread-pool round trip would cost more than the read itself.
+      index = readIndexFileSync(this.indexFile(id, timeframe), 'Serve');
     } catch (err) {
       throw damaged(name, err);
     }
@@ -139,7 +140,12 @@ export class StoreCandleSource implements CandleSource {
           throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} (has ${err.available.join(', ') || 'none'})`);
         }
         if (!(err instanceof CorruptFileError) || attempt >= 5) throw damaged(name, err);
-        const now = await readIndexFile(this.indexFile(id, timeframe), 'Serve').catch(() => undefined);
+        let now: StoreIndex | undefined;
+        try {
+          now = readIndexFileSync(this.indexFile(id, timeframe), 'Serve');
+        } catch {
+          now = undefined;
+        }
         const same = now !== undefined && index !== undefined && now.generation === index.generation && now.outPos === index.outPos;
         if (same) throw damaged(name, err);
         index = now;
@@ -160,7 +166,7 @@ function damaged(name: string, err: unknown): unknown {
   if (err instanceof CorruptFileError || (err as NodeJS.ErrnoException)?.code !== undefined || err instanceof RangeError) {
     // The message names the store relative to the root; the absolute path stays in the server's log.
     const why = err instanceof CorruptFileError ? err.message.replace(/ \([^()]*\)$/, '') : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-    return new ApiError(500, 'STORE_DAMAGED', `store ${name} cannot be read: ${why}`, { cause: err });
+    return new ApiError(500, 'STORE_UNREADABLE', `store ${name} cannot be read: ${why}`, { cause: err });
   }
   return err;
 }
@@ -200,7 +206,7 @@ class CachedSeries {
       },
       read: async (from, to) => {
         try {
-          return columnsOf(await series.readChunk(from, to));
+          return await readColumns(series, from, to);
         } catch (err) {
           throw damaged(name, err);
         }
@@ -229,32 +235,35 @@ class CachedSeries {
   }
 }
 
-function columnsOf(chunk: BarChunk): SeriesColumns {
-  const n = chunk.count;
-  const ts = new Float64Array(n);
-  const open = new Float64Array(n);
-  const high = new Float64Array(n);
-  const low = new Float64Array(n);
-  const close = new Float64Array(n);
-  const volume = new Float64Array(n);
-  const flags = new Uint16Array(n);
-  const f = chunk.records.f64;
-  for (let i = 0; i < n; i++) {
-    const w = i * RECORD_WORDS;
-    ts[i] = chunk.time(i);
-    open[i] = f[w + W_OPEN];
-    high[i] = f[w + W_HIGH];
-    low[i] = f[w + W_LOW];
-    close[i] = f[w + W_CLOSE];
-    volume[i] = f[w + W_VOLUME];
-    flags[i] = chunk.flags(i) & FLAG_OPEN;
+/** Bars per read: long ranges (whole-history warm-ups) go through 4 MiB buffers into the columns. */
+const READ_BARS = 65_536;
+
+async function readColumns(series: Series, from: number, to: number): Promise<SeriesColumns> {
+  const a = Math.max(0, Math.min(from, series.count));
+  const n = Math.max(0, Math.min(to, series.count) - a);
+  const cols = {
+    length: n, ts: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n),
+    close: new Float64Array(n), volume: new Float64Array(n), flags: new Uint16Array(n),
+  };
+  for (let done = 0; done < n; done += READ_BARS) {
+    copyInto(cols, done, await series.readChunk(a + done, a + Math.min(n, done + READ_BARS)));
   }
-  return { length: n, ts, open, high, low, close, volume, flags };
+  return cols;
 }
 
-/** Timeframes by length: minutes, hours, then d, W, M, Y; names the rule syntax does not know last. */
-export function compareTimeframes(a: string, b: string): number {
-  return tfOrder(a) - tfOrder(b) || a.localeCompare(b);
+function copyInto(c: SeriesColumns, at: number, chunk: BarChunk): void {
+  const f = chunk.records.f64;
+  for (let i = 0; i < chunk.count; i++) {
+    const w = i * RECORD_WORDS;
+    const k = at + i;
+    c.ts[k] = chunk.time(i);
+    c.open[k] = f[w + W_OPEN];
+    c.high[k] = f[w + W_HIGH];
+    c.low[k] = f[w + W_LOW];
+    c.close[k] = f[w + W_CLOSE];
+    c.volume[k] = f[w + W_VOLUME];
+    c.flags[k] = chunk.flags(i) & FLAG_OPEN;
+  }
 }
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, W: 7 * 86_400_000, M: 28 * 86_400_000, Y: 365 * 86_400_000 };
@@ -265,6 +274,3 @@ export function timeframeMs(tf: string): number | undefined {
   return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined;
 }
 
-function tfOrder(tf: string): number {
-  return timeframeMs(tf) ?? Number.MAX_SAFE_INTEGER;
-}

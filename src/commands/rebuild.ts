@@ -8,6 +8,7 @@
 // --from (default: the earliest cached day) and ends at --to. `resample` rebuilds from the whole 1m store, so
 // it refuses a range rather than ignore it.
 import { readdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
@@ -17,6 +18,7 @@ import { pipelineStages } from '../pipeline/stages.js';
 import { checkRangeArguments } from '../pipeline/range.js';
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { DAY_MS, startOfDay } from '../util/dates.js';
+import { fsyncDir } from '../util/fsx.js';
 
 import { REBUILD_TARGETS, type RebuildTarget } from './rebuildTargets.js';
 
@@ -63,9 +65,13 @@ async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<nu
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }
   // Dependents before their sources (resampled, then aggregate, then day files) and each index before its
-  // store: a crash half-way leaves stores without an index (no index = nothing committed), which the next
-  // run rebuilds from what is left.
-  for (const f of files) await rm(f, { force: true });
+  // store, and the index removals made durable (folder fsync) before anything else goes: a crash or power loss
+  // half-way leaves stores without an index (no index = nothing committed), which the next run rebuilds from
+  // what is left, never an index whose store is gone (refused as damage).
+  const isIndex = (f: string) => f.endsWith('.idx');
+  for (const f of files.filter(isIndex)) await rm(f, { force: true });
+  for (const dir of new Set(files.filter(isIndex).map((f) => dirname(f)))) await fsyncDir(dir).catch(ignoreMissing);
+  for (const f of files.filter((f) => !isIndex(f))) await rm(f, { force: true });
   return files.length;
 }
 
@@ -78,3 +84,8 @@ async function listDir(dir: string): Promise<string[]> {
 }
 
 
+
+/** A folder that does not exist has nothing to make durable. */
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
+}

@@ -21,6 +21,7 @@ import { parseDayJson, type DayJson } from '../dukascopy/dayJson.js';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
 import { DAY_MS, eachDay, parseDay, startOfDay } from '../util/dates.js';
+import { recordCacheBody } from '../store/cacheManifest.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import { DownloadClient, type DownloadOptions, type DownloadStats } from './client.js';
 import { encodeDayJson, mergeLiveDay } from './liveMerge.js';
@@ -188,7 +189,10 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
         days.push({ symbol: task.symbol, day: task.day, file: task.tempFile, live: false, provisional: true, bytes: fetched.bytes, changed: true });
         return;
       }
-      await writeFileAtomic(task.file, fetched.text);
+      const body = Buffer.from(fetched.text);
+      // Its checksum first (store/cacheManifest.ts): a cached body on disk always has one to be checked against.
+      await recordCacheBody(task.file, body);
+      await writeFileAtomic(task.file, body);
       await removeAll(task.staleTemps);
       days.push({ symbol: task.symbol, day: task.day, file: task.file, live: false, provisional: false, bytes: fetched.bytes, changed: true });
       return;

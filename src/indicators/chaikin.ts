@@ -9,7 +9,7 @@ export const chaikinIndicator: IndicatorDef = {
   name: 'chaikin',
   title: 'Chaikin oscillator',
   description: 'EMA(fast) − EMA(slow) of the accumulation/distribution line',
-  params: [period('fast', 3), period('slow', 10)],
+  params: [period('fast', 3, 'fast EMA period'), period('slow', 10, 'slow EMA period')],
   outputs: ['chaikin'],
   overlay: false,
   warmup: ([f, s]) => Math.max(f - 1 + emaSettle(f), s - 1 + emaSettle(s)),

@@ -17,7 +17,7 @@ export const ichimokuIndicator: IndicatorDef = {
   name: 'ichimoku',
   title: 'Ichimoku cloud',
   description: 'conversion, base, and leading spans A and B (as computed at the bar; drawn `base` bars ahead)',
-  params: [period('conversion', 9), period('base', 26), period('span_b', 52)],
+  params: [period('conversion', 9, 'bars of the conversion line'), period('base', 26, 'bars of the base line (and the spans\' displacement)'), period('span_b', 52, 'bars of leading span B')],
   outputs: ['conversion', 'base', 'span_a', 'span_b'],
   overlay: true,
   warmup: ([c, k, s]) => Math.max(c, k, s) - 1,

@@ -8,7 +8,7 @@ export const macdIndicator: IndicatorDef = {
   name: 'macd',
   title: 'Moving average convergence/divergence',
   description: 'EMA(fast) − EMA(slow) of closes, signal EMA of that, histogram the difference',
-  params: [period('fast', 12), period('slow', 26), period('signal', 9)],
+  params: [period('fast', 12, 'fast EMA period'), period('slow', 26, 'slow EMA period'), period('signal', 9, 'signal EMA period')],
   outputs: ['macd', 'signal', 'hist'],
   overlay: false,
   warmup: ([f, s, g]) => Math.max(f - 1 + emaSettle(f), s - 1 + emaSettle(s)) + g - 1 + emaSettle(g),

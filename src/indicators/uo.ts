@@ -9,7 +9,7 @@ export const uoIndicator: IndicatorDef = {
   name: 'uo',
   title: 'Ultimate oscillator',
   description: 'weighted buying pressure over three windows',
-  params: [period('short', 7), period('medium', 14), period('long', 28)],
+  params: [period('short', 7, 'short window'), period('medium', 14, 'medium window'), period('long', 28, 'long window')],
   outputs: ['uo'],
   overlay: false,
   warmup: ([s, m, l]) => Math.max(s, m, l),

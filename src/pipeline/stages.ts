@@ -83,16 +83,27 @@ export function transformStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage
       // Days before every store's last day are aggregated already: skip listing their month folders.
       const firsts = [...range.symbols.values()].map((r) => r.tailFirst);
       const fromDay = firsts.length > 0 ? Math.min(...firsts) : undefined;
-      const tasks = await planTransform(ctx.layout, ctx.config, ctx.symbols, fromDay, (symbol, day) => {
-        const r = range.symbols.get(symbol)!;
-        return day >= r.tailFirst && day <= r.last;
-      });
+      const tasks = await planTransform(
+        ctx.layout, ctx.config, ctx.symbols, fromDay,
+        (symbol, day) => {
+          const r = range.symbols.get(symbol)!;
+          return day >= r.tailFirst && day <= r.last;
+        },
+        // Day files from the first day aggregate may read on (every day of a symbol without a store) are
+        // checked in full, header, size and record checksum, before it reads them.
+        (symbol) => {
+          const r = range.symbols.get(symbol)!;
+          return r.hasStore ? r.tailFirst : undefined;
+        },
+      );
+      for (const t of tasks) if (t.damaged !== undefined) ctx.log(`repair: day file ${t.output} not trusted (${t.damaged}): converted again from ${t.input}`);
       const bar = ctx.progress.stage('transform', tasks.length, 'days');
       try {
-        const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });
+        const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done), transformDir: ctx.layout.transformDir });
         const dropped = s.overlapDropped ? `, ${s.overlapDropped} in DST fall-back overlap dropped` : '';
+        const rebuilt = s.rebuilt ? `, rebuilt ${fmt(s.rebuilt)} damaged day file${s.rebuilt === 1 ? '' : 's'}` : '';
         return {
-          detail: `${fmt(s.days)} days, ${fmt(s.candles)} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}`,
+          detail: `${fmt(s.days)} days, ${fmt(s.candles)} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}${rebuilt}`,
           counters: { ...s },
         };
       } finally {

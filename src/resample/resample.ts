@@ -13,7 +13,7 @@
 // leaves a dependent's in_pos ahead of its source's index, which the rerun of the source catches up with
 // before the dependent reads it.
 // Everything but fsync uses synchronous syscalls: a thread-pool round trip would queue behind the fsyncs.
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CancelledError, CandleError, ConfigError, CorruptFileError, type Stage } from '../errors.js';
 import type { Layout } from '../paths.js';
@@ -28,6 +28,7 @@ import { SourceScan } from './scan.js';
 import type { SymbolPlan, TimeframePlan } from '../timeframes/plan.js';
 import { REBUILD_HINT, damaged, repairTimeframe } from './repair.js';
 import { BASE_RULE, BASE_TIMEFRAME, type Rule } from '../timeframes/rules.js';
+import { mkdirDurableSync } from '../util/fsx.js';
 
 const STAGE = 'Resample' satisfies Stage;
 /** A timeframe file with at least this much new data starts its fsync as soon as it is written. */
@@ -226,7 +227,8 @@ class BarFile {
     if (this.fd !== undefined) return this.fd;
     if (this.header) {
       // A fresh file (repair deleted any leftover): its directory may not exist yet.
-      mkdirSync(dirname(this.file), { recursive: true });
+      // Folders made here are fsynced into their parents (a power loss must not take the new file's folder).
+      mkdirDurableSync(dirname(this.file));
       this.fd = openSync(this.file, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
       writeSync(this.fd, this.header, 0, this.header.length, 0);
     } else {

@@ -11,9 +11,10 @@
 //      atime, and that and every write wait on the journal commits the fsyncs force);
 //   3. renames each temp file over its index, level by level (level 0 first: a source before the files built
 //      from it, so a crash never leaves a dependent's index newer than its source's; renames within a level
-//      run concurrently — one after another each waits on a journal commit, ~1 ms), then fsyncs each index
-//      folder once.
-// A crash at any point leaves each index old or new, each pointing at durable data. After a failure nothing
+//      run concurrently — one after another each waits on a journal commit, ~1 ms), and fsyncs the index
+//      folders of a level before the next level is renamed: a rename is durable only once its folder is
+//      fsynced, so without that a power loss could keep a dependent's new index and undo its source's.
+// A crash or power loss at any point leaves each index old or new, each pointing at durable data. After a failure nothing
 // more is renamed and this batch's temp files are removed (a later run's repair removes any a kill left).
 import { closeSync, mkdirSync, openSync, rename, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -42,8 +43,11 @@ interface Round {
   errors: unknown[];
   /** Folders that gained a file (fsynced before any rename). */
   newEntries: Map<string, ErrorWrap>;
-  /** Index folders (fsynced after the renames), with the folders above any of them this batch created. */
-  folders: Map<string, ErrorWrap>;
+  /**
+   * Index folders (each fsynced after its level's renames, before the next level's), with the folders above
+   * any of them this batch created; `level` is the lowest level of an index in (or below) it.
+   */
+  folders: Map<string, { wrap: ErrorWrap; level: number }>;
   indexes: PendingIndex[];
 }
 
@@ -81,18 +85,23 @@ export class CommitBatch {
   index(file: string, ix: StoreIndex, wrap: ErrorWrap, level = 0): void {
     const round = this.round;
     const dir = dirname(file);
-    if (!round.folders.has(dir)) {
+    const known = round.folders.get(dir);
+    if (!known) {
       let created: string | undefined;
       try {
         created = mkdirSync(dir, { recursive: true });
       } catch (err) {
         throw wrap(err);
       }
-      round.folders.set(dir, wrap);
+      round.folders.set(dir, { wrap, level });
       // Folders made here: the folder above each is fsynced too, so the new entry survives a power loss.
       for (let d = dir; created !== undefined && d.length >= created.length && d !== dirname(d); d = dirname(d)) {
-        if (!round.folders.has(dirname(d))) round.folders.set(dirname(d), wrap);
+        const above = round.folders.get(dirname(d));
+        if (!above) round.folders.set(dirname(d), { wrap, level });
+        else above.level = Math.min(above.level, level);
       }
+    } else {
+      known.level = Math.min(known.level, level);
     }
     const pending: PendingIndex = { file, tmp: tempNameFor(file), wrap, level };
     let fd: number;
@@ -135,12 +144,13 @@ export class CommitBatch {
           ),
         );
         throwFirst();
+        // This level's renames reach the disk before any index built from it is renamed (power loss order).
+        await syncFolders(round, level);
+        throwFirst();
       }
     } finally {
       removeTemps(round);
     }
-    await Promise.all([...round.folders].map(([dir, wrap]) => fsyncDir(dir).catch((err) => void errors.push(wrap(err)))));
-    throwFirst();
   }
 
   /** After a failure elsewhere: let started fsyncs finish (closing their files), remove temps, commit nothing. */
@@ -157,6 +167,13 @@ export class CommitBatch {
     this.round = newRound();
     return round;
   }
+}
+
+/** fsync (once each, concurrently) the round's index folders of `level` and below not yet fsynced. */
+async function syncFolders(round: Round, level: number): Promise<void> {
+  const due = [...round.folders].filter(([, f]) => f.level <= level);
+  for (const [dir] of due) round.folders.delete(dir);
+  await Promise.all(due.map(([dir, { wrap }]) => fsyncDir(dir).catch((err) => void round.errors.push(wrap(err)))));
 }
 
 /** fsync then close `fd` (closed on failure too). */

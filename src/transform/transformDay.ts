@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ShiftRule } from '../config/symbolSettings.js';
 import { parseDayJson } from '../dukascopy/dayJson.js';
 import { CorruptFileError } from '../errors.js';
+import { matchesRecorded, type CacheBody } from '../store/cacheManifest.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { decodeDay } from './decode.js';
 import { shiftForDay } from './timeShift.js';
@@ -19,6 +20,12 @@ export interface TransformTask {
   live: boolean;
   shift: ShiftRule;
   roundDecimals: number | undefined;
+  /** Why the existing day file was not trusted (it is converted again), when there was one. */
+  damaged?: string;
+  /** Cached day: the bodies its month's MANIFEST recorded for it (none recorded: not checked). */
+  recorded?: CacheBody[];
+  /** That MANIFEST (named in errors). */
+  manifest?: string;
 }
 
 export interface TransformResult {
@@ -35,6 +42,11 @@ export function transformDayFile(task: TransformTask): TransformResult {
     raw = readFileSync(task.input);
   } catch (err) {
     throw new CorruptFileError('Transform', task.input, `cannot read: ${(err as Error).message}`, undefined, 'READ_FAILED');
+  }
+  // A cached body must be one the download stage recorded: closed history is never fetched again, so a
+  // flipped bit would otherwise become a wrong candle for ever.
+  if (matchesRecorded(raw, task.recorded) === false) {
+    throw new CorruptFileError('Transform', task.input, `does not match its checksum in ${task.manifest} (changed on disk since it was downloaded): delete it and run again to download it again`, undefined, 'CACHE_CHECKSUM');
   }
   // JSON.parse measured as fast as a hand-written byte scanner here (~160 MB/s both), so no custom parser.
   const doc = parseDayJson(raw.toString('latin1'), task.input, 'Transform');

@@ -1,11 +1,38 @@
 // File writes that never leave a half-written file where a reader would take it as valid:
 // write to a unique temp name beside the target, fsync, rename over the target, fsync the directory.
+// Durability across a power loss (not only a killed process) needs every step: data fsynced before the rename
+// that publishes it, the folder fsynced after the rename (else the rename may be undone), and a folder this
+// process created fsynced into its parent (else the whole folder may vanish). docs/format.md §8.
 import { mkdir, open, rename, rm, readdir } from 'node:fs/promises';
 import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { promisify } from 'node:util';
 
 let tempCounter = 0;
+
+/**
+ * mkdir -p that survives a power loss: every folder it creates is fsynced into its parent (the parent of the
+ * topmost new folder first), so a file later renamed into the deepest one cannot vanish with its folder.
+ * A no-op (one mkdir call) when the folder exists.
+ */
+export function mkdirDurableSync(dir: string): void {
+  const created = mkdirSync(dir, { recursive: true });
+  if (created === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    fsyncDirSync(dirname(d));
+    if (d === created || d === dirname(d)) break;
+  }
+}
+
+/** fsync a folder with a synchronous call (its new, renamed or removed entries survive a power loss). */
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const fsyncCallback = promisify(fsync);
 
@@ -44,7 +71,8 @@ export async function fsyncDir(dir: string): Promise<void> {
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | string, opts: { durable?: boolean } = {}): Promise<void> {
   const durable = opts.durable ?? true;
-  await mkdir(dirname(target), { recursive: true });
+  if (durable) mkdirDurableSync(dirname(target));
+  else await mkdir(dirname(target), { recursive: true });
   const tmp = tempNameFor(target);
   const fh = await open(tmp, 'w');
   try {
@@ -136,7 +164,8 @@ export function writeFileAtomicSync(target: string, data: Uint8Array, opts: { du
   const durable = opts.durable ?? true;
   const dir = dirname(target);
   if (!knownDirs.has(dir)) {
-    mkdirSync(dir, { recursive: true });
+    if (durable) mkdirDurableSync(dir);
+    else mkdirSync(dir, { recursive: true });
     knownDirs.add(dir);
   }
   const tmp = tempNameFor(target);
@@ -147,7 +176,8 @@ export function writeFileAtomicSync(target: string, data: Uint8Array, opts: { du
     } catch (err) {
       // The folder went away since this thread made it (a rebuild, a test): make it again, once.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(dir, { recursive: true });
+      if (durable) mkdirDurableSync(dir);
+      else mkdirSync(dir, { recursive: true });
       fd = openSync(tmp, 'w');
     }
     try {
@@ -162,12 +192,5 @@ export function writeFileAtomicSync(target: string, data: Uint8Array, opts: { du
     rmSync(tmp, { force: true });
     throw err;
   }
-  if (durable) {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  if (durable) fsyncDirSync(dir);
 }

@@ -39,7 +39,8 @@ export function formatVerifyReport(report: VerifyReport, opts: FormatOptions = {
 function statusLine(f: FileSummary): string {
   const status = f.damage > 0 ? 'DAMAGED' : !f.exists ? 'missing' : f.warnings > 0 ? 'ok (warnings)' : 'ok';
   const span = f.firstTs === undefined ? '' : `  ${isoMinute(f.firstTs)} … ${isoMinute(f.lastTs!)}`;
-  return `${f.symbol} ${f.timeframe}  ${f.file}  ${f.records.toLocaleString('en-US')} records${span}  ${status}`;
+  const unit = f.kind === 'cache' ? 'cached days' : 'records';
+  return `${f.symbol} ${f.timeframe}  ${f.file}  ${f.records.toLocaleString('en-US')} ${unit}${span}  ${status}`;
 }
 
 function at(f: Finding): string {

@@ -43,7 +43,8 @@ export interface Gap {
 }
 
 export interface FileSummary {
-  kind: FileKind | 'resample';
+  /** `cache`: the raw cache of a symbol (records = cached days); `deep`: a store compared by verify --deep. */
+  kind: FileKind | 'resample' | 'cache' | 'deep';
   symbol: string;
   timeframe: string;
   file: string;

@@ -7,6 +7,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { planAggregate, runAggregate } from '../../src/aggregate/stage.js';
 import { CandleError } from '../../src/errors.js';
 import { Layout } from '../../src/paths.js';
+import { bodyCrcOf, decodeHeader, encodeHeader } from '../../src/store/format.js';
 import { DAY, tempRoot, utcDay } from '../store/helpers.js';
 import { storeFiles, writeClosedDays, writeLiveDay } from './helpers.js';
 
@@ -46,15 +47,19 @@ test('inline and worker threads build the same stores; a rerun with nothing new 
 });
 
 test('a damaged day file aborts the stage, inline or in a worker, naming the file; the damaged symbol gets no index', async (t) => {
-  for (const threads of [false, true]) {
+  // A flipped bit is caught by the header's body_crc; with body_crc recomputed (a consistent but wrong day
+  // file), by the record checks.
+  for (const [threads, consistent] of [[false, false], [true, false], [false, true], [true, true]]) {
     const layout = await root(t, 3);
     const bad = layout.transformDay('USD/JPY', FIRST + DAY);
     const bytes = await readFile(bad);
     bytes[64 + 20 * 64 + 23] ^= 0xff; // sign and exponent of the high of record 20: no longer ≥ open and close
+    if (consistent) encodeHeader({ ...decodeHeader(bytes, bad, 'Aggregate'), bodyCrc: bodyCrcOf(bytes) }).copy(bytes, 0);
     await writeFile(bad, bytes);
+    const code = consistent ? 'BAD_RECORD' : 'BODY_CRC';
     await assert.rejects(
       runAggregate(await planAggregate(layout, SYMBOLS, false), { threads: 2, inlineMaxDayFiles: threads ? -1 : undefined }),
-      (err: unknown) => err instanceof CandleError && err.stage === 'Aggregate' && err.code === 'BAD_RECORD' && err.message.includes(bad),
+      (err: unknown) => err instanceof CandleError && err.stage === 'Aggregate' && err.code === code && err.message.includes(bad),
     );
     await assert.rejects(stat(layout.aggregateIndex('USD/JPY')), /ENOENT/, 'the damaged symbol has no index');
   }

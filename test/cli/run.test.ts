@@ -40,8 +40,16 @@ test('a 3-symbol × 20-day run produces the expected cache and transform files, 
   assert.match(r.stdout, /Summary:/);
   assert.match(r.stdout, /Download .* 60 days downloaded/);
 
-  const expectedCache = CODES.flatMap((c) => DAYS.map((d) => `cache/2026/07/${c}_${d}.json`)).sort();
+  const expectedCache = [...CODES.flatMap((c) => DAYS.map((d) => `cache/2026/07/${c}_${d}.json`)), 'cache/2026/07/MANIFEST'].sort();
   assert.deepEqual(listFiles(join(cleanRoot, 'cache')).map((f) => `cache/${f}`), expectedCache);
+  // The month's MANIFEST: one line per cached body, its size and CRC-32 (docs/format.md §7), sorted.
+  const manifestLines = CODES.flatMap((c) => DAYS.map((d) => {
+    const name = `${c}_${d}.json`;
+    const body = readFileSync(join(cleanRoot, 'cache/2026/07', name));
+    const text = `${name} ${body.length} ${crc32(body).toString(16).padStart(8, '0')}`;
+    return `${text} ${crc32(text).toString(16).padStart(8, '0')}`;
+  })).sort();
+  assert.equal(readFileSync(join(cleanRoot, 'cache/2026/07/MANIFEST'), 'latin1'), `# candlestore cache manifest 1\n${manifestLines.map((l) => `${l}\n`).join('')}`);
   const expectedTransform = CODES.flatMap((c) => DAYS.map((d) => `2026/07/${c}_${d}.bin`)).sort();
   assert.deepEqual(listFiles(join(cleanRoot, 'data/transform/1m')), expectedTransform);
   assert.deepEqual(listFiles(join(cleanRoot, 'data/temp')), CODES.flatMap((c) => [`${c}_${LIVE}.bin`, `${c}_${LIVE}.json`]).sort());
