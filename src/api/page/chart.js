@@ -155,12 +155,16 @@ export class ChartView {
 
   /** Show bars [first, last] of the loaded window. */
   showBars(first, last) {
+    this.lastShownIndex = last + 0.5;
     this.chart.timeScale().setVisibleLogicalRange({ from: first - 0.5, to: last + 0.5 });
   }
 
   /** The latest bars at the right edge, at once (scrollToRealTime animates for 400 ms). */
   showLatest() {
-    this.chart.timeScale().scrollToPosition(this.chart.timeScale().options().rightOffset, false);
+    const offset = this.chart.timeScale().options().rightOffset;
+    const n = this.candles.data().length;
+    this.lastShownIndex = n === 0 ? undefined : n - 1 + offset;
+    this.chart.timeScale().scrollToPosition(offset, false);
   }
 
   /** ← → scroll (Shift: ten times as far), + − or ↑ ↓ zoom, Home/End: oldest loaded / latest bar. */

@@ -92,11 +92,20 @@ export class Loader {
     });
   }
 
-  /** The new window's view is applied on the chart's next frame; only then is its range worth reading. */
-  settled() {
+  /**
+   * The chart applies a new window's view on one of its next frames; only then is its range worth reading
+   * (before, it can still be the old window's, and the edges would load bars for nothing).
+   */
+  settled(frames = 0) {
     const g = this.generation;
     requestAnimationFrame(() => {
       if (g !== this.generation) return;
+      const r = this.view.visibleLogicalRange();
+      const lastShown = this.view.lastShownIndex;
+      if (frames < 20 && (!r || (lastShown !== undefined && Math.abs(r.to - lastShown) > 1.5))) {
+        this.settled(frames + 1);
+        return;
+      }
       this.settling = false;
       this.hooks.loaded(true);
     });
