@@ -208,9 +208,10 @@ function seriesData(win, ind, plan, from, to) {
   }
   const values = column(plan.outputs[0]);
   const colorBy = plan.colorBy ? column(plan.colorBy) : null;
+  const ahead = plan.aheadByParam === undefined ? 0 : ind.params[plan.aheadByParam];
   for (let i = from; i < to; i++) {
     const time = sec(win.time[i]);
-    const v = values[i];
+    const v = i - ahead >= 0 ? values[i - ahead] : null;
     if (v == null) out[i - from] = { time };
     else if (plan.kind === 'histogram') out[i - from] = { time, value: v, color: v >= 0 ? VOLUME_UP : VOLUME_DOWN };
     else if (colorBy) out[i - from] = { time, value: v, color: colorBy[i] != null && colorBy[i] < 0 ? DOWN : UP };

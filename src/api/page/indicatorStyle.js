@@ -26,7 +26,9 @@ export function indicatorKey(name, params) {
 }
 
 /**
- * Series to create for one indicator: [{kind:'line'|'histogram'|'dots'|'candles', outputs:[…], options}].
+ * Series to create for one indicator: [{kind:'line'|'histogram'|'dots'|'candles', outputs:[…], options}]
+ * (`colorBy`: an output whose sign colours the line; `aheadByParam`: the param giving how many bars ahead
+ * the values are drawn).
  * `colorIndex` varies the colour of single-line overlays so two SMAs are told apart.
  */
 export function drawPlan(def, colorIndex) {
@@ -51,7 +53,12 @@ export function drawPlan(def, colorIndex) {
     case 'donchian':
       return [line('upper', 0), line('middle', 0, { lineStyle: 2 }), line('lower', 0)];
     case 'ichimoku':
-      return [line('conversion', 0), line('base', 4), line('span_a', 3, { lineWidth: 1 }), line('span_b', 5, { lineWidth: 1 })];
+      // The API gives the spans as computed at each bar; the chart draws them `base` (param 1) bars ahead,
+      // as far as the loaded bars go.
+      return [
+        line('conversion', 0), line('base', 4),
+        { ...line('span_a', 3, { lineWidth: 1 }), aheadByParam: 1 }, { ...line('span_b', 5, { lineWidth: 1 }), aheadByParam: 1 },
+      ];
     default:
       return def.outputs.map((o, k) => line(o, k));
   }
