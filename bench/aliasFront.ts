@@ -4,7 +4,7 @@
 // Cost: one extra loopback hop per request, on keep-alive connections.
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { symbolFileName } from '../src/config/symbols.js';
+import { symbolFileName } from '../src/dukascopy/symbolCode.js';
 import type { SymbolSpec } from './config.js';
 
 export interface AliasFront {

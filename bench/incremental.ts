@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildContext } from '../src/pipeline/context.js';
-import { downloadStage } from '../src/pipeline/stages.js';
+import { downloadStage, rangeOnce } from '../src/pipeline/stages.js';
 import { startSim } from '../src/sim/server.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../src/store/format.js';
 import { DAY_MS, HOUR_MS, formatDay, parseDay } from '../src/util/dates.js';
@@ -87,7 +87,7 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
     const iso = () => new Date(clock).toISOString();
     const downloadB = async () => {
       const ctx = await buildContext({ root: roots.B, now: clock, quiet: true });
-      await downloadStage(ctx, { download: true, from }).run(new AbortController().signal);
+      await downloadStage(ctx, rangeOnce(ctx, { download: true, from })).run(new AbortController().signal);
     };
     log(`  incremental: full builds of ${inc.symbols.length} symbols × ${inc.historyDays} days (live day ${iso()})`);
     const fullA = await cli(['run', '--root', roots.A, '--from', formatDay(from), '--now', iso()]);

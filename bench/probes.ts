@@ -3,7 +3,7 @@
 //   a plain JS loop over 64-byte records through a Float64Array (what any pass over the store costs).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { symbolFileName } from '../src/config/symbols.js';
+import { symbolFileName } from '../src/dukascopy/symbolCode.js';
 import { Layout } from '../src/paths.js';
 import type { RawCache } from './dataset.js';
 import { median, seconds } from './measure.js';

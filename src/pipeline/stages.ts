@@ -16,9 +16,9 @@ export type { RangeOptions } from './range.js';
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** The run's range, worked out once by the first stage that needs it (after a rebuild's deletions). */
-type RangeOf = (stage: 'Download' | 'Transform') => Promise<RunRange>;
+export type RangeOf = (stage: 'Download' | 'Transform') => Promise<RunRange>;
 
-function rangeOnce(ctx: RunContext, opts: RangeOptions): RangeOf {
+export function rangeOnce(ctx: RunContext, opts: RangeOptions): RangeOf {
   let range: Promise<RunRange> | undefined;
   return (stage) => (range ??= resolveRange(ctx, opts, stage));
 }
