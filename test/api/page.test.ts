@@ -85,6 +85,7 @@ async function open(path: string, options: BrowserContextOptions = {}): Promise<
   const page = await context.newPage();
   const problems: string[] = [];
   const candleRequests: URL[] = [];
+  watchTraffic(page);
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
@@ -103,10 +104,37 @@ async function open(path: string, options: BrowserContextOptions = {}): Promise<
   return { page, problems, candleRequests, close: () => context.close() };
 }
 
-/** Wait until the chart holds bars and no API request is in flight for a moment. */
+/** Requests in flight and the time of the last start or end, per page (Playwright's 'networkidle' load state
+ * is reached once per navigation, so it cannot say that the page is quiet now). */
+const traffic = new WeakMap<Page, { inFlight: number; last: number }>();
+
+function watchTraffic(page: Page): void {
+  const t = { inFlight: 0, last: Date.now() };
+  traffic.set(page, t);
+  page.on('request', () => {
+    t.inFlight++;
+    t.last = Date.now();
+  });
+  const done = () => {
+    t.inFlight--;
+    t.last = Date.now();
+  };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+}
+
+/**
+ * Wait until `condition` holds in the page and no request has started or ended for 400 ms (longer than the
+ * page's 250 ms URL debounce, so the URL shows the view too).
+ */
 async function settled(page: Page, condition = 'Number(document.getElementById("chart").dataset.bars) > 0'): Promise<void> {
   await page.waitForFunction(condition);
-  await page.waitForLoadState('networkidle');
+  const t = traffic.get(page)!;
+  const deadline = Date.now() + 15_000;
+  while (t.inFlight > 0 || Date.now() - t.last < 400) {
+    if (Date.now() > deadline) throw new Error(`the page never went quiet (${t.inFlight} requests in flight)`);
+    await page.waitForTimeout(50);
+  }
 }
 
 const chartData = (page: Page) => page.$eval('#chart', (e) => ({ ...(e as HTMLElement).dataset }));
@@ -242,15 +270,16 @@ test('scrolling left loads older bars through the API, until = the first bar loa
   const loaded = Number(d.bars);
   assert.equal(Number(d.first), bars[bars.length - loaded].ts, 'the window is a contiguous run of the store ending at its last bar');
   assert.equal(Number(d.last), bars.at(-1)!.ts);
-  const url = new URL(page.url());
-  assert.ok(url.searchParams.has('from') && url.searchParams.has('to'), 'a moved view is in the URL');
+  // a moved view is in the URL (written 250 ms after the view stops moving)
+  await page.waitForFunction(() => new URL(location.href).searchParams.has('from') && new URL(location.href).searchParams.has('to'));
   await shot(page, 'scrolled-left');
 
   // Another symbol opens on its latest bars, whatever the previous view was.
   const eur = store('EUR-USD', '1m');
   await page.selectOption('#symbol', 'EUR-USD');
+  candleRequests.length = 0;
   await settled(page, `document.getElementById("chart").dataset.last === "${eur.at(-1)!.ts}"`);
-  assert.equal(Number((await chartData(page)).bars), Math.min(PAGE_BARS, eur.length));
+  assert.equal(Number((await chartData(page)).bars), Math.min(PAGE_BARS, eur.length), candleRequests.map((u) => u.pathname + u.search).join(' | '));
   const switched = new URL(page.url());
   assert.deepEqual([switched.searchParams.get('symbol'), switched.searchParams.get('tf'), switched.searchParams.has('from')], ['EUR-USD', '1m', false]);
   assert.deepEqual(problems, []);
