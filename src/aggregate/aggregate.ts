@@ -31,6 +31,7 @@ import { mkdirDurableSync } from '../util/fsx.js';
 import { CSV_HEADER, CsvFormatter, regenerateCsv } from '../store/csv.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
+import { checkDayDefinition } from './definition.js';
 
 const STAGE = 'Aggregate' satisfies Stage;
 export const DEFAULT_COMMIT_BYTES = 64 * 1024 * 1024;
@@ -236,15 +237,22 @@ class AppendRun {
           throw new CorruptFileError(STAGE, day.file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
         }
       }
-      if (!this.store) this.createStore(header);
-      else if (header.decimals !== this.header!.decimals) {
-        throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header!.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
-      }
+      // A day without records says nothing about prices: it neither creates the store nor is checked
+      // against it (pipeline/definitions.ts fixes the decimals; an empty first day must not decide them).
+      const empty = end <= HEADER_SIZE;
+      if (!this.store) {
+        if (!empty) this.createStore(header);
+      } else if (!empty) checkDayDefinition(header, this.header!, day.file, this.paths.store);
     } finally {
       this.stats.bytesRead += headLen + bodyLen;
       closeSync(fd);
     }
-    const state = this.state!;
+    if (!this.state) {
+      // Empty days before the symbol's first candle: the store starts with its first record.
+      this.stats.daysRead++;
+      return;
+    }
+    const state = this.state;
     if (bodyLen > 0) {
       this.checkAndSetSrc(dayBuf!, bodyLen / RECORD_SIZE, start, day.file);
       const body = dayBuf!.subarray(HEADER_SIZE, HEADER_SIZE + bodyLen);
@@ -303,7 +311,8 @@ class AppendRun {
   private createStore(dayHeader: Header): void {
     // Folders made here are fsynced into their parents: a power loss must not take a committed store with them.
     mkdirDurableSync(dirname(this.paths.index));
-    this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
+    // The store takes the definition (decimals, fingerprint) of its first day with records; every later one must match it.
+    this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals, definition: dayHeader.definition });
     this.header = this.store.header;
     this.state = { ...EMPTY_INDEX, generation: this.header.generation };
     this.createdStore = true;

@@ -108,7 +108,7 @@ async function verifyFile(
   }
   if (reader.header.definition !== fingerprint) {
     await reader.close();
-    add('warning', 'definition', `built with another definition of ${timeframe} (the config changed since); the next run rebuilds it`);
+    add('warning', 'definition', `built with another definition of ${timeframe} (the config changed since); the next \`candlestore run\` stops and names the rebuild (\`run --rebuild-on-change\` does it)`);
     return undefined;
   }
   if (reader.header.generation !== index.generation) {
