@@ -1,6 +1,8 @@
 // The page's only door to the data: the REST form of the candlestore API (/v1/…), read with relative URLs so
 // the page also works behind a reverse proxy under a sub-path. Candles come as subformat 3 (one array per
-// column, time in epoch ms), the cheapest shape to turn into chart series.
+// column, time in epoch ms), the cheapest shape to turn into chart series. Requests carry the bearer token
+// when the server wants one (auth.js).
+import { authFetch } from './auth.js';
 
 /** An API failure: `message` is the server's own `exception` text when it sent one. */
 export class ApiFailure extends Error {
@@ -13,7 +15,7 @@ export class ApiFailure extends Error {
 }
 
 async function getJson(url) {
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  const res = await authFetch(url, { headers: { accept: 'application/json' } });
   let body;
   try {
     body = await res.json();

@@ -1,8 +1,11 @@
 // The export panel: for the bars on screen, the API's CSV and MetaTrader 4 links, the JSON URL with the
 // indicators shown, the same query in the path form, and the `candlestore build` commands that write the
 // same bars to files. The range is [first visible bar, the bar after the last visible one): after is
-// inclusive and until exclusive in both the API and build.
+// inclusive and until exclusive in both the API and build. When the server wants a token, a link cannot send
+// it: the links then download through fetch with the header (auth.js) and the panel says the shown API
+// URLs need the header.
 import { candlesUrl, encodeQueryValue, isoTime } from './api.js';
+import { currentToken, downloadWithToken } from './auth.js';
 
 /** Most rows one API request returns (src/api/query.ts MAX_LIMIT). */
 export const API_MAX_LIMIT = 100_000;
@@ -36,6 +39,7 @@ export function exportTargets({ id, tf, after, until, count, indicators }) {
     csv: absolute(candlesUrl(id, tf, { ...range, indicators, extra: { format: 'csv', filename: `${base}.csv` } })),
     mt4: absolute(candlesUrl(id, tf, { ...range, extra: { format: 'csv', mt4: 'true', filename: `${base}_mt4.csv` } })),
     json: absolute(candlesUrl(id, tf, { ...range, indicators })),
+    jsonFile: `${base}.json`,
     pathForm: absolute(`ohlcv/1.1/select/${encodeQueryValue(pathSelect).replace(/%5B/g, '[').replace(/%5D/g, ']')}/${pathRange}/output/CSV?limit=${limit}`),
     pathFormMt4: absolute(`ohlcv/1.1/select/${id},${tf}/${pathRange}/output/CSV/MT4?limit=${limit}`),
     build: `candlestore build --select ${id}/${tf} --after ${isoTime(after)} --until ${isoTime(until)} --csv --output ${base}.csv`,
@@ -54,6 +58,8 @@ export function renderExport(panel, info) {
   const t = exportTargets(info);
   set('range', (e) => (e.textContent = `${info.label}: ${isoTime(info.after)} → ${isoTime(info.until)} (until excluded), ${info.count.toLocaleString('en')} bars${t.tooMany ? ` — more than the API's ${API_MAX_LIMIT.toLocaleString('en')} rows a request: use build` : ''}`));
   for (const name of ['csv', 'mt4', 'json']) set(name, (a) => (a.href = t[name]));
+  set('json', (a) => (a.dataset.filename = t.jsonFile));
+  set('auth-note', (p) => (p.hidden = currentToken() === undefined));
   for (const name of ['json', 'pathForm', 'pathFormMt4', 'build', 'buildMt4']) set(`${name}-text`, (c) => (c.textContent = t[name]));
 }
 
@@ -70,6 +76,26 @@ export function wireCopyButtons(panel, say) {
       // No clipboard (permissions, insecure context): select the text so Ctrl-C works.
       getSelection().selectAllChildren(source);
       say('Selected: press Ctrl-C to copy.');
+    }
+  });
+}
+
+/**
+ * With a token in use, the CSV, MT4 and JSON links download through fetch with the header (saved under the
+ * name the server would give: the URL's filename parameter, or data-filename); without one they stay links.
+ */
+export function wireTokenDownloads(panel, say) {
+  panel.addEventListener('click', async (e) => {
+    const a = e.target.closest('a[data-export]');
+    if (!a || !['csv', 'mt4', 'json'].includes(a.dataset.export) || currentToken() === undefined) return;
+    e.preventDefault();
+    const filename = new URL(a.href).searchParams.get('filename') ?? a.dataset.filename ?? 'candles';
+    say(`Downloading ${filename}…`);
+    try {
+      await downloadWithToken(a.href, filename);
+      say(`Downloaded ${filename}.`);
+    } catch (err) {
+      say(`Download of ${filename} failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
     }
   });
 }

@@ -3,9 +3,10 @@
 // ChartView draws, keeps the status line, legend and export panel current, and writes the state back to
 // the URL (history entries for symbol, timeframe and indicator changes; the visible range in place).
 import { getIndicators, getSymbols, isoTime } from './api.js';
+import { takeTokenFromUrl } from './auth.js';
 import { BarWindow } from './barWindow.js';
 import { ChartView } from './chart.js';
-import { renderExport, wireCopyButtons, nextBarTime } from './exportPanel.js';
+import { renderExport, wireCopyButtons, wireTokenDownloads, nextBarTime } from './exportPanel.js';
 import { IndicatorPanel } from './indicatorPanel.js';
 import { indicatorKey, outputColumn } from './indicatorStyle.js';
 import { Loader } from './loader.js';
@@ -273,6 +274,7 @@ function showExportSoon() {
 // ------------------------------------------------------------------------------------------------- start
 
 async function start() {
+  takeTokenFromUrl(); // first: the token leaves the address bar before anything else reads or shares the URL
   view = new ChartView(dom.chart, {
     onRange: () => {
       loader?.checkEdges();
@@ -294,6 +296,7 @@ async function start() {
   });
   initTheme(dom.theme, () => view.applyTheme(themeColors()));
   wireCopyButtons(dom.exportPanel, say);
+  wireTokenDownloads(dom.exportPanel, say);
   let list;
   try {
     [symbols, list] = await Promise.all([getSymbols(), getIndicators()]);
