@@ -29,6 +29,8 @@ export interface Preset {
   /** Warm repetitions of each cold pipeline run (one cold-cache run comes first). */
   coldReps: number;
   duckdbReps: number;
+  /** Repetitions of each export (ours and DuckDB's COPY, interleaved). */
+  exportReps: number;
   scanReps: number;
   lookups: number;
   window: number;
@@ -70,6 +72,7 @@ export const PRESETS: Record<'default' | 'quick', Preset> = {
     incremental: { symbols: TWENTY_SIX, historyDays: 365, firstLiveDay: '2026-11-02', liveHourUtc: 21, steps: 3 },
     coldReps: 3,
     duckdbReps: 3,
+    exportReps: 3,
     scanReps: 3,
     lookups: 10_000,
     window: 5000,
@@ -82,6 +85,7 @@ export const PRESETS: Record<'default' | 'quick', Preset> = {
     incremental: { symbols: TWENTY_SIX, historyDays: 10, firstLiveDay: '2026-11-02', liveHourUtc: 21, steps: 2 },
     coldReps: 1,
     duckdbReps: 2,
+    exportReps: 1,
     scanReps: 2,
     lookups: 10_000,
     window: 5000,
@@ -106,6 +110,9 @@ export const TARGETS = {
   scanVsRaw: { value: 0.5, higher: true, text: '≥ 50% of raw read' },
   lookupP50: { value: 1, higher: false, text: 'p50 ≤ 1 ms' },
   rssGrowth: { value: 1.25, higher: false, text: 'flat (≤ 1.25× for 5× data)' },
+  exportCsv: { value: 2, higher: true, text: '≥ 2× DuckDB COPY' },
+  exportParquet: { value: 1, higher: true, text: '≥ 1× DuckDB COPY' },
+  exportRss: { value: 1.25, higher: false, text: 'flat (≤ 1.25× for 5× rows)' },
   apiP50: { value: 2, higher: false, text: 'p50 ≤ 2 ms' },
   apiP99: { value: 10, higher: false, text: 'p99 ≤ 10 ms' },
   apiIndicatorsP50: { value: 5, higher: false, text: 'p50 ≤ 5 ms' },

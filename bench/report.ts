@@ -8,6 +8,7 @@ import type { ColdResult } from './cold.js';
 import type { IncrementalResult } from './incremental.js';
 import type { Machine } from './measure.js';
 import type { PeerResult } from './duckdb.js';
+import type { ExportResult } from './export.js';
 import type { LookupResult, ScanResult } from './scan.js';
 import type { Probes } from './probes.js';
 import type { ProfileSummary } from './profile.js';
@@ -23,6 +24,7 @@ export interface Results {
   small?: ColdResult;
   incremental?: IncrementalResult;
   peer?: PeerResult;
+  export?: ExportResult;
   scan?: ScanResult;
   lookups?: LookupResult[];
   probes?: Probes;
@@ -88,6 +90,16 @@ export function buildRows(r: Results): Row[] {
     const bars = p.check.filter((x) => x.files === 'same-work').reduce((n, x) => n + x.bars, 0);
     const bad = p.check.reduce((n, x) => n + x.mismatches + Math.abs(x.bars - x.duckdbBars), 0);
     add(c, 'same bars (count, ts, OHLC, volume, count)', `${bad === 0 ? 'yes' : `NO: ${bad} differences`}: ${bars.toLocaleString('en-US')} bars × 2 file sets`);
+  }
+  if (r.export) {
+    const e = r.export;
+    const c = '8 export';
+    const fig = (f: { rowsPerSec: number; seconds: number; bytes: number }) => `${M(f.rowsPerSec)} rows/s (${s3(f.seconds)}, ${(f.bytes / 1e6).toFixed(0)} MB)`;
+    add(c, `DuckDB ${e.duckdbVersion} load (excluded)`, `${s3(e.loadSeconds)} for ${M(e.rows)} rows of ${e.series} series (1m + every timeframe)`);
+    add(c, 'CSV: ours ÷ DuckDB COPY', `${e.csv.ratio.toFixed(2)}×: ours ${fig(e.csv.ours)}, DuckDB ${fig(e.csv.duckdb)}`, TARGETS.exportCsv, e.csv.ratio);
+    add(c, 'Parquet zstd, one file: ours ÷ DuckDB COPY', `${e.parquet.ratio.toFixed(2)}×: ours ${fig(e.parquet.ours)}, DuckDB ${fig(e.parquet.duckdb)}`, TARGETS.exportParquet, e.parquet.ratio);
+    add(c, 'Parquet zstd, Hive partitions (a thread per file from 1M rows) ÷ DuckDB COPY', `${e.parquet.ratioPartitioned.toFixed(2)}×: ours ${fig(e.parquet.oursPartitioned)}`, TARGETS.exportParquet, e.parquet.ratioPartitioned);
+    add(c, 'peak RSS of a Parquet export', `${MiB(e.rss.fifthKb)} for ${M(e.rss.fifthRows)} rows → ${MiB(e.rss.allKb)} for ${M(e.rows)}: ×${e.rss.growth.toFixed(2)}`, TARGETS.exportRss, e.rss.growth);
   }
   if (r.scan) {
     const s = r.scan;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --profile] [-- --only cold,incremental,peer,scan,memory,floors,api]`
+// `npm run bench [-- --quick] [-- --profile] [-- --only cold,incremental,peer,scan,memory,floors,export,api]`
 // Generates (or reuses) the datasets under bench/data/, measures every figure of issue #5 in one run,
 // prints a Markdown table and writes bench/results.json (bench/results-quick.json with --quick; a partial
 // run with --only writes bench/data/partial-results*.json).
@@ -12,6 +12,7 @@ import { PRESETS, REFERENCE, TARGETS } from './config.js';
 import { measureCold, runPipelineChild, RUN_NOW } from './cold.js';
 import { BENCH_DATA, ensureRawCache, writeRootFiles, type RawCache } from './dataset.js';
 import { measurePeer } from './duckdb.js';
+import { measureExport } from './export.js';
 import { measureIncremental } from './incremental.js';
 import { describeMachine, dropPageCache, warmFiles } from './measure.js';
 import { measureProbes } from './probes.js';
@@ -20,7 +21,7 @@ import { buildRows, formatTable, writeResults, type Results } from './report.js'
 import { measureLookup, measureScan } from './scan.js';
 import { measureApi } from './api.js';
 
-const SECTIONS = ['cold', 'incremental', 'peer', 'scan', 'memory', 'floors', 'api'] as const;
+const SECTIONS = ['cold', 'incremental', 'peer', 'scan', 'memory', 'floors', 'export', 'api'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -84,7 +85,7 @@ await section('datasets', async () => {
 
 if (main) {
   const data = main;
-  const needsStores = only.has('scan') || only.has('peer') || only.has('floors') || only.has('api');
+  const needsStores = only.has('scan') || only.has('peer') || only.has('floors') || only.has('export') || only.has('api');
   if (only.has('cold') || needsStores) {
     await section('1 cold pipeline', async () => {
       // Other sections only need the stores: one warm run builds them.
@@ -105,6 +106,11 @@ if (main) {
   if (only.has('peer')) {
     await section('3 peer (DuckDB)', async () => {
       results.peer = await measurePeer(data, preset.duckdbReps, log);
+    });
+  }
+  if (only.has('export')) {
+    await section('8 export', async () => {
+      results.export = await measureExport(data, preset.exportReps, log);
     });
   }
   if (only.has('floors')) {

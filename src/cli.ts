@@ -63,12 +63,13 @@ program
   .option('--to <date>', 'last day of every stage, inclusive (default: today, live day included)', asDay)
   .option('--symbols <list>', 'comma-separated symbols instead of symbols.txt')
   .option('--no-download', 'skip the download stage (work from the cache)')
+  .option('--rebuild-on-change', 'rebuild the stores built with other settings (time shift, decimals, sessions, timeframes) instead of stopping')
   .addOption(nowOption())
   .option('-q, --quiet', 'print only errors')
   .action(async (opts) => {
     const ctx = await buildContext({ root: opts.root, symbols: opts.symbols, now: opts.now, quiet: opts.quiet });
     const { runCommand } = await import('./commands/run.js');
-    await runCommand(ctx, { from: opts.from, to: opts.to, download: opts.download, signal: interrupt.signal });
+    await runCommand(ctx, { from: opts.from, to: opts.to, download: opts.download, rebuildOnChange: opts.rebuildOnChange === true, signal: interrupt.signal });
   });
 
 program

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { stages: ['Config'], exit: 2, meaning: 'a config file or sim option has a bad key or value; the message names the file and key' },
   BAD_USAGE: { stages: ['Config'], exit: 2, meaning: 'a command-line argument is wrong (unknown rebuild target, bad date, bad number)' },
   BAD_SYMBOL: { stages: ['Config'], exit: 2, meaning: 'a symbol name is invalid or duplicated, or no symbols are listed' },
+  DEFINITION_CHANGED: { stages: ['Config'], exit: 2, meaning: 'a setting that decides stored bytes (time shift, decimals, session, timeframe) changed since the stores were built; the message names it, the old and new value and the rebuild' },
   // the run lock
   LOCK_HELD: { stages: ['Lock'], exit: 3, meaning: 'another candlestore run holds data/locks/run.lock' },
   LOCK_FAILED: { stages: ['Lock'], exit: 1, meaning: 'the run lock cannot be created, read or taken over (permissions, disk)' },
@@ -52,9 +53,11 @@ export const ERROR_CODES = {
   WRONG_SYMBOL: { stages: ANY, exit: 1, meaning: 'a .bin file holds another symbol than its name says' },
   WRONG_TIMEFRAME: { stages: ANY, exit: 1, meaning: 'a .bin file holds another timeframe than its folder says' },
   TRUNCATED: { stages: ANY, exit: 1, meaning: 'a file is shorter than its index says, ends in a partial record, or shrank while read' },
+  BAD_DEFINITION: { stages: ANY, exit: 1, meaning: 'a .def.json definition file does not parse, or its fingerprint is not the CRC-32 of its definition' },
   // aggregate
   STORE_DAMAGED: { stages: ['Aggregate'], exit: 1, meaning: 'an aggregate store or its index is damaged; `rebuild aggregate` rebuilds it' },
   DECIMALS_MISMATCH: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'a file has other price decimals than the store it goes into' },
+  DEFINITION_MISMATCH: { stages: ['Aggregate'], exit: 1, meaning: 'a day file was made with other settings (definition fingerprint) than the 1m store it goes into' },
   BAD_RECORD: { stages: ['Aggregate'], exit: 1, meaning: 'a day-file record cannot be a 1m candle' },
   BODY_CRC: { stages: ['Aggregate'], exit: 1, meaning: 'a day file\'s records do not match its header\'s body_crc; the next run converts it again' },
   TS_ORDER: { stages: ['Aggregate', 'Resample'], exit: 1, meaning: 'record timestamps do not strictly increase' },
@@ -98,7 +101,7 @@ export class CandleError<C extends ErrorCode = ErrorCode> extends Error {
   }
 }
 
-type ConfigCode = 'CONFIG_INVALID' | 'BAD_USAGE' | 'BAD_SYMBOL' | 'BAD_MANIFEST';
+type ConfigCode = 'CONFIG_INVALID' | 'BAD_USAGE' | 'BAD_SYMBOL' | 'BAD_MANIFEST' | 'DEFINITION_CHANGED';
 
 /** Bad config file, bad symbol name, bad CLI usage: exit 2. */
 export class ConfigError extends CandleError<ConfigCode> {

@@ -35,7 +35,10 @@ export class Layout {
   aggregateStore(symbol: string): string { return join(this.aggregateDir, `${symbolFileName(symbol)}.bin`); }
   aggregateCsv(symbol: string): string { return join(this.aggregateDir, `${symbolFileName(symbol)}.csv`); }
   aggregateIndex(symbol: string): string { return join(this.aggregateDir, 'index', `${symbolFileName(symbol)}.idx`); }
+  /** The definition of a symbol's 1m day files and store (store/definition.ts). */
+  aggregateDefinition(symbol: string): string { return join(this.aggregateDir, 'index', `${symbolFileName(symbol)}.def.json`); }
   resampleStore(tf: string, symbol: string): string { return join(this.resampleDir, tf, `${symbolFileName(symbol)}.bin`); }
+  resampleDefinition(tf: string, symbol: string): string { return join(this.resampleDir, tf, 'index', `${symbolFileName(symbol)}.def.json`); }
   resampleIndex(tf: string, symbol: string): string { return join(this.resampleDir, tf, 'index', `${symbolFileName(symbol)}.idx`); }
 }
 

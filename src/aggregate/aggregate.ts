@@ -39,6 +39,7 @@ import { readDayFile, type DayBuffer } from './dayBuffer.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
 import { DEFAULT_COMMIT_BYTES, newAggregateStats, type AggregateOptions, type AggregateStats } from './options.js';
 import { checkRecords, markProvisional, recordError, tsAt } from './records.js';
+import { checkDayDefinition } from './definition.js';
 import { aggregatePaths, repairStore, type StorePaths } from './repair.js';
 
 export { DEFAULT_COMMIT_BYTES, newAggregateStats, type AggregateOptions, type AggregateStats, type DayBounds } from './options.js';
@@ -176,6 +177,8 @@ class AppendRun {
   /** Append a final day's records after final_pos: they become final (data_crc, last_date). */
   private appendFinalDay(day: DayFile): void {
     const { d, n, size } = this.readDay(day);
+    // Empty days before the symbol's first candle: the store starts with its first record.
+    if (!this.state) return;
     const body = d.buf.subarray(HEADER_SIZE, HEADER_SIZE + n * RECORD_SIZE);
     if (n > 0) {
       this.openForRewrite();
@@ -183,7 +186,7 @@ class AppendRun {
     } else if (!this.store) {
       this.openForRewrite();
     }
-    const state = this.state!;
+    const state = this.state;
     state.lastDate = day.date;
     state.inPos = size;
   }
@@ -217,10 +220,12 @@ class AppendRun {
     if (end !== size) {
       throw new CorruptFileError(STAGE, day.file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
     }
-    if (!this.header) this.createStore(header);
-    else if (header.decimals !== this.header.decimals) {
-      throw new CorruptFileError(STAGE, day.file, `prices have ${header.decimals} decimals but the store ${this.paths.store} has ${this.header.decimals}; run \`candlestore rebuild aggregate\` after changing decimals`, undefined, 'DECIMALS_MISMATCH');
-    }
+    // A day without records says nothing about prices: it neither creates the store nor is checked against
+    // it (pipeline/definitions.ts fixes the decimals; an empty first day must not decide them).
+    const empty = end <= HEADER_SIZE;
+    if (!this.header) {
+      if (!empty) this.createStore(header);
+    } else if (!empty) checkDayDefinition(header, this.header, day.file, this.paths.store);
     const n = (end - HEADER_SIZE) / RECORD_SIZE;
     // Day files are written without fsync (docs/format.md §8): their records are trusted only when they match
     // the header's body_crc (checked before the record pass writes src into the buffer).
@@ -288,7 +293,8 @@ class AppendRun {
   private createStore(dayHeader: Header): void {
     // Folders made here are fsynced into their parents: a power loss must not take a committed store with them.
     mkdirDurableSync(dirname(this.paths.index));
-    this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals });
+    // The store takes the definition (decimals, fingerprint) of its first day with records; every later one must match it.
+    this.store = StoreWriter.createSync(this.paths.store, { timeframe: '1m', symbol: this.symbol, decimals: dayHeader.decimals, definition: dayHeader.definition });
     this.header = this.store.header;
     this.state = { lastDate: 0, inPos: 0, outPos: HEADER_SIZE, csvPos: 0, tailCrc: 0, dataCrc: 0, finalPos: HEADER_SIZE, generation: this.header.generation };
     this.createdStore = true;

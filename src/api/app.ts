@@ -2,14 +2,15 @@
 // page, and the error policy — 400 `{"status":"failure","exception":…}` naming what was wrong (wrapped in
 // the JSONP callback when one was asked for), 404 for unknown routes, 500 naming a damaged store (logged;
 // other stores keep serving), never a stack trace in a response.
-import { timingSafeEqual } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ApiError } from '../errors.js';
+import { isPublicRoute, tokenMatches } from './access.js';
 import { INDICATORS } from '../indicators/registry.js';
 import { renderDocsPage } from './docs.js';
 import { executeQuery } from './execute.js';
 import { parsePathForm } from './pathForm.js';
+import { registerPageRoutes } from './pageRoutes.js';
 import {
   DEFAULT_LIMIT, checkRange, checkSymbol, checkTimeframe, parseIndicatorList, splitTopLevel, zodMessage, type CandleQuery,
 } from './query.js';
@@ -20,7 +21,7 @@ import type { CandleSource } from './source.js';
 
 export interface AppOptions {
   source: CandleSource;
-  /** Bearer token every request but /healthz must carry; undefined = none. */
+  /** Bearer token every data request must carry (src/api/access.ts names the exceptions); undefined = none. */
   token?: string;
   /** Access log line per request (`--verbose`). */
   accessLog?: (line: string) => void;
@@ -58,13 +59,6 @@ function rawPathProblem(raw: string): string | undefined {
     if (d === '..' || d === '.') return 'dot segment in the path';
   }
   return undefined;
-}
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const a = Buffer.from(header.slice(7));
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 async function respondCandles(c: Context, q: CandleQuery, source: CandleSource): Promise<Response> {
@@ -127,7 +121,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
     const problem = rawPathProblem(raw);
     if (problem) {
       c.res = failure(c, 400, problem);
-    } else if (opts.token !== undefined && c.req.path !== '/healthz' && !tokenMatches(c.req.header('authorization'), opts.token)) {
+    } else if (opts.token !== undefined && !isPublicRoute(c.req.method, c.req.path) && !tokenMatches(c.req.header('authorization'), opts.token)) {
       c.res = failure(c, 401, 'missing or wrong bearer token (Authorization: Bearer <http.token>)');
       c.res.headers.set('www-authenticate', 'Bearer');
     } else {
@@ -150,6 +144,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
   app.notFound((c) => failure(c, 404, `no route ${c.req.method} ${c.req.path} (see /docs)`));
 
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  registerPageRoutes(app); // the chart page at / (src/api/pageRoutes.ts)
 
   app.openapi(symbolsRoute, async (c) => c.json({ status: 'ok' as const, result: await source.listSymbols() }, 200));
 

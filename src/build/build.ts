@@ -4,16 +4,17 @@
 // and only when all are complete rename them over their final names (then the incremental manifest). A build
 // that fails removes its temps; one that is killed leaves only temp names, which the next build removes.
 // It never takes the run lock: it reads committed records only, so it can run beside `run`.
-import { accessSync, constants, existsSync, mkdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { CandleError, ConfigError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { asWorkerReply, runTasks, siblingModule, threadCount } from '../workers/pool.js';
 import { openStore } from '../store/open.js';
-import { fsyncDir, removeStaleTemps } from '../util/fsx.js';
-import { CsvLines } from './csvFormat.js';
-import { entryOf, isUnchanged, manifestPath, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
-import type { Compression } from './parquet.js';
+import { groupDigits } from '../util/digits.js';
+import { fsyncDir, fsyncFd, removeStaleTemps } from '../util/fsx.js';
+import { csvHeader } from './csvFormat.js';
+import { entryOf, isUnchanged, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
+import { ROW_GROUP_ROWS, type Compression } from './parquet.js';
 import { checkLayout, planOutputs, type BuildLayout, type OutputKind, type OutputTask } from './plan.js';
 import { parseSelect, resolveSelections } from './select.js';
 import { parseRange } from './timeArg.js';
@@ -72,7 +73,7 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
     outputDir: req.outputDir === undefined ? undefined : resolve(req.outputDir),
     partition: req.partition ?? false,
   };
-  checkLayout({ ...layout, incremental: req.incremental ?? false, formatGiven: req.parquet === true || req.csv === true });
+  checkLayout({ ...layout, incremental: req.incremental ?? false });
   const outPath = layout.output ?? layout.outputDir!;
   const outArg = req.output !== undefined ? '--output' : '--output-dir';
   refuseInsideRoot(root, outPath, outArg);
@@ -116,6 +117,8 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   for (const t of todo) await removeStaleTemps(dirname(t.target), t.target);
   const totalRows = todo.reduce((n, t) => n + t.rows, 0);
   const threads = threadCount(req.threads ?? config.workers);
+  // A lone big Parquet file has its row groups encoded on the threads while the main thread reads on.
+  if (todo.length === 1 && todo[0].kind === 'parquet' && threads > 1 && todo[0].rows >= 2 * ROW_GROUP_ROWS) todo[0].encodeThreads = threads;
   let results: OutputResult[];
   try {
     results = await runTasks(todo, {
@@ -123,16 +126,23 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
       workerModule: siblingModule(import.meta.url, 'worker'),
       inline: (t) => asWorkerReply('Build', () => writeOutput(t, req.signal)),
       threads,
-      // Threads cost ~100 ms each to start: worth it only for real work.
-      minTasksForThreads: totalRows >= 200_000 ? 2 : Number.POSITIVE_INFINITY,
+      // Threads cost ~100-300 ms each to start (modules, zstd): below ~1M rows one thread is done sooner.
+      minTasksForThreads: totalRows >= 1_000_000 ? 2 : Number.POSITIVE_INFINITY,
       signal: req.signal,
     });
   } catch (err) {
     for (const t of todo) rmSync(t.temp, { force: true });
     throw err;
   }
+  try {
+    // Durable before visible: every temp fsynced (in parallel: the file system batches them), then renamed.
+    await inParallel(todo, 32, (t) => fsyncPath(t.temp));
+  } catch (err) {
+    for (const t of todo) rmSync(t.temp, { force: true });
+    throw new CandleError('Build', 'IO_ERROR', `cannot write ${req.output ?? req.outputDir}: ${(err as Error).message}`, { cause: err });
+  }
   for (const t of todo) renameSync(t.temp, t.target);
-  for (const dir of dirs) await fsyncDir(dir);
+  await inParallel([...dirs], 32, fsyncDir);
 
   // 5. Incremental bookkeeping: drop partitions no longer produced, then record what the folder holds.
   const removed: string[] = [];
@@ -166,7 +176,7 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
 function summaryLine(s: BuildSummary, unchanged: number): string {
   const written = s.files.length - unchanged;
   const rate = s.seconds > 0 ? ` (${formatCount(s.rows / s.seconds)} rows/s)` : '';
-  return `build: ${written} file${written === 1 ? '' : 's'} written, ${s.rows.toLocaleString('en-US')} rows, ${formatBytes(s.bytes)} in ${s.seconds.toFixed(2)} s${rate}`
+  return `build: ${written} file${written === 1 ? '' : 's'} written, ${groupDigits(s.rows)} rows, ${formatBytes(s.bytes)} in ${s.seconds.toFixed(2)} s${rate}`
     + (unchanged ? `; ${unchanged} unchanged partition${unchanged === 1 ? '' : 's'} kept` : '')
     + (s.removed.length ? `; ${s.removed.length} stale partition${s.removed.length === 1 ? '' : 's'} removed` : '');
 }
@@ -182,10 +192,10 @@ function printPlan(req: BuildRequest, tasks: OutputTask[], kept: OutputTask[], s
       rows += t.rows;
       bytes += est;
     }
-    req.log(`${unchanged ? 'unchanged ' : ''}${t.target}  ${t.rows.toLocaleString('en-US')} rows  ≈${formatBytes(est)}`);
+    req.log(`${unchanged ? 'unchanged ' : ''}${t.target}  ${groupDigits(t.rows)} rows  ≈${formatBytes(est)}`);
   }
   for (const rel of stale) req.log(`remove ${join(req.outputDir ?? '', rel)}`);
-  req.log(`dry run: ${tasks.length - kept.length} file${tasks.length - kept.length === 1 ? '' : 's'} to write, ${rows.toLocaleString('en-US')} rows, ≈${formatBytes(bytes)}; nothing written`);
+  req.log(`dry run: ${tasks.length - kept.length} file${tasks.length - kept.length === 1 ? '' : 's'} to write, ${groupDigits(rows)} rows, ≈${formatBytes(bytes)}; nothing written`);
 }
 
 // Bytes per row measured on sim data (1m EUR/USD) with the encodings of parquet.ts; CSV from line lengths.
@@ -194,7 +204,7 @@ const PARQUET_BYTES_PER_ROW: Record<Compression, number> = { none: 42, snappy: 2
 function estimateBytes(t: OutputTask): number {
   if (t.kind === 'parquet') return Math.round(t.rows * PARQUET_BYTES_PER_ROW[t.compression]) + 1024;
   // A CSV line is the time (19), 4 prices of about `decimals + 3` characters, a volume (~6) and separators.
-  let bytes = CsvLines.header(t.seriesColumns).length;
+  let bytes = csvHeader(t.seriesColumns).length;
   for (const p of t.parts) {
     const line = (t.kind === 'mt4' ? 16 : 19) + 4 * (p.decimals + 3) + 6 + 6 + (t.seriesColumns ? p.fileSymbol.length + p.timeframe.length + 2 : 0);
     bytes += (p.to - p.from) * line;
@@ -269,4 +279,31 @@ function removeEmptyParents(dir: string, stop: string): void {
     }
     dir = dirname(dir);
   }
+}
+
+async function fsyncPath(file: string): Promise<void> {
+  const fd = openSync(file, 'r');
+  try {
+    await fsyncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `work` over `items` with at most `limit` in flight; the first failure rejects (after the rest settle). */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const lane = async () => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure !== undefined) throw failure;
 }

@@ -49,6 +49,10 @@ export interface OutputTask {
   rel: string;
   /** symbol and timeframe columns in the file (not in Hive partitions). */
   seriesColumns: boolean;
+  /** CSV: the file starts with the header line (not MT4 files). */
+  header: boolean;
+  /** Parquet: threads encoding row groups (a lone big file; set by build, 0 otherwise). */
+  encodeThreads: number;
   /** Parquet isAdjustedToUTC: every series of the file is on UTC. */
   utc: boolean;
   metadata: Record<string, string>;
@@ -103,6 +107,8 @@ export async function planOutputs(store: CandleStore, config: Config, selections
       temp: tempNameFor(target),
       rel,
       seriesColumns,
+      header: layout.kind === 'csv',
+      encodeThreads: 0,
       utc: bases.every((b) => b.basis.utc),
       metadata: fileMetadata(bases.map(({ p, basis }) => ({ p, basis: basis.text })), layout),
       parts: ps,
@@ -147,7 +153,7 @@ function fileMetadata(parts: { p: SeriesPart; basis: string }[], layout: BuildLa
 }
 
 /** --output FILE / --output-dir DIR / --partition / --mt4 / compression combinations (exit 2 when wrong). */
-export function checkLayout(l: BuildLayout & { incremental: boolean; formatGiven: boolean }): void {
+export function checkLayout(l: BuildLayout & { incremental: boolean }): void {
   const usage = (msg: string) => new ConfigError(msg, undefined, 'BAD_USAGE');
   if (l.output !== undefined && l.outputDir !== undefined) throw usage('give either --output FILE or --output-dir DIR, not both');
   if (l.output === undefined && l.outputDir === undefined) throw usage('say where to write: --output FILE (one file) or --output-dir DIR (one file per series, or --partition)');

@@ -1,15 +1,14 @@
 // Write one output task to its temp name: every part's committed bars, read in chunks through openStore
-// (memory stays flat), encoded as Parquet, CSV or MT4 CSV, then fsynced. The caller renames the temp over
-// the target once every output of the build is complete; on failure the temp is removed here.
+// (memory stays flat), encoded as Parquet, CSV or MT4 CSV. The caller fsyncs every temp of the build
+// together (one journal commit for many files, not one each), then renames them over their targets; on
+// failure the temp is removed here.
 import { closeSync, createWriteStream, fstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { CandleError, CorruptFileError } from '../errors.js';
-import { fsyncFd } from '../util/fsx.js';
+import { CandleError, CorruptFileError, InterruptedError } from '../errors.js';
 import { openStore, type BarChunk, type CandleStore } from '../store/open.js';
-import { CsvLines } from './csvFormat.js';
+import { CsvEncoder, csvHeader } from './csvFormat.js';
 import { ParquetSink } from './parquet.js';
 import type { OutputTask, SeriesPart } from './plan.js';
 
@@ -33,7 +32,6 @@ export async function writeOutput(task: OutputTask, signal?: AbortSignal): Promi
         ? await writeCsvGzip(store, task, fd, signal)
         : await writeCsvPlain(store, task, fd, signal);
     if (rows !== task.rows) throw new CandleError('Build', 'ROWS_CHANGED', `${task.target}: planned ${task.rows} rows, read ${rows}`);
-    await fsyncFd(fd);
     const bytes = fstatSync(fd).size;
     closeSync(fd);
     fd = undefined;
@@ -56,7 +54,7 @@ async function* partChunks(store: CandleStore, part: SeriesPart, signal?: AbortS
       throw new CorruptFileError('Build', series.info.file, `the store changed while exporting (generation ${part.generation} → ${series.info.generation}, ${series.count} bars, ${part.to} planned): run build again`, undefined, 'STORE_CHANGED');
     }
     for await (const chunk of series.chunks({ from: part.from, to: part.to }, CHUNK_BARS)) {
-      if (signal?.aborted) throw new CandleError('Build', 'CANCELLED', 'cancelled');
+      if (signal?.aborted) throw new InterruptedError('Build');
       yield chunk;
     }
   } finally {
@@ -65,38 +63,59 @@ async function* partChunks(store: CandleStore, part: SeriesPart, signal?: AbortS
 }
 
 async function writeParquet(store: CandleStore, task: OutputTask, fd: number, signal?: AbortSignal): Promise<number> {
-  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata });
-  for (const part of task.parts) {
-    sink.beginSeries(part.fileSymbol, part.timeframe);
-    for await (const chunk of partChunks(store, part, signal)) sink.append(chunk);
+  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata, encodeThreads: task.encodeThreads, rows: task.rows });
+  try {
+    for (const part of task.parts) {
+      await sink.beginSeries(part.fileSymbol, part.timeframe);
+      for await (const chunk of partChunks(store, part, signal)) await sink.append(chunk);
+    }
+    await sink.finish();
+  } catch (err) {
+    await sink.abort();
+    throw err;
   }
-  sink.finish();
   return sink.rowsWritten;
 }
 
-/** CSV text of every part, as latin1 Buffers of about one chunk each. */
-async function* csvBuffers(store: CandleStore, task: OutputTask, count: { rows: number }, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  if (task.kind === 'csv') yield Buffer.from(CsvLines.header(task.seriesColumns), 'latin1');
+/** The CSV bytes of every part in order: `emit` gets each filled buffer (valid only during the call). */
+async function encodeCsv(store: CandleStore, task: OutputTask, emit: (bytes: Buffer) => void, afterChunk: () => Promise<void>, signal?: AbortSignal): Promise<number> {
+  let rows = 0;
+  if (task.header) emit(Buffer.from(csvHeader(task.seriesColumns), 'latin1'));
   for (const part of task.parts) {
-    const lines = new CsvLines(part.decimals, task.kind === 'mt4' ? 'mt4' : 'csv', task.seriesColumns ? { symbol: part.fileSymbol, timeframe: part.timeframe } : undefined);
+    const enc = new CsvEncoder(part.decimals, task.kind === 'mt4' ? 'mt4' : 'csv', task.seriesColumns ? { symbol: part.fileSymbol, timeframe: part.timeframe } : undefined, emit);
     for await (const chunk of partChunks(store, part, signal)) {
-      count.rows += chunk.count;
-      yield Buffer.from(lines.lines(chunk), 'latin1');
+      rows += chunk.count;
+      enc.encode(chunk);
+      await afterChunk();
     }
+    enc.end();
   }
+  return rows;
 }
 
 async function writeCsvPlain(store: CandleStore, task: OutputTask, fd: number, signal?: AbortSignal): Promise<number> {
-  const count = { rows: 0 };
-  for await (const buf of csvBuffers(store, task, count, signal)) {
+  const write = (buf: Buffer) => {
     let done = 0;
     while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
-  }
-  return count.rows;
+  };
+  return encodeCsv(store, task, write, async () => {}, signal);
 }
 
 async function writeCsvGzip(store: CandleStore, task: OutputTask, fd: number, signal?: AbortSignal): Promise<number> {
-  const count = { rows: 0 };
-  await pipeline(Readable.from(csvBuffers(store, task, count, signal)), createGzip({ level: 6 }), createWriteStream('', { fd, autoClose: false }));
-  return count.rows;
+  const gzip = createGzip({ level: 6 });
+  const done = pipeline(gzip, createWriteStream('', { fd, autoClose: false }));
+  try {
+    // The encoder reuses its buffer: gzip gets a copy; wait for it to drain between chunks (flat memory).
+    const rows = await encodeCsv(store, task, (bytes) => void gzip.write(Buffer.from(bytes)), async () => {
+      if (gzip.writableNeedDrain) await new Promise((resolve) => gzip.once('drain', resolve));
+    }, signal);
+    gzip.end();
+    await done;
+    return rows;
+  } catch (err) {
+    // Stop the stream before the caller closes the descriptor under it.
+    gzip.destroy(err as Error);
+    await done.catch(() => {});
+    throw err;
+  }
 }

@@ -114,6 +114,7 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
         `Check them:   candlestore verify --root ${rootArg}`,
         `Refresh them: candlestore demo --root ${rootArg}   (again: fetches only what is new)`,
         `         or:  candlestore sim --port ${port}   (leave it running), then  candlestore run --root ${rootArg}`,
+        `See them:     candlestore serve --root ${rootArg}   then open http://${ctx.config.http.listen}/ (chart page; API docs at /docs)`,
       ].join('\n'),
     );
   } finally {

@@ -7,9 +7,10 @@
 //   --json: NDJSON, one object per bar: {time, ts, open, high, low, close, volume, rows, isOpen, isFinal}.
 // Output is written chunk by chunk; a closed pipe (`| head`) ends the command quietly.
 import { ConfigError } from '../errors.js';
-import { CsvLines, TimeFormatter, priceFormatter } from '../build/csvFormat.js';
+import { CsvEncoder, TimeFormatter, csvHeader, priceFormatter } from '../build/csvFormat.js';
 import { parseRange } from '../build/timeArg.js';
 import { openStore, type BarChunk, type RangeQuery, type Series } from '../store/open.js';
+import { groupDigits } from '../util/digits.js';
 
 const DEFAULT_TABLE_BARS = 50;
 const CHUNK_BARS = 4096;
@@ -55,10 +56,14 @@ export async function showCommand(req: ShowRequest): Promise<void> {
     const { from, to } = await series.indexRange(q);
     if (form === 'table') {
       const i = series.info;
-      await write(`${i.symbol} ${i.timeframe}: ${to - from === i.count ? 'all' : `${(to - from).toLocaleString('en-US')} of`} ${i.count.toLocaleString('en-US')} bars`
+      if (i.count === 0) {
+        await write(`${i.symbol} ${i.timeframe}: no committed bars yet\n`);
+        return;
+      }
+      await write(`${i.symbol} ${i.timeframe}: ${to - from === i.count ? 'all' : `${groupDigits(to - from)} of`} ${groupDigits(i.count)} bars`
         + `${implicitLast && to - from < i.count ? ' (the last ones; --last N, --after, --until for others)' : ''}\n`);
     }
-    const fmt = form === 'csv' ? csvForm(series) : form === 'json' ? jsonForm(series) : tableForm(series);
+    const fmt = form === 'csv' ? csvForm(series) : form === 'json' ? jsonForm() : tableForm(series);
     if (fmt.header) await write(fmt.header);
     for await (const chunk of series.chunks({ from, to }, CHUNK_BARS)) {
       if (!(await write(fmt.lines(chunk)))) return;
@@ -74,11 +79,21 @@ interface Form {
 }
 
 function csvForm(series: Series): Form {
-  const lines = new CsvLines(series.info.decimals, 'csv');
-  return { header: CsvLines.header(false), lines: (c) => lines.lines(c) };
+  let text = '';
+  const enc = new CsvEncoder(series.info.decimals, 'csv', undefined, (bytes) => (text += bytes.toString('latin1')));
+  return {
+    header: csvHeader(false),
+    lines(c) {
+      enc.encode(c);
+      enc.end();
+      const out = text;
+      text = '';
+      return out;
+    },
+  };
 }
 
-function jsonForm(series: Series): Form {
+function jsonForm(): Form {
   const time = new TimeFormatter();
   return {
     lines(c) {

@@ -24,7 +24,14 @@ export const timeZone = z.string().refine((zone) => {
   }
 }, 'expected an IANA time zone such as America/New_York');
 
-const shiftMs = z.number().int().min(-HOURS_14).max(HOURS_14);
+// Whole minutes only: every store is on a one-minute grid, and a shift of 1234 ms would put every candle
+// between two minutes (verify would flag every row, and resampled bars would not align).
+const shiftMs = z
+  .number()
+  .int()
+  .min(-HOURS_14)
+  .max(HOURS_14)
+  .refine((ms) => ms % 60_000 === 0, 'expected whole minutes (a multiple of 60000 ms)');
 
 /** Per symbol (or `*` group) transform settings; unset fields fall back to less specific patterns. */
 export const symbolSettingsSchema = z
@@ -33,7 +40,7 @@ export const symbolSettingsSchema = z
     time_shift_ms: shiftMs.optional(),
     /** Shift chosen per candle from a zone's DST state: dst_ms while `zone` observes DST, else std_ms. */
     time_shift_rule: z.object({ zone: timeZone, dst_ms: shiftMs, std_ms: shiftMs }).strict().optional(),
-    /** Decimals kept after the decode; default: the decimals of the day's multiplier. */
+    /** Decimals of every stored price (rounded half away from zero); default: the instrument's price scale. */
     round_decimals: z.number().int().min(0).max(12).optional(),
   })
   .strict()

@@ -13,8 +13,11 @@ export interface ShiftRule {
 
 export interface ResolvedSymbolSettings {
   shift: ShiftRule;
-  /** undefined = keep the decimals of the day's multiplier. */
+  /** undefined = the instrument's own decimals. */
   roundDecimals: number | undefined;
+  /** The config keys that set `shift` and `roundDecimals` (undefined: the default), for messages. */
+  shiftKey: string | undefined;
+  roundDecimalsKey: string | undefined;
 }
 
 export function patternMatches(pattern: string, symbol: string): boolean {
@@ -43,15 +46,29 @@ export function resolveSymbolSettings(table: Record<string, SymbolSettings>, sym
   const matching = matchingPatterns(table, symbol);
   let shift: ShiftRule = { kind: 'fixed', fixedMs: 0 };
   let roundDecimals: number | undefined;
-  for (const [, s] of matching) {
-    if (s.time_shift_ms !== undefined) shift = { kind: 'fixed', fixedMs: s.time_shift_ms };
+  let shiftKey: string | undefined;
+  let roundDecimalsKey: string | undefined;
+  for (const [pattern, s] of matching) {
+    if (s.time_shift_ms !== undefined) {
+      shift = { kind: 'fixed', fixedMs: s.time_shift_ms };
+      shiftKey = settingKey(pattern, 'time_shift_ms');
+    }
     if (s.time_shift_rule !== undefined) {
       const r = s.time_shift_rule;
       shift = { kind: 'zone', fixedMs: 0, zone: r.zone, dstMs: r.dst_ms, stdMs: r.std_ms };
+      shiftKey = settingKey(pattern, 'time_shift_rule');
     }
-    if (s.round_decimals !== undefined) roundDecimals = s.round_decimals;
+    if (s.round_decimals !== undefined) {
+      roundDecimals = s.round_decimals;
+      roundDecimalsKey = settingKey(pattern, 'round_decimals');
+    }
   }
-  return { shift, roundDecimals };
+  return { shift, roundDecimals, shiftKey, roundDecimalsKey };
+}
+
+/** `transform.symbols."*".time_shift_ms`: the pattern quoted, as a user would look for it in the YAML. */
+export function settingKey(pattern: string, field: 'time_shift_ms' | 'time_shift_rule' | 'round_decimals'): string {
+  return `transform.symbols.${JSON.stringify(pattern)}.${field}`;
 }
 
 function escapeRegExp(s: string): string {

@@ -9,6 +9,7 @@ import { planAggregate, runAggregate } from '../aggregate/stage.js';
 import { compactDay, formatDay } from '../util/dates.js';
 import { CancelledError } from '../errors.js';
 import { planResample, runResample } from '../resample/stage.js';
+import { recordDefinitions } from './definitions.js';
 import { resolveRange, type RangeOptions, type RunRange } from './range.js';
 
 export type { RangeOptions } from './range.js';
@@ -83,8 +84,10 @@ export function transformStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage
       // Days before every store's last day are aggregated already: skip listing their month folders.
       const firsts = [...range.symbols.values()].map((r) => r.tailFirst);
       const fromDay = firsts.length > 0 ? Math.min(...firsts) : undefined;
+      // Each symbol's definition is on disk before its first day file (and fixes its decimals).
+      const definitions = await recordDefinitions(ctx);
       const tasks = await planTransform(
-        ctx.layout, ctx.config, ctx.symbols, fromDay,
+        ctx.layout, ctx.config, ctx.symbols, definitions, fromDay,
         (symbol, day) => {
           const r = range.symbols.get(symbol)!;
           return day >= r.tailFirst && day <= r.last;

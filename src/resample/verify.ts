@@ -7,6 +7,7 @@
 // does). Findings reuse src/verify's Finding shape; a final bar that disagrees with its source is damage, a
 // provisional one that lags its source is a warning (the next run rewrites it). Trade-off: one forward pass over each file and the part of its source its
 // bars cover, no bucket recomputation (the reference tests cover the bucketing).
+import { isoTime } from '../util/dates.js';
 import { crc32 } from 'node:zlib';
 import type { Config } from '../config/schema.js';
 import { CorruptFileError } from '../errors.js';
@@ -115,7 +116,7 @@ async function verifyFile(
   }
   if (reader.header.definition !== fingerprint) {
     await reader.close();
-    add('warning', 'definition', `built with another definition of ${timeframe} (the config changed since); the next run rebuilds it`);
+    add('warning', 'definition', `built with another definition of ${timeframe} (the config changed since); the next \`candlestore run\` stops and names the rebuild (\`run --rebuild-on-change\` does it)`);
     return undefined;
   }
   if (reader.header.generation !== index.generation) {
@@ -188,8 +189,8 @@ class BarCheck {
     const flags = c.record(i).readUInt16LE(58);
     const count = c.record(i).readUInt32LE(60);
     const src = c.src(i);
-    const at = new Date(ts).toISOString();
-    if (ts <= this.prevTs) this.add('damage', 'order', `bar ${k} (ts ${at}) is not after the bar before it (${new Date(this.prevTs).toISOString()})`, pos);
+    const at = isoTime(ts);
+    if (ts <= this.prevTs) this.add('damage', 'order', `bar ${k} (ts ${at}) is not after the bar before it (${isoTime(this.prevTs)})`, pos);
     this.prevTs = ts;
     const isOpen = (flags & FLAG_OPEN) !== 0;
     if (!provisional && flags !== 0) this.add('damage', 'flags', `final bar ${k} (ts ${at}) has flags ${flags}; final bars have none`, pos);

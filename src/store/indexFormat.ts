@@ -48,7 +48,7 @@ export interface StoreIndex {
    * End of the final records: [64, final_pos) is closed history that is never rewritten while the store keeps
    * its generation; [final_pos, out_pos) is the provisional tail, rewritten by runs: in the 1m store every
    * record from the first provisional day (data/temp) on; in a timeframe every bar whose period had not
-   * ended at the run's clock or that source rows not yet final could still change (docs/format.md §9).
+   * ended at the run's clock or that source rows not yet final could still change (docs/format.md §10).
    */
   finalPos: number;
   /** The store header's generation: an index is only valid for the file incarnation with the same id. */

@@ -5,11 +5,12 @@
 // ConfigError naming the key. Runs at config load (validateResampleConfig) and again per symbol at the stage,
 // where patterns meet real names. Trade-off: skipping a timeframe others depend on is refused rather than
 // silently skipping its dependents, so a config never drops more than it says.
-import { crc32 } from 'node:zlib';
 import { ConfigError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { matchingPatterns, resolveSymbolSettings, type ShiftRule } from '../config/symbolSettings.js';
 import { parseDay } from '../util/dates.js';
+import { timeframeDefinitions, type Definition } from '../config/definitions.js';
+import { definitionFingerprint } from '../store/definition.js';
 import { BASE_RULE, BASE_TIMEFRAME, parseRule, ruleNests, ruleText, type Rule, type TimeframeDef } from './rules.js';
 
 export interface SessionRangeSpec {
@@ -44,6 +45,8 @@ export interface TimeframePlan {
   key: string;
   /** CRC-32 of everything its bytes depend on (rule, source chain, session, shift); stored in its index. */
   fingerprint: number;
+  /** What the fingerprint is of (config/definitions.ts), recorded in the timeframe's definition file. */
+  definition: Definition;
 }
 
 export interface SymbolPlan {
@@ -74,12 +77,11 @@ export function resolveSymbolPlan(config: Config, symbol: string): SymbolPlan {
   const shift = resolveSymbolSettings(config.transform.symbols, symbol).shift;
   const session = resolveSession(config, symbol);
   const timeframes = resolveTimeframes(config, symbol);
-  const base = crc32(JSON.stringify({ session: session ?? null, shift: session ? shift : null }));
-  const fp = new Map<string, number>([[BASE_TIMEFRAME, base]]);
+  // The fingerprint is the CRC of the definition recorded beside the store (config/definitions.ts).
+  const definitions = timeframeDefinitions(config, symbol, timeframes.map((e) => e.def));
   const plans = timeframes.map(({ def, key }) => {
-    const fingerprint = crc32(JSON.stringify({ name: def.name, rule: def.rule, source: def.source, sourceFp: fp.get(def.source) }));
-    fp.set(def.name, fingerprint);
-    return { name: def.name, rule: parseRule(def.rule)!, source: def.source, key, fingerprint };
+    const definition = definitions.get(def.name)!;
+    return { name: def.name, rule: parseRule(def.rule)!, source: def.source, key, fingerprint: definitionFingerprint(definition), definition };
   });
   return { symbol, timeframes: plans, session, shift };
 }

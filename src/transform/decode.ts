@@ -12,8 +12,20 @@ export interface DecodeOptions {
   symbol: string;
   /** Epoch ms of the UTC day the document is for; every candle must fall inside it. */
   day: number;
-  /** Decimals to keep; undefined = the multiplier's own decimals. */
-  roundDecimals: number | undefined;
+  /**
+   * Decimals of every price of the symbol (its definition: round_decimals or the instrument's), written into
+   * the header whatever this day's multiplier. undefined only while no day of the symbol has had a candle:
+   * then the day must be empty.
+   */
+  decimals: number | undefined;
+  /**
+   * 'exact' (no round_decimals: `decimals` are the instrument's): a day with candles must have the
+   * instrument's multiplier, 10^-decimals; another one is a day of another instrument, or a changed price
+   * scale, and is refused. 'round' (round_decimals is set): any multiplier, prices rounded to `decimals`.
+   */
+  fit: 'round' | 'exact';
+  /** Fingerprint of the symbol's 1m definition, for the header (0 = none recorded yet). */
+  definition: number;
   shift: ShiftFn;
   file: string;
 }
@@ -23,7 +35,7 @@ export interface DecodedDay {
   bin: Buffer;
   /** Records in `bin`. */
   count: number;
-  /** Decimals of the stored prices (min of the multiplier's and round_decimals). */
+  /** Decimals of the stored prices (the header's). */
   decimals: number;
   zeroVolumeDropped: number;
   /** Candles whose shifted time fell on or before the previous one (a DST fall-back hour). */
@@ -56,10 +68,22 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
     new CorruptFileError('Transform', file, i === undefined ? msg : `candle ${i}: ${msg}`, undefined, 'BAD_CANDLE');
   const k = multiplierDecimals(doc.multiplier);
   if (k === undefined) throw fail(`multiplier ${doc.multiplier} is not a power of ten`);
-  const decimals = opts.roundDecimals === undefined ? k : Math.min(k, opts.roundDecimals);
-  const scale = POW10[decimals];
   const n = doc.times.length;
-  const builder = new BinBuilder(n, { timeframe: '1m', symbol: opts.symbol, decimals });
+  if (opts.decimals === undefined && n > 0) throw fail(`the decimals of ${opts.symbol} are not known (no round_decimals, no earlier day with candles)`);
+  // A day never changes the store's precision. Without round_decimals its multiplier must be the
+  // instrument's; with it, fewer decimals than the symbol's are exact as they are (units / 10^k is the same
+  // double as the rescaled units / 10^D) and more are rounded.
+  const decimals = opts.decimals ?? 0;
+  if (opts.fit === 'exact' && n > 0 && k !== decimals) {
+    throw fail(
+      `multiplier ${doc.multiplier} (${k} decimals) is not ${opts.symbol}'s (${decimals} decimals, fixed by its first day with candles): ` +
+        `a day of another instrument, or its price scale changed (then set transform.symbols."${opts.symbol}".round_decimals and rebuild it)`,
+    );
+  }
+  const valueDecimals = Math.min(k, decimals);
+  const scale = POW10[valueDecimals];
+  // An empty day written before the decimals are known records no definition (0): nothing in it depends on one.
+  const builder = new BinBuilder(n, { timeframe: '1m', symbol: opts.symbol, decimals, definition: opts.decimals === undefined ? 0 : opts.definition });
   let zeroVolumeDropped = 0;
   let overlapDropped = 0;
   const done = (): DecodedDay => ({ bin: builder.finish(), count: builder.count, decimals, zeroVolumeDropped, overlapDropped });
@@ -107,7 +131,7 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
     }
     lastTs = ts;
     // src = the candle's row in the JSON arrays; origin 0, flags 0, one source row.
-    builder.push(ts, rescale(o, k, decimals) / scale, rescale(h, k, decimals) / scale, rescale(l, k, decimals) / scale, rescale(c, k, decimals) / scale, volume, i, 0, 0, 1);
+    builder.push(ts, rescale(o, k, valueDecimals) / scale, rescale(h, k, valueDecimals) / scale, rescale(l, k, valueDecimals) / scale, rescale(c, k, valueDecimals) / scale, volume, i, 0, 0, 1);
   }
   return done();
 }

@@ -13,6 +13,13 @@ import { fsyncDir } from '../util/fsx.js';
 import { dayFileProblem } from './dayFileCheck.js';
 import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 
+/** A symbol's 1m definition as the transform needs it (pipeline/definitions.ts records it). */
+export interface TransformDefinition {
+  decimals: number | undefined;
+  fit: 'round' | 'exact';
+  fingerprint: number;
+}
+
 export interface TransformStats {
   days: number;
   candles: number;
@@ -37,6 +44,7 @@ export async function planTransform(
   layout: Layout,
   config: Config,
   symbols: readonly string[],
+  definitions: ReadonlyMap<string, TransformDefinition>,
   fromDay?: number,
   wanted?: (symbol: string, day: number) => boolean,
   resumeOf: (symbol: string) => number | undefined = () => undefined,
@@ -65,9 +73,10 @@ export async function planTransform(
     const symbol = byCode.get(code);
     // A damaged day file is converted again whatever the range: it restores what an earlier run made.
     if (!symbol || (wanted && !wanted(symbol, day) && (live || !damaged.has(`${code}_${day}`)))) return undefined;
-    const { shift, roundDecimals } = settings.get(symbol)!;
+    const { shift } = settings.get(symbol)!;
+    const { decimals, fit, fingerprint } = definitions.get(symbol)!;
     const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
-    const task: TransformTask = { symbol, day, input, output, live, shift, roundDecimals, damaged: live ? undefined : damaged.get(`${code}_${day}`) };
+    const task: TransformTask = { symbol, day, input, output, live, shift, decimals, fit, definition: fingerprint, damaged: live ? undefined : damaged.get(`${code}_${day}`) };
     tasks.push(task);
     return task;
   };

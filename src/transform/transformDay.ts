@@ -19,7 +19,10 @@ export interface TransformTask {
   output: string;
   live: boolean;
   shift: ShiftRule;
-  roundDecimals: number | undefined;
+  /** The symbol's 1m definition (pipeline/definitions.ts): decimals, how another multiplier is taken, fingerprint. */
+  decimals: number | undefined;
+  fit: 'round' | 'exact';
+  definition: number;
   /** Why the existing day file was not trusted (it is converted again), when there was one. */
   damaged?: string;
   /** Cached day: the bodies its month's MANIFEST recorded for it (none recorded: not checked). */
@@ -53,7 +56,9 @@ export function transformDayFile(task: TransformTask): TransformResult {
   const decoded = decodeDay(doc, {
     symbol: task.symbol,
     day: task.day,
-    roundDecimals: task.roundDecimals,
+    decimals: task.decimals,
+    fit: task.fit,
+    definition: task.definition,
     shift: shiftForDay(task.shift, task.day),
     file: task.input,
   });

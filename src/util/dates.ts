@@ -42,6 +42,16 @@ export function* eachDay(from: number, to: number): Generator<number> {
   for (let d = startOfDay(from); d <= to; d += DAY_MS) yield d;
 }
 
+/** `2026-07-10 13:59` for messages; a value no Date can hold (a damaged ts) is shown as the number it is. */
 export function isoMinute(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return validTime(ms) ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : `${ms} (not a valid time)`;
+}
+
+/** Full ISO time for messages, as robust as isoMinute. */
+export function isoTime(ms: number): string {
+  return validTime(ms) ? new Date(ms).toISOString() : `${ms} (not a valid time)`;
+}
+
+function validTime(ms: number): boolean {
+  return Number.isFinite(new Date(ms).getTime());
 }

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { resolveSymbolSettings } from '../config/symbolSettings.js';
+import { recordedOneMinute } from '../config/definitions.js';
 import { parseDayJson } from '../dukascopy/dayJson.js';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { CancelledError, CandleError, CorruptFileError } from '../errors.js';
@@ -94,6 +95,16 @@ interface RawDay {
   file: string;
 }
 
+/** The header of a store file (it exists: the caller checked). */
+async function readStoreHeader(file: string) {
+  const reader = await StoreReader.open(file, { stage: 'Verify' });
+  try {
+    return reader.header;
+  } finally {
+    await reader.close();
+  }
+}
+
 /** Returns the store's committed end (a source for its timeframes), undefined when it has none. */
 async function storeAgainstCache(layout: Layout, config: Config, symbol: string, report: VerifyReport, signal?: AbortSignal): Promise<number | undefined> {
   const store = layout.aggregateStore(symbol);
@@ -113,7 +124,17 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
     return undefined;
   }
   summary.exists = true;
-  const { shift, roundDecimals } = resolveSymbolSettings(config.transform.symbols, symbol);
+  // Decoded with the settings the store was built with (its definition file; the config when there is
+  // none): whether the config still matches them is `run`'s check, this one is about the bytes.
+  const settings = resolveSymbolSettings(config.transform.symbols, symbol);
+  const built = recordedOneMinute(layout, symbol, 'Verify');
+  const shift = built?.shift ?? settings.shift;
+  const header = await readStoreHeader(store);
+  const decoding = {
+    decimals: built?.decimals ?? header.decimals,
+    fit: built?.fit ?? (settings.roundDecimals === undefined ? 'exact' as const : 'round' as const),
+    definition: built?.fingerprint ?? header.definition,
+  };
   const code = symbolFileName(symbol);
   // The raw days: cache (closed) and temp (live or provisional); a cached day wins over a temp one.
   const raw = new Map<number, RawDay>();
@@ -125,7 +146,7 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
   const decode = (d: RawDay): Buffer | undefined => {
     try {
       const doc = parseDayJson(readFileSync(d.file, 'latin1'), d.file, 'Transform'); // the product's decoder, as transform runs it
-      return decodeDay(doc, { symbol, day: d.day, roundDecimals, shift: shiftForDay(shift, d.day), file: d.file }).bin;
+      return decodeDay(doc, { symbol, day: d.day, ...decoding, shift: shiftForDay(shift, d.day), file: d.file }).bin;
     } catch (err) {
       if (!(err instanceof CandleError)) throw err;
       findings.add('damage', 'cache', `${basename(d.file)} cannot be decoded: ${(err as Error).message}`);
@@ -184,7 +205,7 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
         } else if (rec.compare(expected, want, want + 48, 0, 48) !== 0 || rec.compare(expected, want + 56, want + 58, 56, 58) !== 0 || rec.compare(expected, want + 60, want + 64, 60, 64) !== 0) {
           findings.add('damage', 'deep', `record at ${isoMinute(chunk.ts(i))} differs from row ${row} of ${basename(expectedDay!.file)} decoded again: ${describe(rec, expected.subarray(want, want + RECORD_SIZE))}`, pos);
         }
-        // flags: none on final records, the provisional bit on the tail (docs/format.md §9).
+        // flags: none on final records, the provisional bit on the tail (docs/format.md §10).
         const flags = rec.readUInt16LE(58);
         if (flags !== (pos < index.finalPos ? 0 : FLAG_PROVISIONAL)) findings.add('damage', 'deep', `record at ${isoMinute(chunk.ts(i))}: flags ${flags} at ${pos < index.finalPos ? 'a final' : 'a provisional'} position`, pos);
         row++;

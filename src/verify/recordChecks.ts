@@ -1,7 +1,7 @@
 // Checks that see every committed record once, chunk by chunk: timestamp order, OHLC sanity, the running
 // data checksum against the index, and gaps (runs of missing minutes inside a day).
 import { crc32 } from 'node:zlib';
-import { DAY_MS, MINUTE_MS, formatDay, isoMinute } from '../util/dates.js';
+import { DAY_MS, MINUTE_MS, formatDay, isoMinute, isoTime } from '../util/dates.js';
 import { FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE, R_FLAGS } from '../store/format.js';
 import type { RecordCheck } from './types.js';
 
@@ -18,7 +18,7 @@ export function orderCheck(alignMs?: number): RecordCheck {
             if (prev !== undefined && ts <= prev) {
               ctx.damage('order', ts === prev ? `duplicate ts ${isoMinute(ts)} (record ${c.firstIndex + i})` : `ts ${isoMinute(ts)} goes back before ${isoMinute(prev)} (record ${c.firstIndex + i})`, c.posOf(i));
             }
-            if (alignMs !== undefined && ts % alignMs !== 0) ctx.damage('order', `ts ${new Date(ts).toISOString()} is not on a ${alignMs / MINUTE_MS}-minute boundary`, c.posOf(i));
+            if (alignMs !== undefined && ts % alignMs !== 0) ctx.damage('order', `ts ${isoTime(ts)} is not on a ${alignMs / MINUTE_MS}-minute boundary`, c.posOf(i));
             prev = ts;
           }
         },

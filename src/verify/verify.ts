@@ -10,6 +10,7 @@ import { StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
 import { MINUTE_MS } from '../util/dates.js';
 import { csvCheck, sizeCheck, tailCheck } from './fileChecks.js';
+import { definitionCheck } from './definitionCheck.js';
 import { dataCrcCheck, flagsCheck, gapCheck, ohlcCheck, orderCheck } from './recordChecks.js';
 import type { CheckSuite, FileContext, FileKind, FileSummary, Finding, Severity, StoreTarget, VerifyOptions, VerifyReport } from './types.js';
 
@@ -19,7 +20,7 @@ const DEFAULT_MAX_FINDINGS = 20;
 /** The checks of each file kind; later stages add their kinds (resampled timeframes) here. */
 export const CHECKS: Record<FileKind, CheckSuite> = {
   aggregate: {
-    file: [sizeCheck, tailCheck, csvCheck],
+    file: [sizeCheck, tailCheck, csvCheck, definitionCheck],
     records: [orderCheck(MINUTE_MS), ohlcCheck, dataCrcCheck, flagsCheck, gapCheck],
   },
 };

@@ -1,9 +1,9 @@
 // `candlestore build` through the real CLI on a root made by `run` against sim (3 symbols over a year end):
 // DuckDB and hyparquet read every kind of output and every row equals the store read independently;
-// MT4 lines, skiplast, time ranges, dry runs, and incremental partitions after a new run (failures: safety.test.ts).
+// MT4 lines, skiplast, time ranges, dry runs, (incremental exports: incremental.test.ts, failures: safety.test.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { SimServer } from '../../src/sim/server.js';
@@ -16,10 +16,9 @@ const ORDER = ['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1W', '1M', '1Y'];
 const SORTED_CODES = [...CODES].sort();
 let sim: SimServer;
 let root: string;
-let clock: { now: number };
 
 before(async () => {
-  ({ sim, root, clock } = await exportFixture({ from: '2025-12-29', now: '2026-01-02T15:07:30Z' }));
+  ({ sim, root } = await exportFixture({ from: '2025-12-29', now: '2026-01-02T15:07:30Z' }));
 });
 after(async () => {
   await sim.close();
@@ -135,8 +134,8 @@ test('skiplast drops exactly the open bar; --after/--until select by the store\'
   const dir = await tempRoot(t);
   const all = join(dir, 'all.parquet');
   const skip = join(dir, 'skip.parquet');
-  assert.equal((await build(['--select', 'BTC-USD/*', '--output', all], copy)).code, 0);
-  const r = await build(['--select', 'BTC-USD:skiplast/*', '--output', skip], copy);
+  const [r0, r] = await Promise.all([build(['--select', 'BTC-USD/*', '--output', all], copy), build(['--select', 'BTC-USD:skiplast/*', '--output', skip], copy)]);
+  assert.equal(r0.code, 0, r0.stderr);
   assert.equal(r.code, 0, r.stderr);
   const full = await duckCandles(`'${all}'`);
   const kept = await duckCandles(`'${skip}'`);
@@ -149,11 +148,12 @@ test('skiplast drops exactly the open bar; --after/--until select by the store\'
   const rows1m = expectedRows(root, ['EUR-USD'], ['1m']);
   const a = Date.UTC(2025, 11, 30, 10, 0);
   const u = Date.UTC(2025, 11, 31);
-  for (const [after, until] of [['2025-12-30 10:00', '2025-12-31'], ['2025-12-30T10:00:00Z', '2025-12-31 00:00:00'], [String(a), String(u)]]) {
-    const out = join(dir, `range-${after.length}.csv`);
-    const res = await build(['--select', 'EUR-USD/1m', '--csv', '--output', out, '--after', after, '--until', until]);
-    assert.equal(res.code, 0, res.stderr);
-    assert.deepEqual(await duckCandles(`read_csv('${out}', types = {'time': 'TIMESTAMP'})`), rows1m.filter((x) => x.time >= a && x.time < u), `${after} .. ${until}`);
+  const forms = [['2025-12-30 10:00', '2025-12-31'], ['2025-12-30T10:00:00Z', '2025-12-31 00:00:00'], [String(a), String(u)]];
+  const outs = forms.map((_, k) => join(dir, `range-${k}.csv`));
+  const results = await Promise.all(forms.map(([after, until], k) => build(['--select', 'EUR-USD/1m', '--csv', '--output', outs[k], '--after', after, '--until', until])));
+  for (let k = 0; k < forms.length; k++) {
+    assert.equal(results[k].code, 0, results[k].stderr);
+    assert.deepEqual(await duckCandles(`read_csv('${outs[k]}', types = {'time': 'TIMESTAMP'})`), rows1m.filter((x) => x.time >= a && x.time < u), forms[k].join(' .. '));
   }
 });
 
@@ -167,57 +167,4 @@ test('--dry-run prints files, rows and sizes and writes nothing', async (t) => {
   assert.match(r.stdout, /timeframe=1h\/symbol=EUR-USD\/year=2025\/data\.parquet {2}\d+ rows {2}≈/);
 });
 
-test('incremental partitions after a new run: only changed partitions rewritten, equal to a full export byte for byte', async (t) => {
-  const work = await tempRoot(t);
-  const r0 = join(work, 'root');
-  cpSync(root, r0, { recursive: true });
-  const lake = join(work, 'lake');
-  const args = ['--select', '*/*', '--output-dir', lake, '--partition', '--incremental'];
-  const first = await build(args, r0);
-  assert.equal(first.code, 0, first.stderr);
-  const before = new Map(readdirRec(lake).map((f) => [f, statSync(join(lake, f)).ino]));
-  const rowsBefore = partitionRows(r0);
-
-  const next = '2026-01-03T18:07:30Z';
-  clock.now = Date.parse(next);
-  const run = await runCli(['run', '--root', r0, '--now', next, '-q']);
-  assert.equal(run.code, 0, run.stderr);
-  const second = await build(args, r0);
-  assert.equal(second.code, 0, second.stderr);
-  const rowsAfter = partitionRows(r0);
-  const changed = [...rowsAfter.keys()].filter((k) => JSON.stringify(rowsAfter.get(k)) !== JSON.stringify(rowsBefore.get(k))).sort();
-  const rewritten = readdirRec(lake).filter((f) => f.endsWith('.parquet') && before.get(f) !== statSync(join(lake, f)).ino).sort();
-  assert.ok(changed.length > 0 && changed.length < rowsAfter.size, `${changed.length} of ${rowsAfter.size} partitions changed`);
-  assert.deepEqual(rewritten, changed);
-  assert.ok(changed.every((f) => f.includes('year=2026') || /timeframe=1(W|Y)\//.test(f)), changed.join('\n'));
-  assert.match(second.stdout, /unchanged partitions kept/);
-
-  const full = join(work, 'full');
-  assert.equal((await build(['--select', '*/*', '--output-dir', full, '--partition'], r0)).code, 0);
-  const a = snapshot(lake, (f) => !f.startsWith('_'));
-  const b = snapshot(full);
-  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
-  for (const [f, bytes] of b) assert.ok(bytes.equals(a.get(f)!), `${f} differs from a full export`);
-  const third = await build(args, r0);
-  assert.match(third.stdout, /0 files written/);
-});
-
-/** Rows each partition should hold, from the independent reader (key = partition path). */
-function partitionRows(r: string): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const code of CODES) {
-    for (const tf of timeframesOnDisk(r, code)) {
-      for (const rec of oracleSeries(r, code, tf).records) {
-        const key = `timeframe=${tf}/symbol=${code}/year=${new Date(rec.ts).getUTCFullYear()}/data.parquet`;
-        if (!out.has(key)) out.set(key, []);
-        out.get(key)!.push(rec.ts, rec.o, rec.h, rec.l, rec.c, rec.v);
-      }
-    }
-  }
-  return out;
-}
-
-function readdirRec(dir: string): string[] {
-  return [...snapshot(dir).keys()];
-}
 

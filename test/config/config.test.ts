@@ -107,8 +107,19 @@ test('per-symbol settings: * then patterns then exact names, field by field', ()
     '*': { time_shift_ms: 7200000, round_decimals: 4 },
     'AUS.IDX/AUD': { time_shift_ms: 0 },
   };
-  assert.deepEqual(resolveSymbolSettings(table, 'EUR/USD'), { shift: { kind: 'fixed', fixedMs: 7200000 }, roundDecimals: 4 });
+  // Each value comes with the key that set it (messages about changed settings name it).
+  assert.deepEqual(resolveSymbolSettings(table, 'EUR/USD'), {
+    shift: { kind: 'fixed', fixedMs: 7200000 }, roundDecimals: 4,
+    shiftKey: 'transform.symbols."*".time_shift_ms', roundDecimalsKey: 'transform.symbols."*".round_decimals',
+  });
   // the bare * is the least specific even when written after a pattern with more wildcards
-  assert.deepEqual(resolveSymbolSettings(table, 'DEU.IDX/EUR'), { shift: { kind: 'fixed', fixedMs: 3600000 }, roundDecimals: 1 });
-  assert.deepEqual(resolveSymbolSettings(table, 'AUS.IDX/AUD'), { shift: { kind: 'fixed', fixedMs: 0 }, roundDecimals: 1 });
+  assert.deepEqual(resolveSymbolSettings(table, 'DEU.IDX/EUR'), {
+    shift: { kind: 'fixed', fixedMs: 3600000 }, roundDecimals: 1,
+    shiftKey: 'transform.symbols."*.IDX/*".time_shift_ms', roundDecimalsKey: 'transform.symbols."*.IDX/*".round_decimals',
+  });
+  assert.deepEqual(resolveSymbolSettings(table, 'AUS.IDX/AUD'), {
+    shift: { kind: 'fixed', fixedMs: 0 }, roundDecimals: 1,
+    shiftKey: 'transform.symbols."AUS.IDX/AUD".time_shift_ms', roundDecimalsKey: 'transform.symbols."*.IDX/*".round_decimals',
+  });
+  assert.deepEqual(resolveSymbolSettings({}, 'EUR/USD'), { shift: { kind: 'fixed', fixedMs: 0 }, roundDecimals: undefined, shiftKey: undefined, roundDecimalsKey: undefined });
 });

@@ -117,6 +117,8 @@ const CONFIG_CASES: ConfigCase[] = [
   cfg('transform.symbols pattern in lower case', { transform: { symbols: { 'eur/usd': { time_shift_ms: 0 } } } }, 'transform.symbols'),
   cfg('transform.symbols pattern with three parts', { transform: { symbols: { 'EUR/USD/X': { time_shift_ms: 0 } } } }, 'transform.symbols'),
   sym({ time_shift_ms: 1.5 }, '.time_shift_ms'),
+  sym({ time_shift_ms: 1234 }, '.time_shift_ms: expected whole minutes'),
+  sym({ time_shift_rule: { zone: 'America/New_York', dst_ms: 10_800_000, std_ms: 7_230_000 } }, '.time_shift_rule.std_ms: expected whole minutes'),
   sym({ time_shift_ms: 14 * 3_600_000 + 1 }, '.time_shift_ms'),
   sym({ time_shift_ms: 'GMT+2' }, '.time_shift_ms'),
   sym({ time_shift_rule: { zone: 'Mars/Olympus_Mons', dst_ms: 0, std_ms: 0 } }, '.time_shift_rule.zone'),

@@ -1,6 +1,6 @@
 // verifyTimeframes: clean files pass; a closed bar that disagrees with its source rows is damage even when its
 // checksums were fixed up; an open bar lagging its source is only a warning; truncation and a wrong in_pos are
-// damage; a file built with another definition is a warning (the next run rebuilds it).
+// damage; a file built with another definition is a warning (the next run stops and names the rebuild).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, truncate, writeFile } from 'node:fs/promises';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeDay } from '../../src/transform/decode.js';
+import { decodeDay, multiplierDecimals } from '../../src/transform/decode.js';
 import { parseDayJson } from '../../src/dukascopy/dayJson.js';
 import { shiftForDay } from '../../src/transform/timeShift.js';
 import { CorruptFileError } from '../../src/errors.js';
@@ -12,8 +12,11 @@ import { decodeFile, type Candle } from '../../src/store/format.js';
 import { independentDecode } from '../helpers/independent.js';
 
 /** The decoder's day file read back through the format module (round trip). */
-function decodeCandles(text: string, day: number, roundDecimals: number | undefined, file = 'f'): { candles: Candle[]; decimals: number } {
-  const d = decodeDay(parseDayJson(text, file, 'Transform'), { symbol: 'EUR/USD', day, roundDecimals, shift: utc, file });
+function decodeCandles(text: string, day: number, roundDecimals: number | undefined, file = 'f', instrumentDecimals?: number): { candles: Candle[]; decimals: number } {
+  const doc = parseDayJson(text, file, 'Transform');
+  // The symbol's decimals: round_decimals, else the instrument's (by default the day's own multiplier).
+  const decimals = roundDecimals ?? instrumentDecimals ?? multiplierDecimals(doc.multiplier);
+  const d = decodeDay(doc, { symbol: 'EUR/USD', day, decimals, fit: roundDecimals === undefined ? 'exact' : 'round', definition: 0, shift: utc, file });
   const { header, candles } = decodeFile(d.bin, file, 'Transform', { symbol: 'EUR/USD', timeframe: '1m' });
   assert.equal(header.decimals, d.decimals);
   assert.equal(candles.length, d.count);
@@ -61,6 +64,43 @@ test('rounding to fewer decimals rounds half away from zero in integer arithmeti
   candles.forEach((c, i) => assert.deepEqual([c.open, c.high, c.low, c.close], [expected[i].o, expected[i].h, expected[i].l, expected[i].c]));
 });
 
+test('round_decimals above the multiplier\'s: the header keeps them, the prices are the same numbers', () => {
+  const text = fixture('candles-minute-EUR-USD-BID-2026-7-10.json');
+  const day = Date.UTC(2026, 6, 10);
+  const six = decodeCandles(text, day, 6);
+  const five = decodeCandles(text, day, undefined);
+  assert.equal(six.decimals, 6);
+  assert.deepEqual(six.candles, five.candles);
+});
+
+test('without round_decimals a day must have the instrument\'s multiplier; with it, any multiplier is brought to its decimals', () => {
+  const day = Date.UTC(2026, 6, 10);
+  const file = 'cache/2026/07/EUR-USD_20260710.json';
+  // The same prices on a 1e-4 grid and on a 1e-6 grid.
+  const coarse = base();
+  coarse.multiplier = 1e-4;
+  coarse.open = 1.1433; coarse.high = 1.1434; coarse.low = 1.1432; coarse.close = 1.1433;
+  for (const key of ['opens', 'highs', 'lows', 'closes']) coarse[key] = coarse[key].map(() => 0);
+  const fine = base();
+  fine.multiplier = 1e-6;
+  for (const key of ['opens', 'highs', 'lows', 'closes']) fine[key] = fine[key].map((d: number) => d * 10);
+  for (const [doc, k] of [[coarse, 4], [fine, 6]] as const) {
+    // Refused naming the file and both scales: another instrument's day, or a changed price scale.
+    assert.throws(
+      () => decodeCandles(JSON.stringify(doc), day, undefined, file, 5),
+      (err: unknown) => err instanceof CorruptFileError && err.message.includes(`(${k} decimals) is not EUR/USD's (5 decimals, fixed by its first day with candles)`) && err.message.includes(file),
+    );
+  }
+  // With round_decimals 5: the header keeps 5, the coarse prices stay as they are, the fine ones (here on
+  // the 1e-5 grid) equal the fixture's.
+  const c = decodeCandles(JSON.stringify(coarse), day, 5, file);
+  assert.equal(c.decimals, 5);
+  assert.equal(c.candles[0].high, 1.1434);
+  assert.deepEqual(decodeCandles(JSON.stringify(fine), day, 5, file).candles, decodeCandles(fixture('candles-minute-EUR-USD-BID-2026-7-10.json'), day, undefined).candles);
+  // An empty day of another multiplier is no candle of anything: accepted.
+  assert.equal(decodeCandles(fixture('candles-minute-EUR-USD-BID-2026-7-11-empty.json').replace('1.0E-5', '1.0E-3'), Date.UTC(2026, 6, 11), undefined, file, 5).candles.length, 0);
+});
+
 test('empty day (weekend) decodes to no candles', () => {
   const text = fixture('candles-minute-EUR-USD-BID-2026-7-11-empty.json');
   assert.equal(decodeCandles(text, Date.UTC(2026, 6, 11), undefined).candles.length, 0);
@@ -94,7 +134,7 @@ for (const [what, mutate, message] of broken) {
     const j = base();
     mutate(j);
     assert.throws(
-      () => decodeDay(parseDayJson(JSON.stringify(j), 'cache/2026/07/EUR-USD_20260710.json', 'Transform'), { symbol: 'EUR/USD', day: Date.UTC(2026, 6, 10), roundDecimals: undefined, shift: utc, file: 'cache/2026/07/EUR-USD_20260710.json' }),
+      () => decodeDay(parseDayJson(JSON.stringify(j), 'cache/2026/07/EUR-USD_20260710.json', 'Transform'), { symbol: 'EUR/USD', day: Date.UTC(2026, 6, 10), decimals: 5, fit: 'exact', definition: 0, shift: utc, file: 'cache/2026/07/EUR-USD_20260710.json' }),
       (err: unknown) => err instanceof CorruptFileError && err.stage === 'Transform' && message.test(err.message) && err.message.includes('EUR-USD_20260710.json'),
     );
   });

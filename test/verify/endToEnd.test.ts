@@ -46,7 +46,7 @@ function rewriteIndex(file: string, store: Buffer): void {
   const ix = readFileSync(file);
   const outPos = Number(ix.readBigUInt64LE(24));
   const finalPos = Number(ix.readBigUInt64LE(48));
-  // tail_crc covers the provisional tail [final_pos, out_pos), data_crc the final records (docs/format.md §9).
+  // tail_crc covers the provisional tail [final_pos, out_pos), data_crc the final records (docs/format.md §10).
   ix.writeUInt32LE(crc32(store.subarray(finalPos, outPos)), 40);
   ix.writeUInt32LE(crc32(store.subarray(64, finalPos)), 44);
   ix.writeUInt32LE(crc32(ix.subarray(0, 60)), 60);
