@@ -24,7 +24,7 @@ import { CancelledError, CandleError, CorruptFileError } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { makeBucketer } from '../resample/bucket.js';
 import type { RecordChunk } from '../store/chunk.js';
-import { FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
+import { FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE, type Candle } from '../store/format.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
@@ -251,17 +251,8 @@ function describe(got: Buffer, want: Buffer): string {
 
 // ---- 2. a timeframe against its source ----
 
-interface Bar {
-  ts: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  src: number;
-  origin: number;
-  count: number;
-}
+/** A bar as recomputed here: a record without its flags (they are checked apart). */
+type Bar = Omit<Candle, 'flags'>;
 
 /** Returns the file's committed end (out_pos: final bars and the provisional tail) as a source for its dependents, or undefined. */
 async function timeframeAgainstSource(

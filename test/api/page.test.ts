@@ -308,12 +308,14 @@ test('the URL round-trips the state: symbol, timeframe, visible range, indicator
   assert.equal(reopened.searchParams.get('from'), shared.searchParams.get('from'));
   assert.equal(reopened.searchParams.get('to'), shared.searchParams.get('to'));
   const restored = await shot(second.page, 'url-restored');
-  // The same bars on screen (the drag left the view at a fraction of a bar, so pixels shift a little; the
-  // price scale's last-value label is left out: it follows the last bar on screen, a partial one or not).
+  // The same bars on screen (from/to above are equal). The drag left the view at a fraction of a bar and
+  // the URL keeps whole bar times, so a partly visible bar at the left edge can enter or leave the price
+  // autoscale: candles keep their places but may be drawn up to a sixth shorter. The price scale's
+  // last-value label is left out: it follows the last bar on screen, a partial one or not.
   const plot = (img: Image, colour: string) => countColour(img, colour, 8, 0, img.height, 0, img.width - 100);
   for (const colour of [UP, DOWN]) {
     const [a, b] = [plot(original, colour), plot(restored, colour)];
-    assert.ok(Math.abs(a - b) < 0.05 * a, `${colour} candle pixels: ${a} shared, ${b} restored`);
+    assert.ok(Math.abs(a - b) < 0.2 * a, `${colour} candle pixels: ${a} shared, ${b} restored`);
   }
 
   // Back and forward: a timeframe switch is a history entry.
