@@ -125,7 +125,7 @@ function tableForm(series: Series): Form {
       }
       for (let i = 0; i < c.count; i++) {
         const state = c.isOpen(i) ? 'open' : c.isFinal(i) ? '' : 'provisional';
-        out += row([time.dateTime(c.time(i)), price(c.open(i)), price(c.high(i)), price(c.low(i)), price(c.close(i))], String(c.volume(i)), String(c.rows(i)), state);
+        out += row([time.dateTime(c.time(i)), price(c.open(i)), price(c.high(i)), price(c.low(i)), price(c.close(i))], tableVolume(c.volume(i)), String(c.rows(i)), state);
       }
       return out;
     },
@@ -151,4 +151,13 @@ function writer(out: NodeJS.WritableStream): (text: string) => Promise<boolean> 
     out.on('close', done);
     out.on('error', done);
   });
+}
+
+/**
+ * Volume for human eyes: a bar's volume is a sum of doubles, so its shortest round-trip form can carry the
+ * sums' last-bit noise (7034.2699999999995); 15 significant digits drop it. --csv and --json keep the
+ * stored value exactly.
+ */
+function tableVolume(v: number): string {
+  return String(Number(v.toPrecision(15)));
 }

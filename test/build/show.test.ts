@@ -36,7 +36,8 @@ test('the table shows the last bars aligned, marks the open bar and the provisio
     const i = bars.records.length - 6 + k;
     const b = bars.records[i];
     const cells = line.split(/ {2,}/);
-    assert.deepEqual(cells.slice(0, 7), [timeText(b.ts), b.o.toFixed(5), b.h.toFixed(5), b.l.toFixed(5), b.c.toFixed(5), String(b.v), String(b.count)]);
+    assert.deepEqual(cells.slice(0, 7), [timeText(b.ts), b.o.toFixed(5), b.h.toFixed(5), b.l.toFixed(5), b.c.toFixed(5), String(Number(b.v.toPrecision(15))), String(b.count)]);
+    assert.ok(Math.abs(Number(cells[5]) - b.v) <= 1e-12 * b.v, `volume ${cells[5]} shows ${b.v} to 15 digits`);
     const state = b.flags & 1 ? 'open' : i >= bars.finalCount ? 'provisional' : undefined;
     assert.equal(cells[7], state, line);
   });
