@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -15,13 +15,11 @@ import { startSim, type SimServer } from '../../src/sim/server.js';
 import { BIN, makeRoot, runCli } from '../helpers/cli.js';
 import { readBin, type BinRecord } from '../helpers/independent.js';
 import { countColour, decodePng, type Image } from '../helpers/png.js';
+import { CHROMIUM, DOWN, UP, chromiumSkip } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the chart page tests`;
+const skip = chromiumSkip;
 
 const NOW = '2026-07-21T12:34:30Z';
-const UP = '#26a69a';
-const DOWN = '#ef5350';
 /** Colours of the first two indicators added (src/api/page/indicatorStyle.js PALETTE). */
 const FIRST_INDICATOR = '#2962ff';
 const SECOND_INDICATOR = '#ff9800';

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
@@ -13,14 +13,12 @@ import { startSim, type SimServer } from '../../src/sim/server.js';
 import { BIN, makeRoot, runCli } from '../helpers/cli.js';
 import { readBin } from '../helpers/independent.js';
 import { countColour, decodePng } from '../helpers/png.js';
+import { CHROMIUM, DOWN, UP, chromiumSkip } from '../helpers/browser.js';
 import { get } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the chart page tests`;
+const skip = chromiumSkip;
 const NOW = '2026-07-21T12:34:30Z';
 const TOKEN = 'page-token-test-0123456789';
-const UP = '#26a69a';
-const DOWN = '#ef5350';
 
 let sim: SimServer;
 let root: string;
