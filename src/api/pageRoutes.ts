@@ -2,19 +2,27 @@
 // step), with TradingView lightweight-charts served from node_modules as `/page/vendor/lightweight-charts.mjs`
 // so the page works offline. Files are read once, at start, into memory and served from an allow-list: no
 // request path ever reaches the file system, so there is nothing to traverse.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import { dirname, extname, join } from 'node:path';
+import { dirname, extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 
 /**
- * The page's sources live in src/api/page/ and ship as they are (the package ships src/). Both this file's
- * places — src/api/pageRoutes.ts (tsx) and dist/api/pageRoutes.js (built) — are two levels below the
- * package root, so one relative path finds them from either.
+ * The page's sources live in src/api/page/ and ship as they are (the package ships src/). This module runs
+ * from src/api (tsx), dist/api (built) or bench/dist/src/api (the bench's own build), so the folder is
+ * found by walking up to the package root that holds it.
  */
-export const PAGE_DIR = fileURLToPath(new URL('../../src/api/page/', import.meta.url));
+export const PAGE_DIR = findPageDir(dirname(fileURLToPath(import.meta.url)));
+
+function findPageDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'src', 'api', 'page');
+    if (existsSync(join(candidate, 'index.html'))) return candidate + sep;
+    if (dirname(dir) === dir) throw new Error(`the chart page's files (src/api/page/index.html) are not above ${from}`);
+  }
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
