@@ -68,17 +68,19 @@ async function section(name: string, body: () => Promise<void>): Promise<void> {
   }
 }
 
-const UTC_CONFIG = '# bench: the default configuration (UTC, default cascade, one worker per core)\nworkers: 0\n';
+// A new store starts at download.start_date (a run without --from), so each root starts where its data does.
+const utcConfig = (from: string) =>
+  `# bench: the default configuration (UTC, default cascade, one worker per core)\nworkers: 0\ndownload:\n  start_date: "${from}"\n`;
 let main: RawCache | undefined;
 let small: RawCache | undefined;
 
 await section('datasets', async () => {
   main = ensureRawCache(preset.main, log);
-  writeRootFiles(main.root, preset.main.symbols, UTC_CONFIG);
+  writeRootFiles(main.root, preset.main.symbols, utcConfig(preset.main.from));
   results.datasets.main = summary(main);
   if (only.has('memory') || only.has('api')) {
     small = ensureRawCache(preset.small, log);
-    writeRootFiles(small.root, preset.small.symbols, UTC_CONFIG);
+    writeRootFiles(small.root, preset.small.symbols, utcConfig(preset.small.from));
     results.datasets.small = summary(small);
   }
 });
