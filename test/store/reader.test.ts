@@ -2,7 +2,7 @@
 // O(log n) reads, chunked scans that never re-read, limits at out_pos and partial trailing records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptFileError } from '../../src/errors.js';
 import { HEADER_SIZE, RECORD_SIZE, W_OPEN, W_TS, type Candle } from '../../src/store/format.js';
@@ -200,7 +200,8 @@ test('openIndexed: an index of another generation is never paired with the file 
   await writeFile(index, encodeIndex({ ...ix, generation: 78 }));
   await assert.rejects(StoreReader.openIndexed(file, index, { ...opts, waitMs: 50 }), (e: unknown) => e instanceof CorruptFileError && e.code === 'GENERATION_MISMATCH' && /generation 77 but the index describes generation 78/.test(e.message));
   // The writer's index lands while the reader retries: it opens that commit.
-  setTimeout(() => void writeFile(index, encodeIndex(ix)), 50);
+  // Replaced as the writer replaces it (temp + rename): a plain writeFile would show a half-written index.
+  setTimeout(() => void writeFile(`${index}.tmp`, encodeIndex(ix)).then(() => rename(`${index}.tmp`, index)), 50);
   const { reader, index: got } = await StoreReader.openIndexed(file, index, { ...opts, waitMs: 2000 });
   assert.equal(got!.generation, 77);
   assert.equal(reader.recordCount, 15);
