@@ -28,8 +28,8 @@ import { decodeDay, multiplierDecimals, rescale, type DecodedDay, type DecodeOpt
  * the document has the service's exact shape, else JSON.parse + decodeDay; same result and same errors
  * either way (CorruptFileError naming `opts.file`).
  */
-export function decodeDayBytes(bytes: Uint8Array, opts: DecodeOptions): DecodedDay {
-  return decodeDayFast(bytes, opts) ?? decodeDayParsed(bytes, opts);
+export function decodeDayBytes(bytes: Uint8Array, opts: DecodeOptions, into: Into = 'own'): DecodedDay {
+  return decodeDayFast(bytes, opts, into) ?? decodeDayParsed(bytes, opts);
 }
 
 /** The JSON.parse path alone (decodeDayBytes' fallback; tests compare the two). */
@@ -66,6 +66,16 @@ const MAX_EXP = 22;
 const POW10 = Array.from({ length: MAX_EXP + 1 }, (_, i) => 10 ** i);
 const MINUTE_MS = 60_000;
 
+/**
+ * Where decodeDayBytes builds the day file: 'own' = a buffer of its own (the caller may keep it), 'scratch'
+ * = this thread's reused buffer, valid until the next 'scratch' call (no allocation, no garbage: for a caller
+ * that writes the file and forgets it). The JSON.parse fallback always returns a buffer of its own.
+ */
+export type Into = 'own' | 'scratch';
+
+/** The reused day-file buffer of 'scratch' decodes (every byte of a day file is written before it is read). */
+let scratch = new ArrayBuffer(HEADER_SIZE + 1440 * RECORD_SIZE);
+
 /** Where the last read number ended (the readers return the value itself). */
 let end = 0;
 /** Candle times of the day being decoded (epoch ms, before the shift); grows, never shrinks, per thread. */
@@ -75,7 +85,7 @@ let times = new Float64Array(2048);
  * The day file of `bytes` when the document has the service's exact shape and decodeDay would accept it,
  * else undefined (the caller takes the JSON.parse path, which explains what is wrong).
  */
-export function decodeDayFast(b: Uint8Array, opts: DecodeOptions): DecodedDay | undefined {
+export function decodeDayFast(b: Uint8Array, opts: DecodeOptions, into: Into = 'own'): DecodedDay | undefined {
   const len = b.length;
   // The document must end in `]}`: then no scan below can run past its end (each stops at that `]`).
   if (len < 2 || b[len - 1] !== CLOSE_BRACE || b[len - 2] !== CLOSE_BRACKET) return undefined;
@@ -119,7 +129,14 @@ export function decodeDayFast(b: Uint8Array, opts: DecodeOptions): DecodedDay | 
 
   // Rows are read into record slots of the day file itself (price units in the OHLC words, the volume in
   // its own), then compacted in place into records: record j ≤ row i, so a slot is read before it is written.
-  const buffer = new ArrayBuffer(HEADER_SIZE + n * RECORD_SIZE);
+  const size = HEADER_SIZE + n * RECORD_SIZE;
+  let buffer: ArrayBuffer;
+  if (into === 'own') {
+    buffer = new ArrayBuffer(size);
+  } else {
+    if (scratch.byteLength < size) scratch = new ArrayBuffer(Math.max(size, 2 * scratch.byteLength));
+    buffer = scratch;
+  }
   const f64 = new Float64Array(buffer, HEADER_SIZE);
   p = literal(b, p, K_OPENS);
   if (p >= 0) p = readDeltas(b, p, f64, 1, o0, n);
@@ -133,28 +150,31 @@ export function decodeDayFast(b: Uint8Array, opts: DecodeOptions): DecodedDay | 
   if (p >= 0) p = readVolumes(b, p, f64, n);
   if (p !== len - 1) return undefined; // the `}` that ends the document must come right after `volumes`
 
-  // decodeDay's loop, on the same doubles in the same order.
-  const valueDecimals = Math.min(k, decimals);
-  const scale = 10 ** valueDecimals;
-  const u32 = new Uint32Array(buffer, HEADER_SIZE);
+  // decodeDay's loop, on the same doubles in the same order. Its time checks need no loop: times only
+  // increase (every step after the first ≥ 1, shift > 0), so the first and the last bound them all, and all
+  // are on a minute when the timestamp and the shift are (exact integers: they are below the day's end).
   const dayStart = opts.day;
   const dayEnd = opts.day + DAY_MS;
+  const t = times;
+  if (n > 0 && (t[0] < dayStart || t[n - 1] >= dayEnd || timestamp % MINUTE_MS !== 0 || shift % MINUTE_MS !== 0)) return undefined;
+  const valueDecimals = Math.min(k, decimals);
+  const rounded = valueDecimals !== k;
+  const scale = 10 ** valueDecimals;
+  const u32 = new Uint32Array(buffer, HEADER_SIZE);
   const shiftOf = opts.shift;
   let count = 0;
   let zeroVolumeDropped = 0;
   let overlapDropped = 0;
   let lastTs = -Infinity;
-  const t = times;
   for (let i = 0; i < n; i++) {
     const w = i * 8;
     const o = f64[w + 1], h = f64[w + 2], l = f64[w + 3], c = f64[w + 4], volume = f64[w + 5];
-    const ti = t[i];
-    if (ti < dayStart || ti >= dayEnd || ti % MINUTE_MS !== 0) return undefined;
     if (!(o > 0 && h > 0 && l > 0 && c > 0) || h < l || o > h || o < l || c > h || c < l) return undefined;
     if (volume === 0) {
       zeroVolumeDropped++;
       continue;
     }
+    const ti = t[i];
     const ts = ti + shiftOf(ti);
     if (ts <= lastTs) {
       overlapDropped++;
@@ -163,10 +183,17 @@ export function decodeDayFast(b: Uint8Array, opts: DecodeOptions): DecodedDay | 
     lastTs = ts;
     if (!(ts >= 0)) return undefined; // BinBuilder refuses it: let decodeDay say so
     const r = count * 8;
-    f64[r + 1] = rescale(o, k, valueDecimals) / scale;
-    f64[r + 2] = rescale(h, k, valueDecimals) / scale;
-    f64[r + 3] = rescale(l, k, valueDecimals) / scale;
-    f64[r + 4] = rescale(c, k, valueDecimals) / scale;
+    if (rounded) {
+      f64[r + 1] = rescale(o, k, valueDecimals) / scale;
+      f64[r + 2] = rescale(h, k, valueDecimals) / scale;
+      f64[r + 3] = rescale(l, k, valueDecimals) / scale;
+      f64[r + 4] = rescale(c, k, valueDecimals) / scale;
+    } else {
+      f64[r + 1] = o / scale;
+      f64[r + 2] = h / scale;
+      f64[r + 3] = l / scale;
+      f64[r + 4] = c / scale;
+    }
     f64[r + 5] = volume;
     const r32 = count * 16;
     u32[r32] = ts % 4294967296;
@@ -294,25 +321,27 @@ let timesCount = 0;
  * refuses: only times[0] may be 0).
  */
 function readTimes(b: Uint8Array, p: number, timestamp: number, shift: number): number {
-  let n = 0;
-  if (b[p] === CLOSE_BRACKET) {
-    timesCount = 0;
-    return p + 1;
-  }
+  timesCount = 0;
+  if (b[p] === CLOSE_BRACKET) return p + 1;
   let t = timestamp;
   let out = times;
+  let n = 0;
   for (;;) {
-    let c = b[p];
-    let step = 0;
-    if (c === 48) {
+    let c = b[p++];
+    let step = c - 48;
+    if (step === 0) {
       if (n > 0) return NO;
-      c = b[++p];
-    } else if (c >= 49 && c <= 57) {
-      let digits = 0;
-      do {
-        step = step * 10 + (c - 48);
-        c = b[++p];
-      } while (c >= 48 && c <= 57 && ++digits < MAX_DIGITS);
+      c = b[p++];
+    } else if (step > 0 && step <= 9) {
+      let digits = 1;
+      c = b[p++];
+      let d = c - 48;
+      while (d >= 0 && d <= 9) {
+        if (++digits > MAX_DIGITS) return NO;
+        step = step * 10 + d;
+        c = b[p++];
+        d = c - 48;
+      }
     } else {
       return NO;
     }
@@ -323,7 +352,6 @@ function readTimes(b: Uint8Array, p: number, timestamp: number, shift: number): 
       times = out = grown;
     }
     out[n++] = t;
-    p++;
     if (c === COMMA) continue;
     if (c !== CLOSE_BRACKET) return NO;
     timesCount = n;
@@ -338,46 +366,110 @@ function readTimes(b: Uint8Array, p: number, timestamp: number, shift: number): 
 function readDeltas(b: Uint8Array, p: number, rows: Float64Array, word: number, base: number, n: number): number {
   if (n === 0) return b[p] === CLOSE_BRACKET ? p + 1 : NO;
   let acc = base;
-  const last = n - 1;
-  for (let i = 0; i < n; i++) {
-    let c = b[p];
-    let negative = false;
+  let w = word;
+  const stop = word + n * 8;
+  for (;;) {
+    let c = b[p++];
+    let sign = 1;
     if (c === 45) {
-      negative = true;
-      c = b[++p];
+      sign = -1;
+      c = b[p++];
     }
-    let v = 0;
-    if (c === 48) {
-      if (negative) return NO; // -0
-      c = b[++p];
-    } else if (c >= 49 && c <= 57) {
-      let digits = 0;
-      do {
-        v = v * 10 + (c - 48);
-        c = b[++p];
-      } while (c >= 48 && c <= 57 && ++digits < MAX_DIGITS);
+    let v = c - 48;
+    if (v === 0) {
+      if (sign < 0) return NO; // -0
+      c = b[p++];
+    } else if (v > 0 && v <= 9) {
+      let digits = 1;
+      c = b[p++];
+      let d = c - 48;
+      while (d >= 0 && d <= 9) {
+        if (++digits > MAX_DIGITS) return NO;
+        v = v * 10 + d;
+        c = b[p++];
+        d = c - 48;
+      }
     } else {
       return NO;
     }
-    if (c !== (i === last ? CLOSE_BRACKET : COMMA)) return NO;
-    p++;
-    acc += negative ? -v : v;
-    rows[i * 8 + word] = acc;
+    acc += sign * v;
+    rows[w] = acc;
+    w += 8;
+    if (c === COMMA) {
+      if (w === stop) return NO; // more values than times
+      continue;
+    }
+    return c === CLOSE_BRACKET && w === stop ? p : NO;
   }
-  return p;
 }
 
-/** Exactly n volumes from p up to and with the `]` into word 5 of each row. Returns the position after `]`, or NO. */
+/**
+ * Exactly n volumes from p up to and with the `]` into word 5 of each row (readUfloat's rules, inlined: this
+ * is the longest array). Returns the position after `]`, or NO.
+ */
 function readVolumes(b: Uint8Array, p: number, rows: Float64Array, n: number): number {
   if (n === 0) return b[p] === CLOSE_BRACKET ? p + 1 : NO;
-  const last = n - 1;
-  for (let i = 0; i < n; i++) {
-    const v = readUfloat(b, p);
-    if (v === NO) return NO;
-    p = end;
-    if (b[p] !== (i === last ? CLOSE_BRACKET : COMMA)) return NO;
-    p++;
-    rows[i * 8 + 5] = v;
+  let w = 5;
+  const stop = 5 + n * 8;
+  for (;;) {
+    let c = b[p++];
+    let m = c - 48;
+    let digits = 1;
+    let exp = 0;
+    if (m === 0) {
+      digits = 0;
+      c = b[p++];
+    } else if (m > 0 && m <= 9) {
+      c = b[p++];
+      let d = c - 48;
+      while (d >= 0 && d <= 9) {
+        m = m * 10 + d;
+        digits++;
+        c = b[p++];
+        d = c - 48;
+      }
+    } else {
+      return NO;
+    }
+    if (c === 46) {
+      c = b[p++];
+      let d = c - 48;
+      if (!(d >= 0 && d <= 9)) return NO;
+      do {
+        m = m * 10 + d;
+        if (m !== 0) digits++; // leading zeros of 0.000114 are not significant
+        exp--;
+        c = b[p++];
+        d = c - 48;
+      } while (d >= 0 && d <= 9);
+    }
+    if (c === 69 || c === 101) {
+      c = b[p++];
+      let sign = 1;
+      if (c === 45) {
+        sign = -1;
+        c = b[p++];
+      } else if (c === 43) {
+        c = b[p++];
+      }
+      let d = c - 48;
+      if (!(d >= 0 && d <= 9)) return NO;
+      let e = 0;
+      do {
+        e = e * 10 + d;
+        if (e > 999) return NO;
+        c = b[p++];
+        d = c - 48;
+      } while (d >= 0 && d <= 9);
+      exp += sign * e;
+    }
+    if (digits > MAX_DIGITS || exp < -MAX_EXP || exp > MAX_EXP) return NO;
+    rows[w] = exp < 0 ? m / POW10[-exp] : m * POW10[exp];
+    w += 8;
+    if (c === COMMA) {
+      if (w === stop) return NO; // more values than times
+      continue;
+    }
+    return c === CLOSE_BRACKET && w === stop ? p : NO;
   }
-  return p;
 }

@@ -58,7 +58,7 @@ export function transformDayFile(task: TransformTask): TransformResult {
     definition: task.definition,
     shift: shiftForDay(task.shift, task.day),
     file: task.input,
-  });
+  }, 'scratch'); // written right below and forgotten: the thread's reused buffer
   writeFileAtomicSync(task.output, decoded.bin, { durable: false });
   return {
     candles: decoded.count,

@@ -120,6 +120,9 @@ function check(what: string, text: string, opts: DecodeOptions): { took: boolean
   const context = () => `${what} ${replay}\n  document: ${text.length > 400 ? `${text.slice(0, 200)} … ${text.slice(-200)}` : text}`;
   assert.ok(sameOutcome(viaBytes, parsed), `decodeDayBytes gave «${describe(viaBytes)}», JSON.parse path «${describe(parsed)}»: ${context()}`);
   if (fast !== undefined) assert.ok(sameOutcome({ day: fast }, parsed), `fast path gave «${describe({ day: fast })}», JSON.parse path «${describe(parsed)}»: ${context()}`);
+  // The same into the thread's reused buffer (what the transform stage writes).
+  const scratch = outcome(() => decodeDayBytes(bytes, opts, 'scratch'));
+  assert.ok(sameOutcome(scratch, parsed), `decodeDayBytes into scratch gave «${describe(scratch)}», JSON.parse path «${describe(parsed)}»: ${context()}`);
   return { took: fast !== undefined, parsed };
 }
 
