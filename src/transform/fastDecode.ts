@@ -196,7 +196,8 @@ export function decodeDayFast(b: Uint8Array, opts: DecodeOptions, into: Into = '
     }
     f64[r + 5] = volume;
     const r32 = count * 16;
-    u32[r32] = ts % 4294967296;
+    // BinBuilder's ts % 2^32 is ToUint32 of ts (≥ 0): >>> 0 gives it without a floating-point modulo.
+    u32[r32] = ts >>> 0;
     u32[r32 + 1] = Math.floor(ts / 4294967296);
     // src = the candle's row in the JSON arrays (< 2^32); origin 0, flags 0, one source row.
     u32[r32 + 12] = i;
@@ -392,7 +393,7 @@ function readDeltas(b: Uint8Array, p: number, rows: Float64Array, word: number, 
     } else {
       return NO;
     }
-    acc += sign * v;
+    acc = sign < 0 ? acc - v : acc + v;
     rows[w] = acc;
     w += 8;
     if (c === COMMA) {
