@@ -10,12 +10,14 @@
 // chunk because all chunks and cli.mjs sit in the same folder (dist/).
 import { build } from 'esbuild';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
-const OUT = join(ROOT, 'dist');
+// `--outdir DIR` bundles elsewhere (the bundle test builds a fresh one); the default is dist/.
+const outArg = process.argv.indexOf('--outdir');
+const OUT = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(ROOT, 'dist');
 
 // Loaded by path or with files of their own beside them (piscina starts its own worker file, zstd-wasm and
 // hyparquet-writer load .wasm/.js siblings, lightweight-charts is served as a file): left to node_modules.
