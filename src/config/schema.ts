@@ -1,6 +1,6 @@
 // The config schema (config.yaml, config.user.yaml and their includes). Every key has a default, so each
 // file is validated on its own (errors name the file it came from) and again after merging.
-import * as z from 'zod';
+import { z } from 'zod';
 import { parseDay } from '../util/dates.js';
 import { DEFAULT_CASCADE, RULE_SYNTAX, TIMEFRAME_NAME, parseRule } from '../timeframes/rules.js';
 
