@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSim, type SimServer } from '../../src/sim/server.js';
 import { rm } from 'node:fs/promises';
 import { tempRoot } from '../helpers/common.js';
@@ -102,21 +102,17 @@ test('the modules --version loads hold no heavy package: they are split off into
   assert.match(everything, /node_modules\/yaml\//);
 });
 
-// 2 symbols × 385 days: enough day tasks for the transform's worker threads (≥ 385 days) and 1m rows for
-// the resample's (≥ 1M), so both stages run in the bundled worker entries (workers: 2).
+// 385 days: enough day tasks for the transform's worker threads (≥ 385 days with workers: 2).
 const FROM = '2025-05-31';
 
-test('the bundled worker entries run a threaded run that ends byte-identical to the same run inline', async () => {
-  for (const w of ['transform/worker.mjs', 'aggregate/worker.mjs', 'resample/worker.mjs', 'build/worker.mjs', 'build/parquetWorker.mjs']) {
-    assert.ok(existsSync(join(pkg, 'dist', w)), `dist/${w}`);
-  }
-  const threaded = makeRoot(sim.url, ['EUR/USD', 'USD/JPY'], 'workers: 2\n');
+test('a threaded run in the bundled worker entries ends byte-identical to the same run inline', async () => {
+  const threaded = makeRoot(sim.url, ['EUR/USD'], 'workers: 2\n');
   const r = await runFresh(['run', '--root', threaded, '--from', FROM, '--now', NOW]);
   assert.equal(r.code, 0, r.stderr);
   const transformed = /Transform\s+[\d.]+s\s+([\d,]+) days/.exec(r.stdout);
   assert.ok(transformed && Number(transformed[1].replace(/,/g, '')) >= 385, r.stdout);
   // The same cache, everything inline (one worker: no thread is started).
-  const inline = makeRoot(sim.url, ['EUR/USD', 'USD/JPY'], 'workers: 1\n');
+  const inline = makeRoot(sim.url, ['EUR/USD'], 'workers: 1\n');
   cpSync(join(threaded, 'cache'), join(inline, 'cache'), { recursive: true });
   // The live day's JSON lives in data/temp (docs/format.md), not in the cache.
   mkdirSync(join(inline, 'data', 'temp'), { recursive: true });
@@ -128,4 +124,31 @@ test('the bundled worker entries run a threaded run that ends byte-identical to 
   assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
   assert.ok(a.size > 385);
   for (const [rel, bytes] of a) assert.ok(bytes.equals(b.get(rel)!), `${rel} differs between the threaded and the inline run`);
+});
+
+test('every worker module of src/ has a bundled entry that loads in a worker thread, as the pool starts it', async () => {
+  const workers: string[] = [];
+  for (const dir of readdirSync(join(REPO, 'src'), { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    for (const f of readdirSync(join(REPO, 'src', dir.name))) if (/^(worker|\w+Worker)\.ts$/.test(f)) workers.push(`${dir.name}/${f.replace(/\.ts$/, '.mjs')}`);
+  }
+  assert.ok(workers.length >= 5, workers.join(', '));
+  const { Piscina } = await import('piscina');
+  for (const w of workers) {
+    const file = join(pkg, 'dist', w);
+    assert.ok(existsSync(file), `dist/${w}`);
+    const pool = new Piscina({ filename: pathToFileURL(file).href, minThreads: 1, maxThreads: 1 });
+    try {
+      // The stage workers take a list of tasks: an empty one is a real call that does nothing.
+      if (/^(transform|aggregate|resample)\//.test(w)) assert.deepEqual(await pool.run([]), { ok: true, value: [] }, w);
+      else {
+        // The others need real tasks; a bad one must fail inside the module (it loaded), not in loading it.
+        const err = await pool.run({}).then(() => undefined, (e: Error) => e);
+        const reply = err ?? undefined;
+        assert.doesNotMatch(String(reply?.message ?? ''), /ERR_MODULE_NOT_FOUND|Cannot find/, w);
+      }
+    } finally {
+      await pool.destroy();
+    }
+  }
 });
