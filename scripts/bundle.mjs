@@ -48,6 +48,17 @@ const importMetaUrlAsInTsc = {
   },
 };
 
+// zod's `z.locales` (and `z.core.locales`) namespace re-exports every language's error messages (~340 KB,
+// a third of the config chunk every `run` parses). Nothing here uses it: zod's default English messages come
+// from its own import of locales/en.js, which stays. So the namespace is bundled empty.
+const zodWithoutLocales = {
+  name: 'zod-without-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
 // Chunks of an earlier build (their names carry a hash) would pile up.
 for (const f of await readdir(OUT).catch(() => [])) if (/^chunk-.*\.mjs(\.map)?$/.test(f)) await rm(join(OUT, f));
 
@@ -64,7 +75,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
-  plugins: [importMetaUrlAsInTsc],
+  plugins: [importMetaUrlAsInTsc, zodWithoutLocales],
   // Bundled CommonJS packages (commander, yaml, cli-progress) call require() for Node's own modules.
   banner: { js: "import { createRequire as __candlestoreCreateRequire } from 'node:module'; const require = __candlestoreCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
