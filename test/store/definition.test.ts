@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptFileError } from '../../src/errors.js';
-import { canonicalJson, definitionFile, readDefinitionFile, writeDefinitionFile } from '../../src/store/definition.js';
+import { canonicalJson, definitionFile, definitionFingerprint, readDefinitionFile, writeDefinitionFile } from '../../src/store/definition.js';
 import { tempRoot } from '../helpers/common.js';
 
 // Nested like a timeframe's definition (each carries its source's), keys deliberately out of order.
@@ -59,4 +59,19 @@ test('a changed definition or fingerprint is BAD_DEFINITION, in the written layo
   // check parses it and finds the definition unchanged.
   writeFileSync(file, text.replace('"rule":"30m"', '"rule": "30m"'));
   assert.equal(readDefinitionFile(file, 'Resample')!.fingerprint, fp);
+});
+
+test('canonical text with a memo of shared objects equals the text without one, at every level of a chain', () => {
+  const memo = new WeakMap<object, string>();
+  let def: { [key: string]: import('../../src/store/definition.js').Json } = { timeframe: '1m', time_shift: { fixed_ms: 0 } };
+  const chain = [];
+  for (const [name, source] of [['5m', '1m'], ['15m', '5m'], ['1h', '15m'], ['1d', '1h'], ['1W', '1d']]) {
+    def = { timeframe: name, source, rule: name, session: null, label: 'left', list: [1, { b: 2, a: 1 }], source_definition: def };
+    chain.push(def);
+  }
+  // Fingerprints in dependency order with one memo (as resolveSymbolPlan does), then each afresh.
+  const memoised = chain.map((d) => definitionFingerprint(d, memo));
+  assert.deepEqual(memoised, chain.map((d) => definitionFingerprint(d)));
+  assert.equal(canonicalJson(chain[4], memo), canonicalJson(chain[4]));
+  assert.equal(new Set(memoised).size, chain.length);
 });
