@@ -99,6 +99,7 @@ program
   .option('--faults <p>', 'probability 0..1 that a request gets a fault', '0')
   .option('--fault-kinds <list>', 'comma list of 400,429,503,slow,truncated,invalid-json,reset (default all)')
   .option('--revise <p>', 'probability 0..1 per candle that an answer revises it (the live day changes between requests, the closed day differs from the last live answer)', '0')
+  .option('--one-sided-rate <p>', 'fraction 0..1 of minutes missing on one side (BID or ASK), to test one-sided minutes', '0')
   .option('--allow-remote', 'allow binding a non-loopback address')
   .option('--verbose', 'one log line per request')
   .action(async (opts) => {

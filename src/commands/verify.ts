@@ -9,13 +9,13 @@ import { formatVerifyReport, hasDamage } from '../verify/report.js';
 import type { VerifyReport } from '../verify/types.js';
 
 export async function verifyCommand(ctx: RunContext, opts: { gapMinutes: number; deep?: boolean; signal?: AbortSignal }): Promise<number> {
-  const report = await verifyCache(ctx.layout, ctx.symbols, { signal: opts.signal });
-  merge(report, await verifyStores(ctx.layout, ctx.symbols, { gapMinutes: opts.gapMinutes, signal: opts.signal }));
-  const tf = await verifyTimeframes(ctx.layout, ctx.symbols, ctx.config, { signal: opts.signal });
+  const report = await verifyCache(ctx.layout, ctx.series, { signal: opts.signal });
+  merge(report, await verifyStores(ctx.layout, ctx.series, { gapMinutes: opts.gapMinutes, signal: opts.signal }));
+  const tf = await verifyTimeframes(ctx.layout, ctx.series, ctx.config, { signal: opts.signal });
   merge(report, { ...tf, files: tf.files.map((f) => ({ ...f, gaps: 0 })), gaps: [] });
   if (opts.deep) {
     const { verifyDeep } = await import('../verify/deep.js');
-    merge(report, await verifyDeep(ctx.layout, ctx.config, ctx.symbols, { signal: opts.signal }));
+    merge(report, await verifyDeep(ctx.layout, ctx.config, ctx.series, { signal: opts.signal }));
   }
   ctx.log(formatVerifyReport(report));
   return hasDamage(report) ? 1 : 0;
