@@ -143,6 +143,8 @@ program
   .option('--compression <codec>', 'zstd | snappy | gzip | brotli | none (Parquet default zstd; CSV: gzip or none)')
   .option('--force', 'replace existing outputs; skip selections that match nothing (with a warning)')
   .option('--dry-run', 'print the files, rows and estimated bytes; write nothing')
+  .option('--side <side>', 'bid (default), ask, or mid = (bid + ask) / 2 per price, one decimal more than the store (needs sides: [BID, ASK])', 'bid')
+  .option('--spread', 'add a spread column: ask close − bid close (needs sides: [BID, ASK])')
   .option('-q, --quiet', 'print only warnings and errors')
   .action(async (opts) => {
     currentStage = 'Build';
@@ -150,7 +152,7 @@ program
     await buildCommand({
       root: opts.root, select: opts.select, after: opts.after, until: opts.until, parquet: opts.parquet, csv: opts.csv, mt4: opts.mt4,
       output: opts.output, outputDir: opts.outputDir, partition: opts.partition, incremental: opts.incremental, compression: opts.compression,
-      force: opts.force, dryRun: opts.dryRun,
+      force: opts.force, dryRun: opts.dryRun, side: opts.side, spread: opts.spread,
       log: opts.quiet && !opts.dryRun ? () => {} : (line) => process.stdout.write(`${line}\n`),
       warn: (line) => process.stderr.write(`${line}\n`),
       signal: interrupt.signal,
