@@ -19,6 +19,7 @@ const candleRecord = z.object({
   time: z.string().openapi({ description: "bar open time on the store's clock, YYYY-MM-DD HH:MM:SS", example: '2026-01-05 10:00:00' }),
   open: z.number(), high: z.number(), low: z.number(), close: z.number(), volume: z.number(),
   forming: z.boolean().openapi({ description: 'the bar is still open (its values change until it closes)' }),
+  spread: z.number().optional().openapi({ description: 'with `spread`: ask close − bid close of the bar', example: 0.00002 }),
   indicators: z.record(z.string(), z.union([z.number().nullable(), z.record(z.string(), z.number().nullable())]))
     .openapi({ description: 'by indicator key (`sma_20`); multi-output indicators as an object of outputs', example: { sma_20: 1.0851, macd_12_26_9: { macd: 0.0004, signal: 0.0003, hist: 0.0001 } } }),
 }).openapi('Candle');

@@ -1,10 +1,12 @@
 // `candlestore verify`: integrity report of the context's symbols: the raw cache against its checksums, the 1m
 // aggregate stores, then every resampled timeframe against its source; with `--deep`, also every 1m record
-// against the cache decoded again and every bar recomputed from its source (verify/deep.ts). Exit 1 on damage.
+// against the cache decoded again and every bar recomputed from its source (verify/deep.ts); for symbols kept on
+// both sides, the minutes on one side only (verify/sides.ts). Exit 1 on damage.
 import type { RunContext } from '../pipeline/context.js';
 import { verifyCache } from '../verify/cacheCheck.js';
 import { verifyStores } from '../verify/verify.js';
 import { verifyTimeframes } from '../resample/verify.js';
+import { verifySides } from '../verify/sides.js';
 import { formatVerifyReport, hasDamage } from '../verify/report.js';
 import type { VerifyReport } from '../verify/types.js';
 
@@ -17,6 +19,7 @@ export async function verifyCommand(ctx: RunContext, opts: { gapMinutes: number;
     const { verifyDeep } = await import('../verify/deep.js');
     merge(report, await verifyDeep(ctx.layout, ctx.config, ctx.series, { signal: opts.signal }));
   }
+  report.oneSided = await verifySides(ctx.layout, ctx.series, { signal: opts.signal });
   ctx.log(formatVerifyReport(report));
   return hasDamage(report) ? 1 : 0;
 }

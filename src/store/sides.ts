@@ -68,7 +68,7 @@ export function checkPair(bid: Series, ask: Series): number {
  */
 export async function* pairedChunks(
   bid: Series, bidRange: PairRange, ask: Series, askRange: PairRange,
-  opts: { side: ReadSide; spread: boolean; chunkBars: number; oneSided: OneSided; signal?: AbortSignal },
+  opts: { side: ReadSide; spread: boolean; chunkBars: number; oneSided: OneSided; signal?: AbortSignal; listed?: number },
 ): AsyncGenerator<PairedChunk> {
   const decimals = checkPair(bid, ask);
   const scale = 10 ** decimals;
@@ -85,7 +85,7 @@ export async function* pairedChunks(
   const note = (time: number, s: 'BID' | 'ASK') => {
     if (s === 'BID') oneSided.bidOnly++;
     else oneSided.askOnly++;
-    if (oneSided.first.length < ONE_SIDED_LISTED) oneSided.first.push({ time, side: s });
+    if (oneSided.first.length < (opts.listed ?? ONE_SIDED_LISTED)) oneSided.first.push({ time, side: s });
   };
   const flush = (): PairedChunk => {
     const records = new RecordChunk(out.subarray(0, n * RECORD_SIZE), HEADER_SIZE);
@@ -135,10 +135,10 @@ export async function* pairedChunks(
 }
 
 /** Count what pairedChunks would give (bars paired, one-sided times) from the bar times alone. */
-export async function countPairs(bid: Series, bidRange: PairRange, ask: Series, askRange: PairRange, chunkBars: number): Promise<{ paired: number; oneSided: OneSided }> {
+export async function countPairs(bid: Series, bidRange: PairRange, ask: Series, askRange: PairRange, chunkBars: number, listed = ONE_SIDED_LISTED, signal?: AbortSignal): Promise<{ paired: number; oneSided: OneSided }> {
   const oneSided = emptyOneSided();
   let paired = 0;
-  for await (const p of pairedChunks(bid, bidRange, ask, askRange, { side: 'bid', spread: false, chunkBars, oneSided })) paired += p.chunk.count;
+  for await (const p of pairedChunks(bid, bidRange, ask, askRange, { side: 'bid', spread: false, chunkBars, oneSided, listed, signal })) paired += p.chunk.count;
   return { paired, oneSided };
 }
 
