@@ -90,7 +90,7 @@ const sideList = z
 export type SidesSetting = z.infer<typeof sideList> | Record<string, z.infer<typeof sideList>>;
 const sidesByPattern = z.record(symbolPattern, sideList);
 /** A list for every symbol, or a mapping from symbol patterns to lists (the most specific pattern wins). */
-const sidesSchema = z.unknown().transform((value, ctx): SidesSetting => {
+const sidesSchema = z.unknown().optional().transform((value, ctx): SidesSetting => {
   if (value === undefined) return ['BID'];
   if (value === null || typeof value !== 'object') {
     ctx.addIssue({ code: 'custom', message: 'expected a list such as [BID, ASK], or a mapping from symbol patterns to lists', input: value });
