@@ -67,7 +67,7 @@ export const candlesRoute = createRoute({
 });
 
 const timeframeInfo = z.object({ timeframe: z.string(), rows: z.number().int(), first: z.number().nullable().openapi({ description: 'first bar, epoch ms' }), last: z.number().nullable() });
-const symbolInfo = z.object({ symbol: z.string().openapi({ example: 'EUR/USD' }), id: z.string().openapi({ example: 'EUR-USD' }), decimals: z.number().int(), timeframes: z.array(timeframeInfo) }).openapi('Symbol');
+const symbolInfo = z.object({ symbol: z.string().openapi({ example: 'EUR/USD' }), id: z.string().openapi({ example: 'EUR-USD' }), decimals: z.number().int(), sides: z.array(z.enum(['BID', 'ASK'])).openapi({ description: 'sides kept: ASK too with `sides: [BID, ASK]` (needed by side=ask|mid and spread)', example: ['BID', 'ASK'] }), timeframes: z.array(timeframeInfo) }).openapi('Symbol');
 
 export const symbolsRoute = createRoute({
   method: 'get',

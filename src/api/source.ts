@@ -46,6 +46,8 @@ export interface SymbolInfo {
   symbol: string;
   id: string;
   decimals: number;
+  /** Sides with a 1m store: `['BID']`, or `['BID', 'ASK']` with `sides: [BID, ASK]` (side=ask|mid and spread need ASK). */
+  sides: Side[];
   timeframes: TimeframeInfo[];
 }
 
@@ -101,7 +103,7 @@ export class StoreCandleSource implements CandleSource {
           await h.close();
         }
       }
-      out.push({ symbol, id, decimals, timeframes });
+      out.push({ symbol, id, decimals, sides: await this.store.sides(symbol), timeframes });
     }
     return out;
   }
