@@ -138,3 +138,13 @@ test('sides config errors are exit 2 naming the key; a symbol named like a side 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /EUR\/USD\.ASK.*names a side/);
 });
+
+test('sides per pattern: the most specific pattern wins, BID first; a symbol too long for its ASK header is refused naming sides', async () => {
+  const { resolveSides, seriesOf } = await import('../../src/config/symbolSettings.js');
+  const setting = { '*': ['BID' as const], 'EUR/*': ['BID' as const, 'ASK' as const], 'EUR/GBP': ['BID' as const] };
+  assert.deepEqual(resolveSides(setting, 'EUR/USD'), ['BID', 'ASK']);
+  assert.deepEqual(resolveSides(setting, 'EUR/GBP'), ['BID']);
+  assert.deepEqual(resolveSides(setting, 'XAU/USD'), ['BID']);
+  assert.deepEqual(seriesOf(['ASK', 'BID'], ['EUR/USD', 'BTC/USD']), ['EUR/USD', 'EUR/USD:ASK', 'BTC/USD', 'BTC/USD:ASK']);
+  assert.throws(() => seriesOf(['BID', 'ASK'], ['ABCDEFGHIJ.IDX/ABCDEFG']), /sides: ABCDEFGHIJ\.IDX\/ABCDEFG has 22 characters; .*at most 19 characters/);
+});
