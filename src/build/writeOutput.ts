@@ -53,7 +53,8 @@ async function* partChunks(store: CandleStore, part: SeriesPart, signal?: AbortS
       // A rebuild replaced the store since the build was planned: its rows are not the planned snapshot's.
       throw new CorruptFileError('Build', series.info.file, `the store changed while exporting (generation ${part.generation} → ${series.info.generation}, ${series.count} bars, ${part.to} planned): run build again`, undefined, 'STORE_CHANGED');
     }
-    for await (const chunk of series.chunks({ from: part.from, to: part.to }, CHUNK_BARS)) {
+    // scan: one reused buffer; every sink encodes or copies a chunk before asking for the next.
+    for await (const chunk of series.scan({ from: part.from, to: part.to }, CHUNK_BARS)) {
       if (signal?.aborted) throw new InterruptedError('Build');
       yield chunk;
     }
