@@ -62,8 +62,8 @@ export class TimeFormatter {
 /** The export forms (the encoder's third, `mirror`, is the store's CSV mirror). */
 export type CsvFlavor = 'csv' | 'mt4';
 
-export function csvHeader(withSeries: boolean): string {
-  return `${(withSeries ? CSV_COLUMNS : CSV_COLUMNS.slice(2)).join(',')}\n`;
+export function csvHeader(withSeries: boolean, spread = false): string {
+  return `${(withSeries ? CSV_COLUMNS : CSV_COLUMNS.slice(2)).join(',')}${spread ? ',spread' : ''}\n`;
 }
 
 /**
@@ -75,8 +75,8 @@ export class CsvEncoder extends RecordCsvEncoder {
     super(decimals, flavor, prefix, flush, capacity);
   }
 
-  /** Encode bars [from, to) of `chunk`. */
-  encode(chunk: BarChunk, from = 0, to = chunk.count): void {
-    this.encodeRecords(chunk.records, from, to);
+  /** Encode bars [from, to) of `chunk`; with `spread`, its value for each bar ends the line (spreadDecimals). */
+  encode(chunk: BarChunk, from = 0, to = chunk.count, spread?: Float64Array): void {
+    this.encodeRecords(chunk.records, from, to, spread);
   }
 }

@@ -3,11 +3,13 @@
 //   mirror := YYYY-MM-DD HH:MM "," open "," high "," low "," close "," volume "\n"
 //   csv    := [symbol "," timeframe ","] YYYY-MM-DD HH:MM:SS "," open "," high "," low "," close "," volume "\n"
 //   mt4    := YYYY.MM.DD "," HH:MM "," open "," high "," low "," close "," volume "\n"
-// Prices are exactly `price.toFixed(decimals)`, computed with integer arithmetic when the stored double is
-// the one nearest to a decimal with that many digits (every price the transform writes): rounding
-// price·10^d then recovers that decimal, 2-3x faster than toFixed. Any other double (checked per price)
-// takes toFixed itself. Volume is exactly String(volume), the shortest text that reads back as the same
-// double. Times are store times printed as they are labelled (UTC or broker time), without a zone suffix.
+// (csv and mt4 lines may end with a spread column, `build --spread`.)
+// Prices are exactly `price.toFixed(decimals)`, computed with integer arithmetic when the double lies within
+// a quarter unit of the last digit of a decimal with that many digits (every price the transform writes is
+// the double nearest to one; a mid of two such is within a few ulps): toFixed picks that decimal, and
+// rounding price·10^d finds it 2-3x faster. Any other double (checked per price) takes toFixed itself.
+// Volume is exactly String(volume), the shortest text that reads back as the same double. Times are store
+// times printed as they are labelled (UTC or broker time), without a zone suffix.
 // Bytes go straight into one reused buffer (no per-line strings: building strings cost more than the rest
 // of an export, mostly in GC); `flush` receives each filled part and must consume or copy it.
 import { DAY_MS } from '../util/dates.js';
@@ -22,8 +24,8 @@ const MAX_LINE = 256;
 const ZERO = 48;
 const COMMA = 44;
 const NEWLINE = 10;
-/** Below 2^52, price·10^d has an ulp under 1: the integer path is exact (see price()). */
-const EXACT_UNITS = 4503599627370496;
+/** Below 2^50, price·10^d is computed within 1/8 of its exact value (see price()). */
+const EXACT_UNITS = 1125899906842624;
 /** Above this many decimals 10^d is not an exact double: toFixed always. */
 const MAX_FAST_DECIMALS = 15;
 
@@ -31,10 +33,11 @@ export class CsvEncoder {
   private readonly buf: Buffer;
   private pos = 0;
   private readonly scale: number;
-  private readonly fast: boolean;
   private readonly prefix: Buffer;
   private readonly seconds: boolean;
   private readonly dateSep: number;
+  /** Decimals of the spread column (the store's; mid prices carry one more), when lines have one. */
+  spreadDecimals: number | undefined;
   private day = Number.NaN;
   private readonly dayBytes = Buffer.alloc(10);
   private readonly digits = new Uint8Array(24);
@@ -49,15 +52,15 @@ export class CsvEncoder {
     if (!Number.isInteger(decimals) || decimals < 0 || decimals > 100) throw new RangeError(`price decimals ${decimals} outside 0..100`);
     this.buf = Buffer.allocUnsafe(Math.max(capacity, 4 * MAX_LINE));
     this.scale = 10 ** decimals;
-    this.fast = decimals <= MAX_FAST_DECIMALS;
     this.prefix = Buffer.from(prefix ? `${prefix.symbol},${prefix.timeframe},` : '', 'latin1');
     if (this.prefix.length > 64) throw new RangeError(`CSV line prefix ${JSON.stringify(this.prefix.toString('latin1'))} is too long`);
     this.seconds = flavor === 'csv';
     this.dateSep = flavor === 'mt4' ? COMMA : 32;
   }
 
-  /** Encode records [from, to) of `records`. */
-  encodeRecords(records: RecordChunk, from = 0, to = records.count): void {
+  /** Encode records [from, to) of `records`; with `spread`, its value for each record ends the line. */
+  encodeRecords(records: RecordChunk, from = 0, to = records.count, spread?: Float64Array): void {
+    if (spread && this.spreadDecimals === undefined) throw new Error('a spread column needs spreadDecimals');
     const b = this.buf;
     const limit = b.length - MAX_LINE;
     const f64 = records.f64;
@@ -80,6 +83,10 @@ export class CsvEncoder {
       p = this.price(f64[w + 4], p);
       b[p++] = COMMA;
       p = this.volume(f64[w + 5], p);
+      if (spread) {
+        b[p++] = COMMA;
+        p = this.price(spread[i], p, this.spreadDecimals!);
+      }
       b[p++] = NEWLINE;
       this.pos = p;
     }
@@ -126,15 +133,17 @@ export class CsvEncoder {
   }
 
   /**
-   * `v.toFixed(decimals)`. Integer path when units = round(|v|·10^d) < 2^52 and units / 10^d === |v|: then |v|
-   * is the double nearest to the decimal units·10^-d, its ulp is below 10^-d, so that decimal is the one
-   * toFixed picks. Everything else (other doubles, NaN, ±Infinity, huge values) prints toFixed's own text.
+   * `v.toFixed(decimals)`. toFixed picks the integer n nearest to |v|·10^d. Integer path when x = |v|·10^d
+   * as computed lies within 1/4 of units = round(x) < 2^50: the product's rounding error is at most
+   * 2^-53·2^50 = 1/8, so the exact value is within 3/8 < 1/2 of units, which is then that n. Everything else
+   * (halfway cases, NaN, ±Infinity, huge values, more than 15 decimals) prints toFixed's own text.
    */
-  private price(v: number, p: number): number {
+  private price(v: number, p: number, decimals = this.decimals): number {
     const b = this.buf;
     const a = v < 0 ? -v : v;
-    const units = Math.round(a * this.scale);
-    if (!(this.fast && units < EXACT_UNITS && units / this.scale === a)) return this.text(v.toFixed(this.decimals), p);
+    const x = a * (decimals === this.decimals ? this.scale : 10 ** decimals);
+    const units = Math.round(x);
+    if (!(decimals <= MAX_FAST_DECIMALS && units < EXACT_UNITS && x - units <= 0.25 && units - x <= 0.25)) return this.text(v.toFixed(decimals), p);
     if (v < 0) b[p++] = 45;
     const d = this.digits;
     let n = 0;
@@ -152,7 +161,6 @@ export class CsvEncoder {
         u = Math.floor(u / 10);
       } while (u > 0);
     }
-    const decimals = this.decimals;
     while (n <= decimals) d[n++] = ZERO;
     while (n > decimals) b[p++] = d[--n];
     if (decimals > 0) {
