@@ -78,3 +78,23 @@ test('fields longer than the buffer keeps room for: the line is carried over who
     assert.ok(parts.every((p) => p.endsWith('\n')), 'parts end at line ends');
   }
 });
+
+test('mid prices (one decimal more) and the spread column equal toFixed too', () => {
+  const r = rng(5);
+  const rows: Row[] = [];
+  const spread = new Float64Array(3000);
+  for (let i = 0; i < 3000; i++) {
+    const bid = Number((r() * 10 ** Math.floor(r() * 5)).toFixed(5));
+    const ask = Number((bid + r() * 0.001).toFixed(5));
+    const mid = (bid + ask) / 2;
+    rows.push({ t: Date.UTC(2026, 0, 1) + i * 60_000, p: [mid, mid, mid, mid], v: i });
+    spread[i] = ask - bid;
+  }
+  let text = '';
+  const enc = new CsvEncoder(6, 'csv', undefined, (b) => (text += b.toString('latin1')), 4096);
+  enc.spreadDecimals = 5;
+  enc.encodeRecords(records(rows), 0, rows.length, spread);
+  enc.end();
+  const want = rows.map((row, i) => `${new Date(row.t).toISOString().slice(0, 19).replace('T', ' ')},${row.p.map((x) => x.toFixed(6)).join(',')},${row.v},${spread[i].toFixed(5)}\n`).join('');
+  assert.equal(text, want);
+});
