@@ -33,10 +33,14 @@ export interface LoadInstrumentsOptions {
   /** The real clock (ages of cache files); default Date.now. */
   now?: () => number;
   signal?: AbortSignal;
+  /** Return unknown names (404) in `unknown` instead of refusing them (the catalogue listing). */
+  keepUnknown?: boolean;
 }
 
 export interface LoadedInstruments {
   docs: Map<string, InstrumentDocument>;
+  /** Names the service answered 404 (only with keepUnknown). */
+  unknown: string[];
   /** Documents fetched by this call. */
   fetched: number;
   requests: number;
@@ -112,7 +116,7 @@ export async function loadInstruments(layout: Layout, symbols: readonly string[]
     if (cached && (fresh || !opts.download)) docs.set(symbol, cached.doc);
     else if (opts.download) toFetch.push(symbol);
   }
-  if (toFetch.length === 0) return { docs, fetched: 0, requests: 0 };
+  if (toFetch.length === 0) return { docs, unknown: [], fetched: 0, requests: 0 };
 
   const { DownloadClient } = await import('./client.js');
   const client = new DownloadClient(opts.client);
@@ -141,8 +145,9 @@ export async function loadInstruments(layout: Layout, symbols: readonly string[]
   } finally {
     await client.close();
   }
-  if (unknown.length > 0) throw await unknownSymbolsError(layout, unknown.sort());
-  return { docs, fetched: toFetch.length, requests: client.stats.requests };
+  unknown.sort();
+  if (unknown.length > 0 && !opts.keepUnknown) throw await unknownSymbolsError(layout, unknown);
+  return { docs, unknown, fetched: toFetch.length - unknown.length, requests: client.stats.requests };
 }
 
 async function unknownSymbolsError(layout: Layout, unknown: readonly string[]): Promise<ConfigError> {
