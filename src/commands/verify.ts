@@ -7,10 +7,22 @@ import { verifyStores } from '../verify/verify.js';
 import { verifyTimeframes } from '../resample/verify.js';
 import { formatVerifyReport, hasDamage } from '../verify/report.js';
 import type { VerifyReport } from '../verify/types.js';
+import type { TradingCalendar } from '../verify/tradingGaps.js';
+import { cachedInstruments } from '../pipeline/instruments.js';
+import { resolveAutoSessions } from '../config/autoSessions.js';
+import { recordedOneMinute } from '../config/definitions.js';
 
 export async function verifyCommand(ctx: RunContext, opts: { gapMinutes: number; deep?: boolean; signal?: AbortSignal }): Promise<number> {
+  // Cached instrument documents (never fetched here): gaps only in trading time, `sessions: auto` resolved.
+  const docs = await cachedInstruments(ctx);
+  ctx.config = resolveAutoSessions(ctx.config, ctx.symbols, docs);
+  const calendars = new Map<string, TradingCalendar>();
+  for (const [symbol, doc] of docs) {
+    const built = recordedOneMinute(ctx.layout, symbol, 'Verify');
+    if (built) calendars.set(symbol, { doc, shift: built.shift });
+  }
   const report = await verifyCache(ctx.layout, ctx.symbols, { signal: opts.signal });
-  merge(report, await verifyStores(ctx.layout, ctx.symbols, { gapMinutes: opts.gapMinutes, signal: opts.signal }));
+  merge(report, await verifyStores(ctx.layout, ctx.symbols, { gapMinutes: opts.gapMinutes, calendars, signal: opts.signal }));
   const tf = await verifyTimeframes(ctx.layout, ctx.symbols, ctx.config, { signal: opts.signal });
   merge(report, { ...tf, files: tf.files.map((f) => ({ ...f, gaps: 0 })), gaps: [] });
   if (opts.deep) {
