@@ -28,7 +28,8 @@ export const instrumentDocumentSchema = z.object({
   description: z.string(),
   groupCode: z.string(),
   defaultTimezone: timeZone,
-  holidays: z.array(z.object({ from: instant, till: instant }).refine((h) => h.from < h.till, 'a holiday ends after it starts')),
+  // An empty holiday (till ≤ from) closes nothing; it is kept as sent.
+  holidays: z.array(z.object({ from: instant, till: instant })),
   tradeSchedule: z
     .array(
       z.object({
@@ -37,8 +38,7 @@ export const instrumentDocumentSchema = z.object({
         to: instant.nullable(),
         sessions: z.partialRecord(z.enum(WEEKDAY_NAMES), z.array(scheduleSession)),
       }),
-    )
-    .min(1),
+    ),
   histories: z.array(z.object({ period: z.string(), from: instant })),
 });
 
@@ -58,11 +58,12 @@ export function parseInstrumentDocument(text: string, symbol: string): { doc: In
     return { problem: result.error.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`).join('; ') };
   }
   if (result.data.name !== symbol) return { problem: `describes ${JSON.stringify(result.data.name)}, not ${symbol}` };
-  if (!result.data.histories.some((h) => h.period === 'MINUTE')) return { problem: 'histories: no MINUTE history' };
   return { doc: result.data };
 }
 
-/** Start of the instrument's minute data (ms, UTC). */
+/** Start of the instrument's minute data (ms, UTC): its MINUTE history, else the earliest history, else 0. */
 export function firstMinute(doc: InstrumentDocument): number {
-  return doc.histories.find((h) => h.period === 'MINUTE')!.from;
+  const minute = doc.histories.find((h) => h.period === 'MINUTE');
+  if (minute) return minute.from;
+  return doc.histories.length > 0 ? Math.min(...doc.histories.map((h) => h.from)) : 0;
 }

@@ -44,7 +44,7 @@ export function tradingIntervals(doc: InstrumentDocument, fromMs: number, toMs: 
     }
   }
   const merged = mergePairs(pairs);
-  const holidays = mergePairs(doc.holidays.filter((h) => h.till > fromMs && h.from < toMs).map((h) => [h.from, h.till]));
+  const holidays = mergePairs(doc.holidays.filter((h) => h.till > h.from && h.till > fromMs && h.from < toMs).map((h) => [h.from, h.till]));
   const open = subtract(merged, holidays);
   const start = firstMinute(doc);
   const out: number[] = [];
