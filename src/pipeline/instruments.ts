@@ -7,6 +7,7 @@ import type { InstrumentDocument } from '../dukascopy/instrument.js';
 import { loadInstruments, readCachedInstrument } from '../download/instruments.js';
 import { resolveAutoSessions } from '../config/autoSessions.js';
 import type { RunContext } from './context.js';
+import { baseSymbol } from '../dukascopy/series.js';
 
 const loaded = new WeakMap<RunContext, Map<string, InstrumentDocument>>();
 
@@ -48,9 +49,9 @@ export async function prepareInstruments(ctx: RunContext, opts: PrepareInstrumen
   return docs;
 }
 
-/** The document prepareInstruments loaded for `symbol`, if any. */
-export function instrumentOf(ctx: RunContext, symbol: string): InstrumentDocument | undefined {
-  return loaded.get(ctx)?.get(symbol);
+/** The document prepareInstruments loaded for a symbol or either side's series key (`EUR/USD:ASK`), if any. */
+export function instrumentOf(ctx: RunContext, key: string): InstrumentDocument | undefined {
+  return loaded.get(ctx)?.get(baseSymbol(key));
 }
 
 /** Cached documents only, for commands that never download (verify): symbol → document. */

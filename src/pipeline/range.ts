@@ -15,6 +15,7 @@ import { listFlatDayFiles } from '../util/dayFiles.js';
 import type { RunContext } from './context.js';
 import { instrumentOf } from './instruments.js';
 import { firstMinute } from '../dukascopy/instrument.js';
+import { baseSymbol } from '../dukascopy/series.js';
 
 export interface RangeOptions {
   /**
@@ -64,18 +65,18 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
   const today = startOfDay(ctx.now());
   const last = Math.min(opts.to ?? today, today);
   const stores = await storeLastDays(ctx, stage);
-  const earliestCached = opts.fromCache && opts.from === undefined ? await earliestDays(ctx.layout.cacheDir, 'json', ctx.symbols.map(symbolFileName)) : new Map<string, number>();
-  const withStore = ctx.symbols.filter((s) => stores.get(s) !== undefined).map(symbolFileName);
+  const earliestCached = opts.fromCache && opts.from === undefined ? await earliestDays(ctx.layout.cacheDir, 'json', ctx.series.map(symbolFileName)) : new Map<string, number>();
+  const withStore = ctx.series.filter((s) => stores.get(s) !== undefined).map(symbolFileName);
   const firstDayFiles = opts.from !== undefined && withStore.length > 0 ? await earliestDays(ctx.layout.transformDir, 'bin', withStore) : new Map<string, number>();
   const startDate = ctx.config.download.start_date === undefined ? undefined : parseDay(ctx.config.download.start_date);
   // Offline without an instrument document and without start_date: a new store starts at its earliest cached day.
-  const undocumented = ctx.symbols.filter((s) => stores.get(s) === undefined && instrumentOf(ctx, s) === undefined).map(symbolFileName);
+  const undocumented = ctx.series.filter((s) => stores.get(s) === undefined && instrumentOf(ctx, s) === undefined).map(symbolFileName);
   const earliestUndocumented = startDate === undefined && undocumented.length > 0 ? await earliestDays(ctx.layout.cacheDir, 'json', undocumented) : new Map<string, number>();
   const tempDays = new Map<string, number>();
   for (const f of await listFlatDayFiles(ctx.layout.tempDir, 'json')) tempDays.set(f.code, Math.min(f.day, tempDays.get(f.code) ?? Infinity));
   const symbols = new Map<string, SymbolRange>();
   const notes: string[] = [];
-  for (const symbol of ctx.symbols) {
+  for (const symbol of ctx.series) {
     const storeLast = stores.get(symbol);
     const code = symbolFileName(symbol);
     if (storeLast !== undefined) {
@@ -84,13 +85,13 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
       if (opts.from !== undefined && storeFirst !== undefined && opts.from < storeFirst) {
         notes.push(
           `${symbol}: --from ${formatDay(opts.from)} is before the store's first day ${formatDay(storeFirst)}; a store only grows at its end, ` +
-            `so it continues from ${formatDay(storeLast)}: \`candlestore rebuild full --symbols ${symbol} --from ${formatDay(opts.from)}\` rebuilds it from that day`,
+            `so it continues from ${formatDay(storeLast)}: \`candlestore rebuild full --symbols ${baseSymbol(symbol)} --from ${formatDay(opts.from)}\` rebuilds it from that day`,
         );
       } else if (opts.from !== undefined && opts.from > storeLast + 86_400_000) {
         notes.push(`${symbol}: --from ${formatDay(opts.from)} is after the store's last day ${formatDay(storeLast)}; the store continues from ${formatDay(storeLast)} (it has no holes)`);
       }
       if (opts.to !== undefined && storeLast > opts.to) {
-        notes.push(`${symbol}: the store already ends on ${formatDay(storeLast)}, after --to ${formatDay(opts.to)}: nothing to add (\`candlestore rebuild aggregate --symbols ${symbol} --to ${formatDay(opts.to)}\` cuts it there)`);
+        notes.push(`${symbol}: the store already ends on ${formatDay(storeLast)}, after --to ${formatDay(opts.to)}: nothing to add (\`candlestore rebuild aggregate --symbols ${baseSymbol(symbol)} --to ${formatDay(opts.to)}\` cuts it there)`);
       }
       continue;
     }
@@ -102,7 +103,7 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
     let first: number;
     if (history === undefined) first = asked ?? earliestUndocumented.get(code) ?? today;
     else first = asked === undefined ? history : Math.max(asked, history);
-    if (opts.from !== undefined && history !== undefined && opts.from < history) {
+    if (opts.from !== undefined && history !== undefined && opts.from < history && symbol === baseSymbol(symbol)) {
       notes.push(`${symbol}: --from ${formatDay(opts.from)} is before its first minute of data (${formatDay(history)}, its instrument document): it starts there`);
     }
     symbols.set(symbol, { first, last, hasStore: false, tailFirst: Math.min(first, tempDays.get(code) ?? Infinity) });
@@ -119,7 +120,7 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
 /** The last day in each symbol's aggregate store (from its index), where an incremental run resumes. */
 export async function storeLastDays(ctx: RunContext, stage: Stage): Promise<Map<string, number | undefined>> {
   const out = new Map<string, number | undefined>();
-  for (const symbol of ctx.symbols) {
+  for (const symbol of ctx.series) {
     let ix;
     try {
       ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), stage);

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { parseDayJson } from '../dukascopy/dayJson.js';
 import { readCachedInstrument } from '../download/instruments.js';
+import { baseSymbol } from '../dukascopy/series.js';
 import type { Layout } from '../paths.js';
 import { listFlatDayFiles, listTreeDayFiles, type DayFileName } from '../util/dayFiles.js';
 import { CorruptFileError } from '../errors.js';
@@ -26,7 +27,8 @@ export async function instrumentDecimalsWithSource(layout: Layout, symbols: read
   const out = new Map<string, InstrumentDecimals>();
   const rest: string[] = [];
   for (const symbol of symbols) {
-    const cached = await readCachedInstrument(layout, symbol);
+    // Both sides of a symbol have its one document (a series key `EUR/USD:ASK` names the side too).
+    const cached = await readCachedInstrument(layout, baseSymbol(symbol));
     if (cached) out.set(symbol, { decimals: cached.doc.priceScale, source: 'priceScale' });
     else rest.push(symbol);
   }
