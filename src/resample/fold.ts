@@ -135,6 +135,10 @@ export interface FoldTiming {
   sourceFinalEnd?: number;
 }
 
+/** Rows the first fast fold of a thread takes on their own (see Folder.foldRows). */
+const WARM_UP_ROWS = 64;
+let warmedUp = false;
+
 /** Initial size of the buffer of held rows (grows by doubling; a few periods of source rows in practice). */
 const HELD_BYTES = 64 * 1024;
 
@@ -217,7 +221,7 @@ export class Folder {
       }
     }
     const split = firstAtOrAfter(chunk, this.checkFrom);
-    if (split > 0) this.foldFast(chunk, split);
+    if (split > 0) this.foldRows(chunk, split);
     if (split < n) this.hold(chunk, split);
   }
 
@@ -244,7 +248,7 @@ export class Folder {
     // Rows before checkFrom can only close bars whose key is before it: final for sure. They take the fast
     // loop; the few rows from checkFrom on (the last period or so, and provisional rows) take foldNear.
     const split = this.near ? 0 : firstAtOrAfter(chunk, this.checkFrom);
-    if (split > 0) this.foldFast(chunk, split);
+    if (split > 0) this.foldRows(chunk, split);
     if (split < n) {
       this.near = true;
       this.foldNear(chunk, split);
@@ -260,7 +264,7 @@ export class Folder {
     const rows = this.heldChunk();
     const split = firstAtOrAfter(rows, this.checkFrom);
     if (split === 0) return;
-    this.foldFast(rows, split);
+    this.foldRows(rows, split);
     this.held!.copyWithin(0, split * RECORD_SIZE, this.heldRows * RECORD_SIZE);
     this.heldRows -= split;
     this.heldStart += split * RECORD_SIZE;
@@ -282,8 +286,27 @@ export class Folder {
     this.heldRows += chunk.count - from;
   }
 
-  /** The hot loop over rows [0, to) of `chunk` (every bar it closes is final). */
-  private foldFast(chunk: RecordChunk, to: number): void {
+  private foldRows(chunk: RecordChunk, to: number): void {
+    // A row closes at most one bar, so runs of rows no longer than the sink's free room never fill it inside
+    // the loop: the drain stays out of foldFast. (Code in a loop that first runs after V8 optimized it — the
+    // first drain came after 20k to 300k rows — deoptimizes it: back to the interpreter, a second compile.)
+    // The first run of a thread is a few rows, so the code after the loop has run before it is optimized too.
+    const sink = this.sink;
+    for (let from = 0; from < to; ) {
+      const room = sink.capacity - sink.fill;
+      if (room === 0) {
+        sink.drain();
+        continue;
+      }
+      const end = Math.min(to, from + (warmedUp ? room : Math.min(room, WARM_UP_ROWS)));
+      this.foldFast(chunk, from, end);
+      warmedUp = true;
+      from = end;
+    }
+  }
+
+  /** The hot loop over rows [from, to) of `chunk`: every bar it closes is final, and the sink has room for them. */
+  private foldFast(chunk: RecordChunk, from: number, to: number): void {
     const n = to;
     const ab = chunk.buf.buffer;
     const at = chunk.buf.byteOffset;
@@ -292,7 +315,7 @@ export class Folder {
     const f64 = chunk.f64;
     const b = this.bucketer;
     const sink = this.sink;
-    const out64 = sink.f64, out32 = sink.u32, cap = sink.capacity;
+    const out64 = sink.f64, out32 = sink.u32;
     let fill = sink.fill, closed = 0;
     const startPos = chunk.startPos;
     let has = this.has, key = this.key, o = this.o, h = this.h, l = this.l, c = this.c, v = this.v;
@@ -304,7 +327,7 @@ export class Folder {
     const WORDS32 = 16, TS_LO = 0, TS_HI = 1, ORIGIN_FLAGS = 14, TWO32 = 4294967296;
     const WORDS = 8, OPEN = 1, HIGH = 2, LOW = 3, CLOSE = 4, VOLUME = 5, SIZE = 64;
     const SRC_LO = 12, SRC_HI = 13, COUNT = 15;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const w = i * WORDS32;
       const ts = i32[w + TS_HI] * TWO32 + u32[w + TS_LO];
       if (ts <= prevTs) this.orderError(chunk, i, ts, prevTs);
@@ -341,14 +364,7 @@ export class Folder {
       if (has) {
         if (b.key < key) this.bucketError(chunk, i, b.key, key);
         lastFinalKey = key;
-        // The closed bar, encoded in place (BarSink.encode with flags 0).
-        if (fill === cap) {
-          sink.fill = fill;
-          sink.closed += closed;
-          closed = 0;
-          sink.drain();
-          fill = 0;
-        }
+        // The closed bar, encoded in place (BarSink.encode with flags 0); foldRows made room for it.
         const bw = fill * WORDS32, bf = fill * WORDS;
         const keyHi = Math.floor(key / TWO32);
         out32[bw + TS_LO] = key - keyHi * TWO32;

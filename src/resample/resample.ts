@@ -340,7 +340,8 @@ async function openNode(
   const finalPos = ix ? ix.finalPos : HEADER_SIZE;
   // A new file is a new incarnation of the timeframe: a fresh generation, carried by every index of it.
   const generation = ix ? ix.generation : newGeneration();
-  const out = new BarFile(paths.store, finalPos, ix ? undefined : encodeHeader({ timeframe: tf.name, symbol: plan.symbol, decimals, generation, definition: tf.fingerprint }));
+  const header = ix ? undefined : encodeHeader({ timeframe: tf.name, symbol: plan.symbol, decimals, generation, definition: tf.fingerprint });
+  const out = new BarFile(paths.store, finalPos, header, Math.min(PENDING_BYTES, state.tail.length));
   const node = { tf, level, stats, paths, state, generation, finalPos, out, children: [] as Node[] } as Partial<Node> as Node;
   node.sink = new BarSink((bytes, finals) => handOn(node, bytes, finals, plan.symbol), { dataCrc: ix?.dataCrc ?? 0 });
   const timing = { now: nowStore, maxPeriodMs: maxPeriodMs(tf.rule), sourceFinalEnd };
@@ -417,11 +418,11 @@ function finishNode(plan: SymbolPlan, node: Node, source: Source, batch: CommitB
 }
 
 /**
- * Positioned writes into a timeframe file from `pos` on (over the old provisional tail). The first
- * PENDING_BYTES are held in memory, so a run whose bars come out as they were (the usual incremental run)
- * writes nothing; past that, or at commit, the file is opened (a fresh file gets its header first) and
- * written. commit() cuts the file at the last byte written and hands it to the batch, which fsyncs and
- * closes it.
+ * Positioned writes into a timeframe file from `pos` on (over the old provisional tail). Up to `holdBytes`
+ * (the old tail's length, at most PENDING_BYTES) are held in memory, so a run whose bars come out as they
+ * were (the usual incremental run) writes nothing; past that, or at commit, the file is opened (a fresh file
+ * gets its header first) and written. commit() cuts the file at the last byte written and hands it to the
+ * batch, which fsyncs and closes it.
  */
 class BarFile {
   private fd: number | undefined;
@@ -431,12 +432,12 @@ class BarFile {
   private pendingBytes = 0;
   private readonly start: number;
 
-  constructor(private readonly file: string, public pos: number, private readonly header: Buffer | undefined) {
+  constructor(private readonly file: string, public pos: number, private readonly header: Buffer | undefined, private readonly holdBytes: number) {
     this.start = pos;
   }
 
   write(bytes: Uint8Array): void {
-    if (this.fd === undefined && this.pendingBytes + bytes.length <= PENDING_BYTES) {
+    if (this.fd === undefined && this.pendingBytes + bytes.length <= this.holdBytes) {
       this.pending.push(Buffer.from(bytes));
       this.pendingBytes += bytes.length;
       this.pos += bytes.length;
@@ -463,7 +464,7 @@ class BarFile {
     const fd = this.open();
     ftruncateSync(fd, this.pos);
     this.fd = undefined;
-    // A big write (a cold build) is fsynced at once, so the disk works while the next timeframe is computed.
+    // A big write (a cold build) is fsynced at once, so the disk works while the next symbol is computed.
     batch.syncAndClose(fd, wrap, this.written >= EARLY_SYNC_BYTES);
   }
 
@@ -491,8 +492,9 @@ class BarFile {
   private open(): number {
     if (this.fd !== undefined) return this.fd;
     if (this.header) {
-      // A fresh file (repair deleted any leftover): its directory may not exist yet.
-      // Folders made here are fsynced into their parents (a power loss must not take the new file's folder).
+      // A fresh file (repair deleted any leftover): its directory may not exist yet (the stage makes them
+      // before its threads start: see stage.ts). Folders made here are fsynced into their parents (a power
+      // loss must not take the new file's folder).
       mkdirDurableSync(dirname(this.file));
       this.fd = openSync(this.file, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
       writeSync(this.fd, this.header, 0, this.header.length, 0);
