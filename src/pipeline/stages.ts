@@ -40,7 +40,7 @@ export function downloadStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage 
       const provisional: string[] = [];
       const result = await downloadDays(
         ctx.layout,
-        ctx.symbols,
+        ctx.series,
         (s) => range.symbols.get(s)!.first,
         range.last,
         now,
@@ -87,7 +87,7 @@ export function transformStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage
       // Each symbol's definition is on disk before its first day file (and fixes its decimals).
       const definitions = await recordDefinitions(ctx);
       const tasks = await planTransform(
-        ctx.layout, ctx.config, ctx.symbols, definitions, fromDay,
+        ctx.layout, ctx.config, ctx.series, definitions, fromDay,
         (symbol, day) => {
           const r = range.symbols.get(symbol)!;
           return day >= r.tailFirst && day <= r.last;
@@ -148,7 +148,7 @@ export function aggregateStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage
     stage: 'Aggregate',
     async run(signal) {
       let all: AggregateStats[];
-      const bar = ctx.progress.stage('aggregate', ctx.symbols.length, 'symbols');
+      const bar = ctx.progress.stage('aggregate', ctx.series.length, 'symbols');
       try {
         // Symbols in worker threads for a big run, inline with one commit for all of them for a small one.
         const range = await rangeOf('Transform');
@@ -158,7 +158,7 @@ export function aggregateStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage
           return { firstDate: r.hasStore ? 0 : Number(compactDay(r.first)), lastDate: Number(compactDay(r.last)) };
         };
         all = await runAggregate(
-          await planAggregate(ctx.layout, ctx.symbols, ctx.config.aggregate.csv, bounds),
+          await planAggregate(ctx.layout, ctx.series, ctx.config.aggregate.csv, bounds),
           { threads: threadCount(ctx.config.workers), signal, onRepair: (m) => ctx.log(`repair: ${m}`), onProgress: (done) => bar.update(done) },
         );
       } finally {
@@ -178,7 +178,7 @@ export function resampleStage(ctx: RunContext): PipelineStage {
   return {
     stage: 'Resample',
     async run(signal) {
-      const tasks = planResample(ctx.layout, ctx.config, ctx.symbols, ctx.now());
+      const tasks = planResample(ctx.layout, ctx.config, ctx.series, ctx.now());
       const bar = ctx.progress.stage('resample', tasks.length, 'symbols');
       try {
         const s = await runResample(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });
