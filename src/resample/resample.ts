@@ -1,13 +1,15 @@
-// Resample one symbol: each timeframe of its plan in dependency order, each from its source (the aggregate
-// 1m store or a timeframe file, up to its committed out_pos). A file has final bars [64, final_pos), never
-// rewritten, and a provisional tail [final_pos, out_pos) that runs rewrite (docs/format.md, "Final and
-// provisional"; period.ts says which bars are final). Per timeframe:
+// Resample one symbol: every timeframe of its plan in one pass over its new 1m rows (SymbolCascade), each
+// timeframe from its source (the aggregate 1m store or a timeframe, up to its committed out_pos). A file has
+// final bars [64, final_pos), never rewritten, and a provisional tail [final_pos, out_pos) that runs rewrite
+// (docs/format.md, "Final and provisional"; period.ts says which bars are final). Per timeframe:
 //   1. repair to the last commit (repair.ts);
-//   2. scan the source from in_pos (the first source row of the first provisional bar, at most the source's
-//      final_pos) to its committed end — nothing before in_pos is ever read again (stats.bytesRead proves it);
+//   2. fold the source from in_pos (the first source row of the first provisional bar, at most the source's
+//      final_pos) to its committed end — nothing before in_pos is ever taken again (stats.bytesRead proves
+//      it). The 1m store is read once for all timeframes built from it; a timeframe's new bars go straight
+//      from its fold to its dependents' folds, so no timeframe file is read back;
 //   3. write every bar from there at final_pos: newly final bars, then the new provisional tail;
-//   4. commit: cut the file to its new end and start its fsync (on the thread pool, while the next timeframe
-//      is computed); once every file of the batch is durable, replace the indexes atomically.
+//   4. commit: cut the file to its new end and start its fsync (on the thread pool, while the next symbol is
+//      computed); once every file of the batch is durable, replace the indexes atomically.
 //      The batch is the symbol's timeframes, or every symbol of an inline stage run (store/commit.ts).
 // A run that finds nothing new writes nothing. A bar depends only on its source rows, and a final bar's rows
 // are final, so any sequence of runs leaves the same bytes as one run from scratch with the same clock.
