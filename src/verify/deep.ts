@@ -19,7 +19,6 @@ import { basename } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { resolveSymbolSettings } from '../config/symbolSettings.js';
 import { recordedOneMinute } from '../config/definitions.js';
-import { parseDayJson } from '../dukascopy/dayJson.js';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { CancelledError, CandleError, CorruptFileError } from '../errors.js';
 import type { Layout } from '../paths.js';
@@ -33,7 +32,7 @@ import { StoreReader } from '../store/reader.js';
 import { fileSize } from '../store/writer.js';
 import { resolveSymbolPlan } from '../timeframes/plan.js';
 import { BASE_RULE, BASE_TIMEFRAME, type Rule } from '../timeframes/rules.js';
-import { decodeDay } from '../transform/decode.js';
+import { decodeDayBytes } from '../transform/fastDecode.js';
 import { shiftForDay } from '../transform/timeShift.js';
 import { compactDay, isoMinute } from '../util/dates.js';
 import { dayFilePrefix, listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
@@ -148,8 +147,8 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
   /** The decoded day file of raw day `d` (undefined: it cannot be decoded, reported). */
   const decode = (d: RawDay): Buffer | undefined => {
     try {
-      const doc = parseDayJson(readFileSync(d.file, 'latin1'), d.file, 'Transform'); // the product's decoder, as transform runs it
-      return decodeDay(doc, { symbol, day: d.day, ...decoding, shift: shiftForDay(shift, d.day), file: d.file }).bin;
+      // The product's decoder, as transform runs it (the fast path, JSON.parse for anything else).
+      return decodeDayBytes(readFileSync(d.file), { symbol, day: d.day, ...decoding, shift: shiftForDay(shift, d.day), file: d.file }).bin;
     } catch (err) {
       if (!(err instanceof CandleError)) throw err;
       findings.add('damage', 'cache', `${basename(d.file)} cannot be decoded: ${(err as Error).message}`);
