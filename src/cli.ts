@@ -4,10 +4,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeFailure, ConfigError, InterruptedError, type Stage } from './errors.js';
 import { parseDay, parseInstant } from './util/dates.js';
-import { buildContext } from './pipeline/context.js';
 import { REBUILD_TARGETS } from './commands/rebuildTargets.js';
-// Command modules are imported when their command runs: start-up time is part of every cron run, and the
-// HTTP client, the sim server and the verifier need not load for the commands that do not use them.
+import type { ContextOptions } from './pipeline/context.js';
+// Command modules, and the context with its config loader (zod, yaml), are imported when their command runs:
+// start-up time is part of every cron run, and `--version`, `--help` or a usage error need none of them.
+
+const buildContext = async (opts: ContextOptions) => (await import('./pipeline/context.js')).buildContext(opts);
 
 const program = new Command('candlestore')
   .description('Keep a local, always-current history of Dukascopy 1-minute candles and every timeframe above it.')

@@ -8,13 +8,15 @@ import type { AggregateStats } from '../aggregate/aggregate.js';
 import { planAggregate, runAggregate } from '../aggregate/stage.js';
 import { compactDay, formatDay } from '../util/dates.js';
 import { CancelledError } from '../errors.js';
+import { groupDigits } from '../util/digits.js';
 import { planResample, runResample } from '../resample/stage.js';
 import { recordDefinitions } from './definitions.js';
 import { resolveRange, type RangeOptions, type RunRange } from './range.js';
 
 export type { RangeOptions } from './range.js';
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+// Not toLocaleString: its first call loads ICU data, tens of ms of every run (util/digits.ts).
+const fmt = groupDigits;
 
 /** The run's range, worked out once by the first stage that needs it (after a rebuild's deletions). */
 export type RangeOf = (stage: 'Download' | 'Transform') => Promise<RunRange>;
