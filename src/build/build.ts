@@ -82,6 +82,9 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
     output: req.output === undefined ? undefined : resolve(req.output),
     outputDir: req.outputDir === undefined ? undefined : resolve(req.outputDir),
     partition: req.partition ?? false,
+    // Mid or spread: a dry run counts the paired rows to print them; an export counts them as it writes
+    // (one pass over both stores instead of a counting scan and then the write).
+    countPaired: req.dryRun ?? false,
   };
   checkLayout({ ...layout, incremental: req.incremental ?? false });
   const outPath = layout.output ?? layout.outputDir!;
@@ -95,7 +98,7 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   const { config } = await loadConfig(root);
   const selections = await resolveSelections(store, specs, { force: req.force ?? false, warn: req.warn });
   const tasks = await planOutputs(store, config, selections, range, layout);
-  reportOneSided(tasks, read, req.warn);
+  if (req.dryRun) reportOneSided(tasks, read, req.warn);
   const options = JSON.stringify({ kind, compression, select: [...req.select].sort(), after: range.after ?? null, until: range.until ?? null, ...(isPaired(read) || read.side !== 'bid' ? { side, spread: read.spread } : {}) });
   const previous = req.incremental ? readManifest(layout.outputDir!) : undefined;
 
@@ -154,6 +157,13 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   }
   for (const t of todo) renameSync(t.temp, t.target);
   await inParallel([...dirs], 32, fsyncDir);
+  // Paired rows as the write counted them: the tasks' exact rows (for the manifest) and the one-sided note.
+  todo.forEach((t, i) => {
+    t.rows = results[i].rows;
+    results[i].paired?.forEach((p, k) => (t.parts[k].paired = { ...t.parts[k].paired!, rows: p.rows, counted: true, oneSided: p.oneSided }));
+  });
+  for (const t of kept) if (previous?.partitions[t.rel]) t.rows = previous.partitions[t.rel].rows;
+  reportOneSided(todo, read, req.warn);
 
   // 5. Incremental bookkeeping: drop partitions no longer produced, then record what the folder holds.
   const removed: string[] = [];
@@ -194,7 +204,7 @@ function summaryLine(s: BuildSummary, unchanged: number): string {
 
 /**
  * Bars on one side only are left out of mid and spread (never paired with a neighbour): said once per
- * series, with counts and the first few times.
+ * series, with counts and the first few times, for the files written (or planned, in a dry run).
  */
 function reportOneSided(tasks: readonly OutputTask[], read: ReadMode, warn: (line: string) => void): void {
   if (!isPaired(read)) return;
