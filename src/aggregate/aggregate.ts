@@ -212,31 +212,40 @@ class AppendRun {
     } finally {
       closeSync(fd);
     }
-    const { day: d, size } = read;
+    return this.takeDay(read.day, read.size, day.file);
+  }
+
+  /**
+   * Validate a whole day file held in memory (`size` bytes at the start of `d`; from readDay, or a day
+   * decoded in this thread and never read back): header (creating the store on the first day with
+   * records), body_crc, then the record pass, which writes each record's src in place.
+   */
+  private takeDay(d: DayBuffer, size: number, file: string): { d: DayBuffer; n: number; size: number } {
+    this.currentFile = file;
     const end = recordPos(wholeRecords(size));
     this.stats.bytesRead += size;
     this.stats.daysRead++;
-    const header = this.dayHeader(d.buf, Math.min(size, HEADER_SIZE), day.file);
+    const header = this.dayHeader(d.buf, Math.min(size, HEADER_SIZE), file);
     if (end !== size) {
-      throw new CorruptFileError(STAGE, day.file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
+      throw new CorruptFileError(STAGE, file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
     }
     // A day without records says nothing about prices: it neither creates the store nor is checked against
     // it (pipeline/definitions.ts fixes the decimals; an empty first day must not decide them).
     const empty = end <= HEADER_SIZE;
     if (!this.header) {
       if (!empty) this.createStore(header);
-    } else if (!empty) checkDayDefinition(header, this.header, day.file, this.paths.store);
+    } else if (!empty) checkDayDefinition(header, this.header, file, this.paths.store);
     const n = (end - HEADER_SIZE) / RECORD_SIZE;
     // Day files are written without fsync (docs/format.md §8): their records are trusted only when they match
     // the header's body_crc (checked before the record pass writes src into the buffer).
     if (n > 0 && crc32(d.buf.subarray(HEADER_SIZE, end)) !== header.bodyCrc) {
-      throw new CorruptFileError(STAGE, day.file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
+      throw new CorruptFileError(STAGE, file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
     }
     if (n > 0) {
       const bad = checkRecords(d.f64, d.u32, d.i32, n, this.lastTs ?? Number.NEGATIVE_INFINITY);
-      if (bad >= 0) throw recordError(d, n, bad, bad === 0 ? this.lastTs : tsAt(d, bad - 1), this.previousRecord(), day.file);
+      if (bad >= 0) throw recordError(d, n, bad, bad === 0 ? this.lastTs : tsAt(d, bad - 1), this.previousRecord(), file);
       this.lastTs = tsAt(d, n - 1);
-      this.lastSource = day.file;
+      this.lastSource = file;
     }
     return { d, n, size };
   }
