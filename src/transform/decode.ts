@@ -56,7 +56,7 @@ export function multiplierDecimals(multiplier: number): number | undefined {
 }
 
 /** Round integer `n` (in units of 10^-from) to `to` decimals, half away from zero; result in 10^-to units. */
-function rescale(n: number, from: number, to: number): number {
+export function rescale(n: number, from: number, to: number): number {
   if (to >= from) return n;
   const p = POW10[from - to];
   const q = Math.trunc(n / p);
