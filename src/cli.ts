@@ -185,10 +185,15 @@ program
   .option('--last <n>', 'only the last N bars of the range')
   .option('--csv', 'CSV with a header')
   .option('--json', 'one JSON object per line (NDJSON)')
+  .option('--side <side>', 'bid (default), ask, or mid = (bid + ask) / 2 per price, one decimal more than the store (needs sides: [BID, ASK])', 'bid')
+  .option('--spread', 'add a spread column: ask close − bid close (needs sides: [BID, ASK])')
   .action(async (series: string, opts) => {
     currentStage = 'Build';
     const { showCommand } = await import('./commands/show.js');
-    await showCommand({ root: opts.root, series, after: opts.after, until: opts.until, last: opts.last, csv: opts.csv, json: opts.json, out: process.stdout });
+    await showCommand({
+      root: opts.root, series, after: opts.after, until: opts.until, last: opts.last, csv: opts.csv, json: opts.json, side: opts.side, spread: opts.spread,
+      out: process.stdout, warn: (line) => process.stderr.write(`${line}\n`),
+    });
   });
 
 program

@@ -16,7 +16,8 @@ import { csvHeader } from './csvFormat.js';
 import { entryOf, isUnchanged, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
 import { ROW_GROUP_ROWS, type Compression } from './parquet.js';
 import { checkLayout, isPaired, partRows, planOutputs, type BuildLayout, type OutputKind, type OutputTask, type ReadMode } from './plan.js';
-import { ONE_SIDED_LISTED, READ_SIDES, type ReadSide } from '../store/sides.js';
+import { ONE_SIDED_LISTED, emptyOneSided, type OneSided } from '../store/sides.js';
+import { oneSidedNote, parseReadSide } from './readMode.js';
 import { parseSelect, resolveSelections } from './select.js';
 import { parseRange } from './timeArg.js';
 import { writeOutput, type OutputResult } from './writeOutput.js';
@@ -81,6 +82,9 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
     output: req.output === undefined ? undefined : resolve(req.output),
     outputDir: req.outputDir === undefined ? undefined : resolve(req.outputDir),
     partition: req.partition ?? false,
+    // Mid or spread: a dry run counts the paired rows to print them; an export counts them as it writes
+    // (one pass over both stores instead of a counting scan and then the write).
+    countPaired: req.dryRun ?? false,
   };
   checkLayout({ ...layout, incremental: req.incremental ?? false });
   const outPath = layout.output ?? layout.outputDir!;
@@ -94,7 +98,7 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   const { config } = await loadConfig(root);
   const selections = await resolveSelections(store, specs, { force: req.force ?? false, warn: req.warn });
   const tasks = await planOutputs(store, config, selections, range, layout);
-  reportOneSided(tasks, read, req.warn);
+  if (req.dryRun) reportOneSided(tasks, read, req.warn);
   const options = JSON.stringify({ kind, compression, select: [...req.select].sort(), after: range.after ?? null, until: range.until ?? null, ...(isPaired(read) || read.side !== 'bid' ? { side, spread: read.spread } : {}) });
   const previous = req.incremental ? readManifest(layout.outputDir!) : undefined;
 
@@ -153,6 +157,13 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   }
   for (const t of todo) renameSync(t.temp, t.target);
   await inParallel([...dirs], 32, fsyncDir);
+  // Paired rows as the write counted them: the tasks' exact rows (for the manifest) and the one-sided note.
+  todo.forEach((t, i) => {
+    t.rows = results[i].rows;
+    results[i].paired?.forEach((p, k) => (t.parts[k].paired = { ...t.parts[k].paired!, rows: p.rows, counted: true, oneSided: p.oneSided }));
+  });
+  for (const t of kept) if (previous?.partitions[t.rel]) t.rows = previous.partitions[t.rel].rows;
+  reportOneSided(todo, read, req.warn);
 
   // 5. Incremental bookkeeping: drop partitions no longer produced, then record what the folder holds.
   const removed: string[] = [];
@@ -191,41 +202,31 @@ function summaryLine(s: BuildSummary, unchanged: number): string {
     + (s.removed.length ? `; ${s.removed.length} stale partition${s.removed.length === 1 ? '' : 's'} removed` : '');
 }
 
-/** --dry-run: the files, their rows and an estimate of their size; nothing is written. */
-/** `--side`: bid, ask or mid (any case); anything else is exit 2. */
-function parseReadSide(text: string): ReadSide {
-  const side = text.toLowerCase() as ReadSide;
-  if (!READ_SIDES.includes(side)) throw usage(`--side ${JSON.stringify(text)}: want bid, ask or mid`);
-  return side;
-}
-
 /**
  * Bars on one side only are left out of mid and spread (never paired with a neighbour): said once per
- * series, with counts and the first few times.
+ * series, with counts and the first few times, for the files written (or planned, in a dry run).
  */
 function reportOneSided(tasks: readonly OutputTask[], read: ReadMode, warn: (line: string) => void): void {
   if (!isPaired(read)) return;
-  const bySeries = new Map<string, { bidOnly: number; askOnly: number; first: { time: number; side: string }[] }>();
+  const bySeries = new Map<string, OneSided>();
   for (const t of tasks) {
     for (const p of t.parts) {
       if (!p.paired) continue;
       const key = `${p.fileSymbol} ${p.timeframe}`;
-      const acc = bySeries.get(key) ?? { bidOnly: 0, askOnly: 0, first: [] };
+      const acc = bySeries.get(key) ?? emptyOneSided();
       acc.bidOnly += p.paired.oneSided.bidOnly;
       acc.askOnly += p.paired.oneSided.askOnly;
       for (const f of p.paired.oneSided.first) if (acc.first.length < ONE_SIDED_LISTED) acc.first.push(f);
       bySeries.set(key, acc);
     }
   }
-  const what = read.side === 'mid' ? 'mid' : 'the spread';
   for (const [key, c] of bySeries) {
-    const n = c.bidOnly + c.askOnly;
-    if (n === 0) continue;
-    const first = c.first.map((f) => `${new Date(f.time).toISOString().slice(0, 16).replace('T', ' ')} ${f.side} only`).join(', ');
-    warn(`note: ${key}: ${groupDigits(n)} bar${n === 1 ? '' : 's'} on one side only left out of ${what} (${groupDigits(c.bidOnly)} BID only, ${groupDigits(c.askOnly)} ASK only; first: ${first}); \`candlestore verify\` lists them`);
+    const note = oneSidedNote(key, c, read);
+    if (note) warn(note);
   }
 }
 
+/** --dry-run: the files, their rows and an estimate of their size; nothing is written. */
 function printPlan(req: BuildRequest, tasks: OutputTask[], kept: OutputTask[], stale: string[]): void {
   let rows = 0;
   let bytes = 0;

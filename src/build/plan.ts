@@ -9,7 +9,7 @@ import { toSymbol, type CandleStore } from '../store/open.js';
 import { tempNameFor } from '../util/fsx.js';
 import type { Compression } from './parquet.js';
 import type { Selection } from './select.js';
-import { checkPair, countPairs, type OneSided, type PairRange, type ReadSide } from '../store/sides.js';
+import { checkPair, countPairs, emptyOneSided, type OneSided, type PairRange, type ReadSide } from '../store/sides.js';
 import { timeBasisOf } from './timeBasis.js';
 import { CANDLESTORE_VERSION } from './version.js';
 
@@ -25,6 +25,11 @@ export interface BuildLayout {
   partition: boolean;
   /** Which side's prices (bid, ask, or mid of both) and whether a spread column follows (store/sides.ts). */
   read: ReadMode;
+  /**
+   * Mid or spread: count the paired rows while planning (a scan of both stores' bars; a dry run prints them).
+   * Otherwise each paired part plans an upper bound and the write counts them (one pass over the stores).
+   */
+  countPaired?: boolean;
 }
 
 export interface ReadMode {
@@ -54,11 +59,14 @@ export interface SeriesPart {
   year?: number;
   /** ASK alone: the fields above are the ASK store's. */
   ask?: boolean;
-  /** Mid or spread: the ASK store's snapshot beside the BID one above, and the bars both have. */
-  paired?: { generation: number; from: number; to: number; finalCount: number; rows: number; oneSided: OneSided };
+  /**
+   * Mid or spread: the ASK store's snapshot beside the BID one above, and the bars both have (`rows`; with
+   * `counted` false an upper bound until the write has counted them, and `oneSided` still empty).
+   */
+  paired?: { generation: number; from: number; to: number; finalCount: number; rows: number; counted: boolean; oneSided: OneSided };
 }
 
-/** Rows a part exports: its bar range, or for a paired part the bars both sides have in their ranges. */
+/** Rows a part exports: its bar range, or for a paired part the bars both sides have in their ranges (an upper bound while not counted). */
 export function partRows(p: SeriesPart): number {
   return p.paired ? p.paired.rows : p.to - p.from;
 }
@@ -107,7 +115,7 @@ export async function planOutputs(store: CandleStore, config: Config, selections
   const read = layout.read;
   for (const sel of selections) {
     if (isPaired(read)) {
-      parts.push(...(await pairedParts(store, sel, range, layout.partition)));
+      parts.push(...(await pairedParts(store, sel, range, layout.partition, layout.countPaired ?? false)));
       continue;
     }
     const series = await store.series(sel.fileSymbol, sel.timeframe, read.side === 'ask' ? 'ASK' : 'BID');
@@ -183,7 +191,18 @@ function fileMetadata(parts: { p: SeriesPart; basis: string }[], layout: BuildLa
   return {
     'candlestore.version': CANDLESTORE_VERSION,
     'candlestore.time_basis': bases.length === 1 ? bases[0] : JSON.stringify(Object.fromEntries(parts.map((x) => [x.p.fileSymbol, x.basis]))),
-    'candlestore.series': JSON.stringify(parts.map(({ p }) => ({
+    'candlestore.series': seriesMetadata(parts.map((x) => x.p)),
+    // Only when not the plain BID export, whose files stay what they were before sides existed.
+    ...(layout.read.side !== 'bid' || layout.read.spread ? { 'candlestore.side': layout.read.side, 'candlestore.spread': String(layout.read.spread) } : {}),
+  };
+}
+
+/**
+ * The `candlestore.series` metadata value: each part's snapshot and provisional rows. A paired part's rows
+ * are counted by the write (writeOutput.ts sets this again before the footer).
+ */
+export function seriesMetadata(parts: readonly SeriesPart[]): string {
+  return JSON.stringify(parts.map((p) => ({
       symbol: p.fileSymbol,
       timeframe: p.timeframe,
       generation: p.generation,
@@ -191,17 +210,15 @@ function fileMetadata(parts: { p: SeriesPart; basis: string }[], layout: BuildLa
       to_pos: recordPos(p.to),
       provisional_rows: partRows(p) - partFinalRows(p),
       ...(p.paired ? { ask_generation: p.paired.generation, ask_from_pos: recordPos(p.paired.from), ask_to_pos: recordPos(p.paired.to) } : {}),
-    }))),
-    // Only when not the plain BID export, whose files stay what they were before sides existed.
-    ...(layout.read.side !== 'bid' || layout.read.spread ? { 'candlestore.side': layout.read.side, 'candlestore.spread': String(layout.read.spread) } : {}),
-  };
+  })));
 }
 
 /**
  * The parts of one selection read from both sides: the BID and ASK snapshots' ranges (per year when
- * partitioned), each with the count of bars both have (a scan of both stores' times, store/sides.ts).
+ * partitioned), each with the count of bars both have when `count` (a scan of both stores' times,
+ * store/sides.ts), else the smaller of the two ranges as an upper bound (the write counts them).
  */
-async function pairedParts(store: CandleStore, sel: Selection, range: { after?: number; until?: number }, partition: boolean): Promise<SeriesPart[]> {
+async function pairedParts(store: CandleStore, sel: Selection, range: { after?: number; until?: number }, partition: boolean, count: boolean): Promise<SeriesPart[]> {
   const bid = await store.series(sel.fileSymbol, sel.timeframe, 'BID');
   try {
     const ask = await store.series(sel.fileSymbol, sel.timeframe, 'ASK');
@@ -232,12 +249,14 @@ async function pairedParts(store: CandleStore, sel: Selection, range: { after?: 
       }
       const out: SeriesPart[] = [];
       for (const span of spans) {
-        const { paired, oneSided } = await countPairs(bid, span.b, ask, span.a, 65_536);
-        if (partition && paired === 0 && oneSided.bidOnly + oneSided.askOnly === 0) continue;
+        // Every span of a partitioned selection starts at a bar of one side or the other: none is empty.
+        const { paired, oneSided } = count
+          ? await countPairs(bid, span.b, ask, span.a, 65_536)
+          : { paired: Math.min(span.b.to - span.b.from, span.a.to - span.a.from), oneSided: emptyOneSided() };
         out.push({
           fileSymbol: sel.fileSymbol, timeframe: sel.timeframe, decimals: bid.info.decimals, generation: bid.info.generation,
           from: span.b.from, to: span.b.to, finalCount: bid.info.finalCount, year: span.year,
-          paired: { generation: ask.info.generation, from: span.a.from, to: span.a.to, finalCount: ask.info.finalCount, rows: paired, oneSided },
+          paired: { generation: ask.info.generation, from: span.a.from, to: span.a.to, finalCount: ask.info.finalCount, rows: paired, counted: count, oneSided },
         });
       }
       return out;

@@ -10,8 +10,8 @@ import { CandleError, CorruptFileError, InterruptedError } from '../errors.js';
 import { openStore, type CandleStore, type Series } from '../store/open.js';
 import { CsvEncoder, csvHeader } from './csvFormat.js';
 import { ParquetSink } from './parquet.js';
-import type { OutputTask, ReadMode, SeriesPart } from './plan.js';
-import { emptyOneSided, pairedChunks, sideDecimals, type PairedChunk } from '../store/sides.js';
+import { seriesMetadata, type OutputTask, type ReadMode, type SeriesPart } from './plan.js';
+import { emptyOneSided, pairedChunks, sideDecimals, type OneSided, type PairedChunk } from '../store/sides.js';
 
 /** Bars read per chunk: 1 MiB of records, a few MB of CSV text at most. */
 const CHUNK_BARS = 16_384;
@@ -19,6 +19,8 @@ const CHUNK_BARS = 16_384;
 export interface OutputResult {
   rows: number;
   bytes: number;
+  /** Mid or spread: each part's paired rows and bars on one side only, as the write counted them (in part order). */
+  paired?: { rows: number; oneSided: OneSided }[];
 }
 
 export async function writeOutput(task: OutputTask, signal?: AbortSignal): Promise<OutputResult> {
@@ -26,17 +28,20 @@ export async function writeOutput(task: OutputTask, signal?: AbortSignal): Promi
   let fd: number | undefined;
   try {
     fd = openSync(task.temp, 'wx', 0o644);
+    // Paired rows not counted while planning have an upper bound there (the smaller bar range).
+    const exact = task.parts.every((p) => !p.paired || p.paired.counted);
     const store = await openStore(task.root, { stage: 'Build' });
     const rows = task.kind === 'parquet'
       ? await writeParquet(store, task, fd, signal)
       : task.compression === 'gzip'
         ? await writeCsvGzip(store, task, fd, signal)
         : await writeCsvPlain(store, task, fd, signal);
-    if (rows !== task.rows) throw new CandleError('Build', 'ROWS_CHANGED', `${task.target}: planned ${task.rows} rows, read ${rows}`);
+    if (exact ? rows !== task.rows : rows > task.rows) throw new CandleError('Build', 'ROWS_CHANGED', `${task.target}: planned ${exact ? '' : 'at most '}${task.rows} rows, read ${rows}`);
     const bytes = fstatSync(fd).size;
     closeSync(fd);
     fd = undefined;
-    return { rows, bytes };
+    const paired = task.parts.some((p) => p.paired) ? task.parts.map((p) => ({ rows: p.paired?.rows ?? 0, oneSided: p.paired?.oneSided ?? emptyOneSided() })) : undefined;
+    return { rows, bytes, ...(paired ? { paired } : {}) };
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     rmSync(task.temp, { force: true });
@@ -55,7 +60,8 @@ function checkSnapshot(series: Series, generation: number, to: number): void {
 
 /**
  * Every chunk of every part, in order, checked against the planned snapshot; for a paired part (mid or
- * spread) the merged scan of both sides (store/sides.ts), with the spread of each bar.
+ * spread) the merged scan of both sides (store/sides.ts), with the spread of each bar. A paired part's rows
+ * and one-sided bars are counted into `part.paired` as they are read (a planned count must match).
  */
 async function* partChunks(store: CandleStore, part: SeriesPart, read: ReadMode, signal?: AbortSignal): AsyncGenerator<PairedChunk> {
   const series = await store.series(part.fileSymbol, part.timeframe, part.ask ? 'ASK' : 'BID');
@@ -67,10 +73,14 @@ async function* partChunks(store: CandleStore, part: SeriesPart, read: ReadMode,
         checkSnapshot(ask, part.paired.generation, part.paired.to);
         const oneSided = emptyOneSided();
         const ranges = { from: part.from, to: part.to };
+        let rows = 0;
         for await (const p of pairedChunks(series, ranges, ask, { from: part.paired.from, to: part.paired.to }, { side: read.side, spread: read.spread, chunkBars: CHUNK_BARS, oneSided, signal })) {
           if (signal?.aborted) throw new InterruptedError('Build');
+          rows += p.chunk.count;
           yield p;
         }
+        if (part.paired.counted && rows !== part.paired.rows) throw new CandleError('Build', 'ROWS_CHANGED', `${part.fileSymbol} ${part.timeframe}: planned ${part.paired.rows} paired rows, read ${rows}`);
+        part.paired = { ...part.paired, rows, counted: true, oneSided };
       } finally {
         await ask.close();
       }
@@ -93,6 +103,8 @@ async function writeParquet(store: CandleStore, task: OutputTask, fd: number, si
       await sink.beginSeries(part.fileSymbol, part.timeframe);
       for await (const { chunk, spread } of partChunks(store, part, task.read, signal)) await sink.append(chunk, 0, chunk.count, spread);
     }
+    // The footer's provisional rows of paired parts, from the rows just counted (the sink reads it at finish).
+    if (task.parts.some((p) => p.paired)) task.metadata['candlestore.series'] = seriesMetadata(task.parts);
     await sink.finish();
   } catch (err) {
     await sink.abort();

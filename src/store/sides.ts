@@ -142,6 +142,29 @@ export async function countPairs(bid: Series, bidRange: PairRange, ask: Series, 
   return { paired, oneSided };
 }
 
+/**
+ * The ranges of both series that pair into the last `n` paired bars of [b, a) (all of them when fewer):
+ * a window growing back from the end, scanned forward, so `--last 50` of a long series reads a few chunks.
+ * Bars on one side only before the first of those n are outside the ranges returned.
+ */
+export async function lastPairedRanges(bid: Series, b: PairRange, ask: Series, a: PairRange, n: number, chunkBars: number): Promise<{ bid: PairRange; ask: PairRange }> {
+  for (let span = n + 64; ; span *= 2) {
+    const bs = Math.max(b.from, b.to - span);
+    const as = bs === b.from ? a.from : Math.min(a.to, Math.max(a.from, await ask.lowerBound((await bid.readChunk(bs, bs + 1)).time(0))));
+    const times: number[] = [];
+    for await (const p of pairedChunks(bid, { from: bs, to: b.to }, ask, { from: as, to: a.to }, { side: 'bid', spread: false, chunkBars, oneSided: emptyOneSided() })) {
+      for (let i = 0; i < p.chunk.count; i++) times.push(p.chunk.time(i));
+    }
+    if (times.length < n && bs > b.from) continue;
+    if (times.length < n) return { bid: b, ask: a };
+    const first = times[times.length - n];
+    return {
+      bid: { from: Math.max(bs, await bid.lowerBound(first)), to: b.to },
+      ask: { from: Math.max(as, await ask.lowerBound(first)), to: a.to },
+    };
+  }
+}
+
 /** A forward read position over bars [from, to) of one series, a chunk at a time. */
 class Cursor {
   chunk: BarChunk | undefined;

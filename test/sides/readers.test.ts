@@ -15,6 +15,7 @@ import { independentDecode, type BinRecord } from '../helpers/independent.js';
 import { oracleSeries, timeText } from '../build/helpers.js';
 import { hyparquetRows, hyparquetTime } from '../build/readers.js';
 import { get } from '../api/helpers.js';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 
 const SYMBOLS = ['EUR/USD', 'XAU/USD'];
 const NOW = '2026-03-11T12:00:00Z';
@@ -177,4 +178,35 @@ test('verify lists the minutes on one side only: the counts of the raw days, fir
     const block = r.stdout.slice(m.index).split('\n').slice(1, 11);
     assert.deepEqual(block, first.map(([t, s]) => `  one-sided ${timeText(t).slice(0, 16)} ${s} only`));
   }
+});
+
+test('a mid export counts its rows while writing (one pass): manifest rows, Parquet provisional rows and the note equal the count from both stores; a dry run plans the same rows', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'cs-sides-part-'));
+  const args = ['build', '--root', root, '--select', 'EUR-USD/1m,1h', '--side', 'mid', '--spread', '--output-dir', out, '--partition', '--incremental'];
+  const dry = await runCli([...args, '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  const r = await runCli(args);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, dry.stderr, 'the same one-sided note, planned or counted while writing');
+  const manifest = JSON.parse(readFileSync(join(out, '_candlestore_manifest.json'), 'utf8')) as { partitions: Record<string, { rows: number }> };
+  for (const tf of ['1m', '1h']) {
+    const e = expectedMid('EUR-USD', tf);
+    const rel = `timeframe=${tf}/symbol=EUR-USD/year=2026/data.parquet`;
+    assert.equal(manifest.partitions[rel].rows, e.rows.length, rel);
+    assert.match(dry.stdout, new RegExp(`${rel.replace(/[.=/]/g, '\\$&')}  ${e.rows.length.toLocaleString('en')} rows`));
+    assert.equal((await hyparquetRows(join(out, rel))).length, e.rows.length);
+    // provisional_rows: paired rows not final on both sides (planning's rule: all final → none, else the rows past the earlier final position).
+    const bid = oracleSeries(root, 'EUR-USD', tf);
+    const ask = oracleSeries(root, 'EUR-USD.ASK', tf);
+    const allFinal = bid.finalCount === bid.records.length && ask.finalCount === ask.records.length;
+    const want = allFinal ? 0 : e.rows.length - Math.min(e.rows.length, bid.finalCount, ask.finalCount);
+    const meta = await parquetMetadataAsync(await asyncBufferFromFile(join(out, rel)));
+    const series = JSON.parse(meta.key_value_metadata!.find((kv) => kv.key === 'candlestore.series')!.value!);
+    assert.equal(series[0].provisional_rows, want, rel);
+  }
+  // Again: unchanged final partitions keep their counted rows in the manifest without being read.
+  const again = await runCli(args);
+  assert.equal(again.code, 0, again.stderr);
+  const m2 = JSON.parse(readFileSync(join(out, '_candlestore_manifest.json'), 'utf8')) as { partitions: Record<string, { rows: number }> };
+  assert.deepEqual(Object.values(m2.partitions).map((p) => p.rows), Object.values(manifest.partitions).map((p) => p.rows));
 });

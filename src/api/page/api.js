@@ -66,7 +66,7 @@ export function isoTime(ms) {
  * cols: Map(indicator column → values with null where undefined)}.
  */
 export async function getCandles(id, tf, opts) {
-  const result = await getJson(candlesUrl(id, tf, { ...opts, extra: { subformat: 3 } }));
+  const result = await getJson(candlesUrl(id, tf, { ...opts, extra: { ...opts.extra, subformat: 3 } }));
   const base = new Set(['symbol', 'timeframe', 'time', 'open', 'high', 'low', 'close', 'volume', 'forming']);
   const desc = opts.order === 'desc';
   const col = (name) => (desc ? [...result[name]].reverse() : result[name]);

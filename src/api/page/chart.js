@@ -8,6 +8,8 @@ export const UP = '#26a69a';
 export const DOWN = '#ef5350';
 const VOLUME_UP = 'rgba(38, 166, 154, 0.45)';
 const VOLUME_DOWN = 'rgba(239, 83, 80, 0.45)';
+/** The spread line (ask close − bid close) in its own pane, like an oscillator. */
+export const SPREAD = '#8e24aa';
 
 const sec = (ms) => ms / 1000;
 
@@ -47,6 +49,23 @@ export class ChartView {
       rightPriceScale: { borderColor: colors.border },
       timeScale: { borderColor: colors.border },
     });
+  }
+
+  /**
+   * The spread pane (ask close − bid close, the `spread` column) on or off; `decimals` are the store's (the
+   * spread's, also when the prices are mid with one more).
+   */
+  setSpread(on, decimals) {
+    if (!on) {
+      if (this.spread) this.chart.removeSeries(this.spread);
+      this.spread = undefined;
+      this.layoutPanes();
+      return;
+    }
+    const priceFormat = { type: 'price', precision: decimals, minMove: 10 ** -decimals };
+    if (this.spread) return this.spread.applyOptions({ priceFormat });
+    this.spread = this.chart.addSeries(LineSeries, { color: SPREAD, lineWidth: 2, priceLineVisible: false, title: 'spread', priceFormat }, this.chart.panes().length);
+    this.layoutPanes();
   }
 
   setDecimals(decimals) {
@@ -120,6 +139,7 @@ export class ChartView {
     for (let i = 0; i < n; i++) volume[i] = this.volumeAt(win, i);
     this.candles.setData(candles);
     this.volume.setData(volume);
+    if (this.spread) this.spread.setData(spreadData(win, 0, n));
     for (const { ind, entries } of this.indicators.values()) {
       for (const e of entries) e.series.setData(seriesData(win, ind, e.plan, 0, n));
     }
@@ -132,6 +152,7 @@ export class ChartView {
       this.candles.update(this.candleAt(win, i));
       this.volume.update(this.volumeAt(win, i));
     }
+    if (this.spread) for (const point of spreadData(win, from, win.length)) this.spread.update(point);
     for (const { ind, entries } of this.indicators.values()) {
       for (const e of entries) for (const point of seriesData(win, ind, e.plan, from, win.length)) e.series.update(point);
     }
@@ -192,6 +213,14 @@ export class ChartView {
   resetIndicators() {
     for (const id of [...this.indicators.keys()]) this.removeIndicator(id);
   }
+}
+
+/** The spread column's points for bars [from, to) (whitespace where a bar has none). */
+function spreadData(win, from, to) {
+  const values = win.cols.get('spread') ?? [];
+  const out = new Array(Math.max(0, to - from));
+  for (let i = from; i < to; i++) out[i - from] = values[i] == null ? { time: sec(win.time[i]) } : { time: sec(win.time[i]), value: values[i] };
+  return out;
 }
 
 /** Points of one planned series for bars [from, to): whitespace where the indicator is not defined yet. */

@@ -29,21 +29,26 @@ export function nextBarTime(tf, ms) {
 const absolute = (rel) => new URL(rel, document.baseURI).href;
 
 /** Every link and command of one visible range. */
-export function exportTargets({ id, tf, after, until, count, indicators }) {
+export function exportTargets({ id, tf, after, until, count, indicators, side = 'bid', spread = false }) {
   const limit = Math.min(Math.max(count, 1), API_MAX_LIMIT);
-  const base = `${id}_${tf}_${isoTime(after).replace(/[-:]/g, '').replace(/Z$/, '')}`;
+  const base = `${id}_${tf}${side === 'bid' ? '' : `_${side}`}_${isoTime(after).replace(/[-:]/g, '').replace(/Z$/, '')}`;
+  // The side shown and its spread, as the API and build take them (MetaTrader files have no spread column).
+  const sideQuery = { ...(side !== 'bid' ? { side } : {}), ...(spread ? { spread: 'true' } : {}) };
+  const mt4Side = side !== 'bid' ? { side } : {};
+  const pathQuery = Object.entries(sideQuery).map(([k, v]) => `&${k}=${v}`).join('');
+  const buildSide = `${side !== 'bid' ? ` --side ${side}` : ''}`;
   const range = { after, until, limit };
   const pathSelect = `${id},${tf}${indicators.length ? `[${indicators.join(':')}]` : ''}`;
   const pathRange = `after/${isoTime(after)}/until/${isoTime(until)}`;
   return {
-    csv: absolute(candlesUrl(id, tf, { ...range, indicators, extra: { format: 'csv', filename: `${base}.csv` } })),
-    mt4: absolute(candlesUrl(id, tf, { ...range, extra: { format: 'csv', mt4: 'true', filename: `${base}_mt4.csv` } })),
-    json: absolute(candlesUrl(id, tf, { ...range, indicators })),
+    csv: absolute(candlesUrl(id, tf, { ...range, indicators, extra: { ...sideQuery, format: 'csv', filename: `${base}.csv` } })),
+    mt4: absolute(candlesUrl(id, tf, { ...range, extra: { ...mt4Side, format: 'csv', mt4: 'true', filename: `${base}_mt4.csv` } })),
+    json: absolute(candlesUrl(id, tf, { ...range, indicators, extra: sideQuery })),
     jsonFile: `${base}.json`,
-    pathForm: absolute(`ohlcv/1.1/select/${encodeQueryValue(pathSelect).replace(/%5B/g, '[').replace(/%5D/g, ']')}/${pathRange}/output/CSV?limit=${limit}`),
-    pathFormMt4: absolute(`ohlcv/1.1/select/${id},${tf}/${pathRange}/output/CSV/MT4?limit=${limit}`),
-    build: `candlestore build --select ${id}/${tf} --after ${isoTime(after)} --until ${isoTime(until)} --csv --output ${base}.csv`,
-    buildMt4: `candlestore build --select ${id}/${tf} --after ${isoTime(after)} --until ${isoTime(until)} --mt4 --output-dir ${id}_mt4`,
+    pathForm: absolute(`ohlcv/1.1/select/${encodeQueryValue(pathSelect).replace(/%5B/g, '[').replace(/%5D/g, ']')}/${pathRange}/output/CSV?limit=${limit}${pathQuery}`),
+    pathFormMt4: absolute(`ohlcv/1.1/select/${id},${tf}/${pathRange}/output/CSV/MT4?limit=${limit}${side !== 'bid' ? `&side=${side}` : ''}`),
+    build: `candlestore build --select ${id}/${tf} --after ${isoTime(after)} --until ${isoTime(until)}${buildSide}${spread ? ' --spread' : ''} --csv --output ${base}.csv`,
+    buildMt4: `candlestore build --select ${id}/${tf} --after ${isoTime(after)} --until ${isoTime(until)}${buildSide} --mt4 --output-dir ${id}${side === 'bid' ? '' : `_${side}`}_mt4`,
     tooMany: count > API_MAX_LIMIT,
   };
 }

@@ -26,7 +26,7 @@ export class Loader {
   /**
    * @param {import('./barWindow.js').BarWindow} win
    * @param {import('./chart.js').ChartView} view
-   * @param {{query: () => {id: string, tf: string, indicators: string[]}, loaded: (first: boolean) => void,
+   * @param {{query: () => {id: string, tf: string, indicators: string[], extra: object}, loaded: (first: boolean) => void,
    *          failed: (message: string) => void, answered: () => void}} hooks
    */
   constructor(win, view, hooks) {
@@ -66,10 +66,10 @@ export class Loader {
     const { win, view } = this;
     win.clear();
     view.render(win);
-    const { id, tf, indicators } = this.hooks.query();
+    const { id, tf, indicators, extra } = this.hooks.query();
     this.enqueue(async (stale) => {
       if (from !== undefined && to !== undefined) {
-        const chunk = await getCandles(id, tf, { after: from, until: to + 1, limit: RANGE_LIMIT, indicators });
+        const chunk = await getCandles(id, tf, { after: from, until: to + 1, limit: RANGE_LIMIT, indicators, extra });
         if (stale()) return;
         if (chunk.time.length > 0) {
           win.replaceFrom(chunk);
@@ -80,7 +80,7 @@ export class Loader {
         }
       }
       const until = endAt === undefined ? undefined : endAt + 1;
-      const chunk = await getCandles(id, tf, { until, order: 'desc', limit: PAGE, indicators });
+      const chunk = await getCandles(id, tf, { until, order: 'desc', limit: PAGE, indicators, extra });
       if (stale()) return;
       win.replaceFrom(chunk);
       win.atStart = chunk.time.length < PAGE;
@@ -123,9 +123,9 @@ export class Loader {
 
   edge(apply, range) {
     this.loadingEdge = true;
-    const { id, tf, indicators } = this.hooks.query();
+    const { id, tf, indicators, extra } = this.hooks.query();
     this.enqueue(async (stale) => {
-      const chunk = await getCandles(id, tf, { ...range, limit: PAGE, indicators });
+      const chunk = await getCandles(id, tf, { ...range, limit: PAGE, indicators, extra });
       if (stale()) return;
       apply(chunk);
       this.hooks.loaded(false);
@@ -157,9 +157,9 @@ export class Loader {
   poll() {
     const { win } = this;
     if (document.hidden || !win.atEnd || win.length === 0 || this.loadingEdge) return;
-    const { id, tf, indicators } = this.hooks.query();
+    const { id, tf, indicators, extra } = this.hooks.query();
     this.enqueue(async (stale) => {
-      const chunk = await getCandles(id, tf, { after: win.lastTime, limit: PAGE, indicators });
+      const chunk = await getCandles(id, tf, { after: win.lastTime, limit: PAGE, indicators, extra });
       if (stale() || chunk.time.length === 0) return;
       if (chunk.time.length === PAGE) win.atEnd = false; // a long pause: the rest comes as the user scrolls
       const at = win.replaceFrom(chunk);
@@ -171,13 +171,13 @@ export class Loader {
   /** One indicator's values over the bars already loaded (the others are not asked again). */
   fill(spec, stillWanted) {
     const { win } = this;
-    const { id, tf } = this.hooks.query();
+    const { id, tf, extra } = this.hooks.query();
     this.enqueue(async (stale) => {
       if (win.length === 0) return;
       const until = win.lastTime + 1;
       let after = win.firstTime;
       for (;;) {
-        const chunk = await getCandles(id, tf, { after, until, limit: FILL_ROWS, indicators: [spec] });
+        const chunk = await getCandles(id, tf, { after, until, limit: FILL_ROWS, indicators: [spec], extra });
         if (stale() || !stillWanted()) return;
         win.setColumns(chunk);
         if (chunk.time.length < FILL_ROWS) break;

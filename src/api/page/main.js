@@ -17,7 +17,7 @@ const DEFAULT_POLL_S = 5;
 
 const $ = (id) => document.getElementById(id);
 const dom = {
-  symbol: $('symbol'), timeframe: $('timeframe'), chart: $('chart'), legend: $('legend'), status: $('status'),
+  symbol: $('symbol'), timeframe: $('timeframe'), side: $('side'), spread: $('spread'), sideControls: $('side-controls'), chart: $('chart'), legend: $('legend'), status: $('status'),
   message: $('message'), exportPanel: $('export-panel'), theme: $('theme-toggle'),
 };
 
@@ -26,8 +26,11 @@ let symbols = [];
 let catalog = new Map();
 let view;
 let panel;
-/** The page state: symbol id, timeframe, visible range (when positioned), indicators shown. */
-const state = { symbol: undefined, tf: undefined, from: undefined, to: undefined, indicators: [], poll: undefined };
+/**
+ * The page state: symbol id, timeframe, side (bid, ask or mid) and spread pane (symbols with both sides
+ * only), visible range (when positioned), indicators shown.
+ */
+const state = { symbol: undefined, tf: undefined, side: 'bid', spread: false, from: undefined, to: undefined, indicators: [], poll: undefined };
 /** The view was placed by the user or by the URL (then its range is part of the state). */
 let positioned = false;
 let nextColor = 0;
@@ -40,6 +43,12 @@ function say(text, kind = 'info') {
 
 const currentSymbol = () => symbols.find((s) => s.id === state.symbol);
 const specs = () => state.indicators.map(specText);
+/** The symbol keeps ASK beside BID (`sides: [BID, ASK]`): side=ask|mid and spread can be asked. */
+const hasBothSides = () => (currentSymbol()?.sides ?? []).includes('ASK');
+/** The API parameters of the side shown (none for plain BID, so those requests stay what they were). */
+const sideParams = () => ({ ...(state.side !== 'bid' ? { side: state.side } : {}), ...(state.spread ? { spread: 'true' } : {}) });
+/** Mid prices carry one decimal more than the store (store/sides.ts). */
+const priceDecimals = () => (currentSymbol()?.decimals ?? 5) + (state.side === 'mid' ? 1 : 0);
 const tfMinutes = (tf) => {
   const m = /^(\d+)([mhdWMY])$/.exec(tf);
   const unit = { m: 1, h: 60, d: 1440, W: 10080, M: 43200, Y: 525600 };
@@ -162,7 +171,39 @@ function fillTimeframes() {
 
 function chartLabel() {
   const s = currentSymbol();
-  dom.chart.setAttribute('aria-label', `Candlestick chart of ${s?.symbol ?? state.symbol} ${state.tf ?? ''}`);
+  dom.chart.setAttribute('aria-label', `Candlestick chart of ${s?.symbol ?? state.symbol} ${state.tf ?? ''}${sideLabel()}`);
+}
+
+const sideLabel = () => (state.side === 'bid' ? '' : ` ${state.side === 'ask' ? 'ASK' : 'mid'}`);
+
+/**
+ * The side picker and spread toggle show only for a symbol with both sides; on another the state falls back
+ * to BID without the spread. Sets the chart's decimals and spread pane to match.
+ */
+function applySides() {
+  const both = hasBothSides();
+  dom.sideControls.hidden = !both;
+  if (!both) {
+    state.side = 'bid';
+    state.spread = false;
+  }
+  dom.side.value = state.side;
+  dom.spread.checked = state.spread;
+  view.setDecimals(priceDecimals());
+  view.setSpread(state.spread, currentSymbol()?.decimals ?? 5);
+  chartLabel();
+}
+
+/** Another side or the spread pane: the same bars (kept where the view was), asked again with the new parameters. */
+function onSideChange() {
+  const keep = positioned ? visibleTimes() : null;
+  state.side = dom.side.value;
+  state.spread = dom.spread.checked;
+  applySides();
+  state.from = state.to = undefined;
+  if (keep) reload({ from: keep.from, to: keep.to });
+  else reload();
+  syncUrl(true);
 }
 
 /** Take a state (from the URL at start or on back/forward) and load it. */
@@ -171,6 +212,8 @@ function applyState(next) {
   state.symbol = next.symbol;
   dom.symbol.value = state.symbol ?? '';
   state.tf = next.tf;
+  state.side = next.side ?? 'bid';
+  state.spread = next.spread ?? false;
   fillTimeframes();
   state.from = next.from;
   state.to = next.to;
@@ -192,7 +235,7 @@ function applyState(next) {
     view.addIndicator(ind);
   }
   panel.renderActive(state.indicators);
-  view.setDecimals(currentSymbol()?.decimals ?? 5);
+  applySides();
   reload();
   if (refused.length) setTimeout(() => say(`Left out of the URL's indicators: ${refused.join('; ')}`, 'warning'), 0);
 }
@@ -200,7 +243,7 @@ function applyState(next) {
 function onSymbolChange() {
   state.symbol = dom.symbol.value;
   fillTimeframes();
-  view.setDecimals(currentSymbol()?.decimals ?? 5);
+  applySides();
   positioned = false; // another symbol opens on its latest bars
   state.from = state.to = undefined;
   reload();
@@ -237,7 +280,7 @@ function showStatus() {
     return;
   }
   const forming = win.forming[win.length - 1] ? ' (still open)' : '';
-  dom.status.textContent = `${s?.symbol ?? state.symbol} ${state.tf}: ${win.length.toLocaleString('en')} bars loaded, ${fmt(win.firstTime)} → ${fmt(win.lastTime)}${forming}${win.atEnd ? ', updating' : ''}`;
+  dom.status.textContent = `${s?.symbol ?? state.symbol} ${state.tf}${sideLabel()}${state.spread ? ' with spread' : ''}: ${win.length.toLocaleString('en')} bars loaded, ${fmt(win.firstTime)} → ${fmt(win.lastTime)}${forming}${win.atEnd ? ', updating' : ''}`;
   showLegend(null);
   showExportSoon();
 }
@@ -248,9 +291,10 @@ function showLegend(index) {
     dom.legend.textContent = '';
     return;
   }
-  const dec = currentSymbol()?.decimals ?? 5;
-  const p = (v) => (v == null ? '—' : v.toFixed(dec));
+  const dec = priceDecimals();
+  const p = (v, d = dec) => (v == null ? '—' : v.toFixed(d));
   const parts = [`${fmt(win.time[i])}`, `O ${p(win.open[i])}`, `H ${p(win.high[i])}`, `L ${p(win.low[i])}`, `C ${p(win.close[i])}`, `V ${Number(win.volume[i].toPrecision(8))}`];
+  if (state.spread) parts.push(`spread ${p(win.cols.get('spread')?.[i], currentSymbol()?.decimals ?? 5)}`);
   for (const ind of state.indicators) {
     const values = ind.def.outputs.filter((o) => o !== 'direction').map((o) => win.cols.get(outputColumn(ind.def, ind.params, o))?.[i]);
     parts.push(`${ind.label} ${values.map((v) => (v == null ? '—' : Number(v.toPrecision(6)))).join(' / ')}`);
@@ -265,7 +309,8 @@ function showExportSoon() {
     const v = visibleTimes();
     const s = currentSymbol();
     renderExport(dom.exportPanel, v && s ? {
-      id: s.id, tf: state.tf, label: `${s.symbol} ${state.tf}`, after: v.from, count: v.last - v.first + 1, indicators: specs(),
+      id: s.id, tf: state.tf, label: `${s.symbol} ${state.tf}${sideLabel()}`, after: v.from, count: v.last - v.first + 1, indicators: specs(),
+      side: state.side, spread: state.spread,
       until: v.last + 1 < win.length ? win.time[v.last + 1] : nextBarTime(state.tf, v.to),
     } : null);
   }, 150);
@@ -287,7 +332,7 @@ async function start() {
     },
   });
   loader = new Loader(win, view, {
-    query: () => ({ id: state.symbol, tf: state.tf, indicators: specs() }),
+    query: () => ({ id: state.symbol, tf: state.tf, indicators: specs(), extra: sideParams() }),
     loaded,
     failed: (message) => say(message, 'error'),
     answered: () => {
@@ -317,6 +362,8 @@ async function start() {
   dom.symbol.replaceChildren(...symbols.map((s) => new Option(s.symbol, s.id)));
   dom.symbol.addEventListener('change', onSymbolChange);
   dom.timeframe.addEventListener('change', onTimeframeChange);
+  dom.side.addEventListener('change', onSideChange);
+  dom.spread.addEventListener('change', onSideChange);
   addEventListener('popstate', () => applyState(readState(location.search)));
   applyState(readState(location.search));
   setInterval(() => loader.poll(), (state.poll ?? DEFAULT_POLL_S) * 1000);

@@ -1,5 +1,6 @@
 // The page state in the URL, so a view can be shared or bookmarked:
-//   ?symbol=EUR-USD&tf=1h&from=2026-07-20T10:00Z&to=2026-07-21T08:00Z&ind=sma(20),bbands(20,2),rsi(14)
+//   ?symbol=EUR-USD&tf=1h&side=mid&spread=1&from=2026-07-20T10:00Z&to=2026-07-21T08:00Z&ind=sma(20),bbands(20,2),rsi(14)
+// `side` (bid, the default, is not written; ask or mid) and `spread` apply to symbols that keep both sides.
 // `from`/`to` are the first and last visible bars (store clock, as every time in candlestore); without them
 // the page shows the latest bars and follows new ones. Times are read in the forms the API accepts.
 import { encodeQueryValue, isoTime } from './api.js';
@@ -20,6 +21,8 @@ export function readState(search) {
   return {
     symbol: p.get('symbol') ?? undefined,
     tf: p.get('tf') ?? undefined,
+    side: ['ask', 'mid'].includes(p.get('side') ?? '') ? p.get('side') : 'bid',
+    spread: ['1', 'true'].includes(p.get('spread') ?? ''),
     from,
     to,
     indicators: parseIndicatorList(p.get('ind') ?? ''),
@@ -43,6 +46,8 @@ export function writeState(state) {
   const add = (k, v) => q.push(`${k}=${encodeQueryValue(String(v))}`);
   if (state.symbol) add('symbol', state.symbol);
   if (state.tf) add('tf', state.tf);
+  if (state.side && state.side !== 'bid') add('side', state.side);
+  if (state.spread) add('spread', 1);
   if (state.from !== undefined && state.to !== undefined) {
     add('from', isoTime(state.from));
     add('to', isoTime(state.to));
