@@ -10,6 +10,7 @@ import { matchesRecorded, type CacheBody } from '../store/cacheManifest.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { decodeDay } from './decode.js';
 import { shiftForDay } from './timeShift.js';
+import { stampTempDayFile } from './liveStamp.js';
 
 export interface TransformTask {
   symbol: string;
@@ -63,6 +64,7 @@ export function transformDayFile(task: TransformTask): TransformResult {
     file: task.input,
   });
   writeFileAtomicSync(task.output, decoded.bin, { durable: false });
+  if (task.live) stampTempDayFile(task.input, task.output);
   return {
     candles: decoded.count,
     bytesIn: raw.length,
