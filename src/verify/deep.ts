@@ -132,7 +132,7 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
   const header = await readStoreHeader(store);
   const decoding = {
     decimals: built?.decimals ?? header.decimals,
-    fit: built?.fit ?? (settings.roundDecimals === undefined ? 'exact' as const : 'round' as const),
+    fit: built?.fit ?? (settings.roundDecimals === undefined ? 'scale' as const : 'round' as const),
     definition: built?.fingerprint ?? header.definition,
   };
   const code = symbolFileName(symbol);
