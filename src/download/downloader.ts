@@ -183,7 +183,9 @@ export async function runDownloads(plan: DownloadPlan, opts: DownloadOptions, ct
       const settled = settleDay({ symbol: task.symbol, day: task.day, doc: fetched.doc, clientNow, serverNow: fetched.serverTime, settleMs });
       if (!settled.final) {
         // Replaced whole: the dated answer is the server's current view of the day, not a prefix to extend.
-        await writeFileAtomic(task.tempFile, fetched.text);
+        // Left untouched when it is that already: the transform converts a temp day again only when its
+        // JSON was replaced (transform/liveStamp.ts).
+        if ((await readLiveText(task.tempFile)) !== fetched.text) await writeFileAtomic(task.tempFile, fetched.text);
         daysProvisional++;
         ctx.onProvisional?.({ symbol: task.symbol, day: task.day, reason: settled.reason });
         days.push({ symbol: task.symbol, day: task.day, file: task.tempFile, live: false, provisional: true, bytes: fetched.bytes, changed: true });

@@ -11,6 +11,7 @@ import { runTasks, siblingModule, threadCount, asWorkerReply } from '../workers/
 import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { fsyncDir } from '../util/fsx.js';
 import { dayFileProblem } from './dayFileCheck.js';
+import { tempDayFileCurrent } from './liveStamp.js';
 import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 
 /** A symbol's 1m definition as the transform needs it (pipeline/definitions.ts records it). */
@@ -92,8 +93,13 @@ export async function planTransform(
     task.recorded = manifest.entries.get(basename(f.path));
     task.manifest = join(dir, MANIFEST_NAME);
   }
-  // A temp day (live or provisional) may have changed: its day file is rebuilt every run (a few small files).
-  for (const f of await listFlatDayFiles(layout.tempDir, 'json')) add(f.code, f.day, f.path, true);
+  // A temp day (live or provisional) may have changed: its day file is rebuilt unless its JSON is as it was
+  // when the day file was written (liveStamp.ts; the downloader leaves an unchanged answer untouched).
+  for (const f of await listFlatDayFiles(layout.tempDir, 'json')) {
+    const symbol = byCode.get(f.code);
+    if (symbol && tempDayFileCurrent(f.path, layout.liveTransformDay(symbol, f.day), symbol, definitions.get(symbol)!.fingerprint)) continue;
+    add(f.code, f.day, f.path, true);
+  }
   return tasks;
 }
 

@@ -9,6 +9,7 @@ import { matchesRecorded, type CacheBody } from '../store/cacheManifest.js';
 import { writeFileAtomicSync } from '../util/fsx.js';
 import { decodeDayBytes } from './fastDecode.js';
 import { shiftForDay } from './timeShift.js';
+import { stampTempDayFile } from './liveStamp.js';
 
 export interface TransformTask {
   symbol: string;
@@ -60,6 +61,7 @@ export function transformDayFile(task: TransformTask): TransformResult {
     file: task.input,
   }, 'scratch'); // written right below and forgotten: the thread's reused buffer
   writeFileAtomicSync(task.output, decoded.bin, { durable: false });
+  if (task.live) stampTempDayFile(task.input, task.output);
   return {
     candles: decoded.count,
     bytesIn: raw.length,
