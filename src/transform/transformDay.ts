@@ -39,7 +39,8 @@ export interface TransformResult {
   overlapDropped: number;
 }
 
-export function transformDayFile(task: TransformTask): TransformResult {
+/** `written` (the fused cold path, src/cold/) receives the day file's bytes once written, to append them from memory. */
+export function transformDayFile(task: TransformTask, written?: (bin: Buffer) => void): TransformResult {
   let raw: Buffer;
   try {
     raw = readFileSync(task.input);
@@ -63,6 +64,7 @@ export function transformDayFile(task: TransformTask): TransformResult {
     file: task.input,
   });
   writeFileAtomicSync(task.output, decoded.bin, { durable: false });
+  written?.(decoded.bin);
   return {
     candles: decoded.count,
     bytesIn: raw.length,
@@ -74,5 +76,5 @@ export function transformDayFile(task: TransformTask): TransformResult {
 
 /** A batch of days handled as one task (cuts per-task dispatch between threads ~30×). */
 export async function transformBatch(tasks: readonly TransformTask[]): Promise<TransformResult[]> {
-  return tasks.map(transformDayFile);
+  return tasks.map((task) => transformDayFile(task));
 }
