@@ -2,11 +2,10 @@
 // address. Run exactly that command (on a free port instead of 8000) and the page and its data are there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli, spawnServe } from '../helpers/cli.js';
 
 test('demo prints the serve command and the chart page address; that command serves the page over the demo data', async () => {
   const root = join(mkdtempSync(join(tmpdir(), 'cs-demo-')), 'demo-data');
@@ -18,17 +17,9 @@ test('demo prints the serve command and the chart page address; that command ser
 
   const args = command[1].split(' ');
   assert.deepEqual(args, ['serve', '--root', root]);
-  const child = spawn(process.execPath, [BIN, ...args, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const serve = await spawnServe([...args.slice(1), '--listen', '127.0.0.1:0']);
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      child.stderr!.on('data', (d) => {
-        err += d;
-        const m = / on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-    });
+    const base = serve.base;
     const page = await fetch(`${base}/`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
@@ -37,7 +28,6 @@ test('demo prints the serve command and the chart page address; that command ser
     assert.deepEqual(symbols.result.map((s) => s.symbol), ['BTC/USD']); // trades every day: the one day fetched is never empty
     assert.ok(symbols.result[0].timeframes.some((t) => t.rows > 0));
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((done) => child.once('exit', done));
+    await serve.stop();
   }
 });

@@ -6,13 +6,12 @@
 // rewrites docs/chart.png, the README's picture).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startSim, type SimServer } from '../../src/sim/server.js';
-import { BIN, makeRoot, runCli } from '../helpers/cli.js';
+import { makeRoot, runCli, spawnServe, type ServeChild } from '../helpers/cli.js';
 import { readBin, type BinRecord } from '../helpers/independent.js';
 import { countColour, decodePng, type Image } from '../helpers/png.js';
 import { CHROMIUM, DOWN, UP, chromiumSkip } from '../helpers/browser.js';
@@ -28,7 +27,7 @@ const PAGE_BARS = 1000;
 let sim: SimServer;
 let simNow = Date.parse(NOW);
 let root: string;
-let serve: ChildProcess;
+let serve: ServeChild | undefined;
 let base: string;
 let browser: Browser;
 const shots = mkdtempSync(join(tmpdir(), 'cs-page-shots-'));
@@ -39,26 +38,15 @@ before(async () => {
   root = makeRoot(sim.url, ['EUR/USD', 'BTC/USD']);
   const r = await runCli(['run', '--root', root, '--from', '2026-07-17', '--now', NOW, '-q']);
   assert.equal(r.code, 0, r.stderr);
-  serve = spawn(process.execPath, [BIN, 'serve', '--root', root, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    serve.stderr!.on('data', (d) => {
-      err += d;
-      const m = / on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
+  serve = await spawnServe(['--root', root, '--listen', '127.0.0.1:0']);
+  base = serve.base;
   browser = await chromium.launch({ executablePath: CHROMIUM });
   console.log(`# chart page screenshots: ${shots}`);
 });
 
 after(async () => {
   await browser?.close();
-  if (serve && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  }
+  await serve?.stop();
   await sim?.close();
 });
 

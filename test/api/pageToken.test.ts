@@ -4,13 +4,12 @@
 // form (refusing a wrong one) and then draws; the export links download through the header.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { startSim, type SimServer } from '../../src/sim/server.js';
-import { BIN, makeRoot, runCli } from '../helpers/cli.js';
+import { makeRoot, runCli, spawnServe, type ServeChild } from '../helpers/cli.js';
 import { readBin } from '../helpers/independent.js';
 import { countColour, decodePng } from '../helpers/png.js';
 import { CHROMIUM, DOWN, UP, chromiumSkip } from '../helpers/browser.js';
@@ -22,7 +21,7 @@ const TOKEN = 'page-token-test-0123456789';
 
 let sim: SimServer;
 let root: string;
-let serve: ChildProcess;
+let serve: ServeChild | undefined;
 let base: string;
 let startLine: string;
 let browser: Browser;
@@ -35,25 +34,15 @@ before(async () => {
   root = makeRoot(sim.url, ['EUR/USD'], `http:\n  token: ${TOKEN}\n`);
   const r = await runCli(['run', '--root', root, '--from', '2026-07-17', '--now', NOW, '-q']);
   assert.equal(r.code, 0, r.stderr);
-  serve = spawn(process.execPath, [BIN, 'serve', '--root', root, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  [base, startLine] = await new Promise<[string, string]>((resolve, reject) => {
-    let err = '';
-    serve.stderr!.on('data', (d) => {
-      err += d;
-      const m = / on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m && err.includes('\n')) resolve([m[1], err]);
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
+  serve = await spawnServe(['--root', root, '--listen', '127.0.0.1:0']);
+  base = serve.base;
+  startLine = serve.stderr();
   browser = await chromium.launch({ executablePath: CHROMIUM });
 });
 
 after(async () => {
   await browser?.close();
-  if (serve && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  }
+  await serve?.stop();
   await sim?.close();
 });
 

@@ -6,13 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { Layout } from '../../src/paths.js';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { findIndicator } from '../../src/indicators/registry.js';
 import { ConfigError } from '../../src/errors.js';
 import { readBin, type BinRecord } from '../helpers/independent.js';
-import { BIN } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/cli.js';
 import { close9 } from '../indicators/series.js';
 import { get, rawGet, servedRoot, type Fixture } from './helpers.js';
 
@@ -281,22 +280,12 @@ test('bearer token: required when configured (not for /healthz); non-loopback wi
 });
 
 test('the CLI serves, logs one line per request with --verbose, and stops gracefully on SIGTERM', async () => {
-  const child = spawn(process.execPath, [BIN, 'serve', '--root', fx.root, '--listen', '127.0.0.1:0', '--verbose'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      err += d;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', () => reject(new Error(`serve exited: ${err}`)));
-  });
+  const serve = await spawnServe(['--root', fx.root, '--listen', '127.0.0.1:0', '--verbose']);
+  const url = serve.base;
   assert.equal((await get(url, '/healthz')).status, 200);
   assert.equal((await get(url, '/v1/candles/EUR-USD/1d?limit=2')).status, 200);
-  const code = await new Promise<number | null>((resolve) => {
-    child.on('exit', (c) => resolve(c));
-    child.kill('SIGTERM');
-  });
+  const code = await serve.stop();
+  const err = serve.stderr();
   assert.equal(code, 0, err);
   assert.match(err, /GET \/healthz 200/);
   assert.match(err, /GET \/v1\/candles\/EUR-USD\/1d\?limit=2 200/);

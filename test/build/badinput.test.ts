@@ -1,26 +1,14 @@
 // `candlestore build` with bad arguments through the real CLI: each is exit 2 with a message naming the
 // argument or path, and nothing is written; --force replaces and skips instead.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SimServer } from '../../src/sim/server.js';
-import { runCli } from '../helpers/cli.js';
 import { tempRoot } from '../helpers/common.js';
-import { exportFixture, oracleSeries } from './helpers.js';
+import { useExportFixture, oracleSeries } from './helpers.js';
 
-let sim: SimServer;
-let root: string;
-
-before(async () => {
-  ({ sim, root } = await exportFixture({ from: '2025-12-29', now: '2026-01-02T15:07:30Z' }));
-});
-after(async () => {
-  await sim.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-const build = (args: string[], r = root) => runCli(['build', '--root', r, ...args]);
+const fixture = useExportFixture();
+const build = fixture.build;
 
 test('bad input: exit 2 with a message naming the argument or path; nothing written', async (t) => {
   const dir = await tempRoot(t);
@@ -39,8 +27,8 @@ test('bad input: exit 2 with a message naming the argument or path; nothing writ
     [['--select', 'EUR-USD/1h', '--output', out, '--partition'], /--partition needs --output-dir/],
     [['--select', 'EUR-USD/1h', '--output-dir', dir, '--incremental'], /--incremental needs --output-dir DIR --partition/],
     [['--select', 'EUR-USD/1h', '--csv', '--output', existing], new RegExp(`${existing.replaceAll('/', '\\/')} exists.*--force`)],
-    [['--select', 'EUR-USD/1h', '--output', join(root, 'data', 'x.parquet')], /--output .*data\/x\.parquet is inside .*data\/: exports must not be written among the stores/],
-    [['--select', 'EUR-USD/1h', '--output-dir', join(root, 'cache', 'lake'), '--partition'], /--output-dir .*cache\/lake is inside .*cache\//],
+    [['--select', 'EUR-USD/1h', '--output', join(fixture.root, 'data', 'x.parquet')], /--output .*data\/x\.parquet is inside .*data\/: exports must not be written among the stores/],
+    [['--select', 'EUR-USD/1h', '--output-dir', join(fixture.root, 'cache', 'lake'), '--partition'], /--output-dir .*cache\/lake is inside .*cache\//],
     [['--select', 'EUR-USD/1h', '--output', join(aFile, 'x.parquet')], /--output .*a-file\/x\.parquet: cannot write to .*a-file \(E(NOTDIR|EXIST)\)/],
     [['--select', 'GBP-USD/1h', '--output', out], /no symbol matches GBP-USD; available: AUS\.IDX-AUD, BTC-USD, EUR-USD/],
     [['--select', 'EUR-USD/2h', '--output', out], /EUR-USD has no 2h store; available: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1W, 1M, 1Y/],
@@ -65,12 +53,12 @@ test('bad input: exit 2 with a message naming the argument or path; nothing writ
   assert.ok(!existsSync(out));
   assert.equal(readFileSync(existing, 'utf8'), 'keep me\n');
   assert.deepEqual(readdirSync(dir).sort(), ['a-file', 'existing.csv']);
-  assert.ok(!existsSync(join(root, 'data', 'x.parquet')) && !existsSync(join(root, 'cache', 'lake')));
+  assert.ok(!existsSync(join(fixture.root, 'data', 'x.parquet')) && !existsSync(join(fixture.root, 'cache', 'lake')));
 
   // --force: replaces an existing output, and skips a selection that matches nothing with a warning.
   const r = await build(['--select', 'EUR-USD/1h', '--select', 'GBP-USD/1h', '--csv', '--output', existing, '--force']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: .*no symbol matches GBP-USD.*skipped: --force/);
-  assert.equal(readFileSync(existing, 'latin1').split('\n').length, oracleSeries(root, 'EUR-USD', '1h').records.length + 2);
+  assert.equal(readFileSync(existing, 'latin1').split('\n').length, oracleSeries(fixture.root, 'EUR-USD', '1h').records.length + 2);
 });
 

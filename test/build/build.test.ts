@@ -1,31 +1,20 @@
 // `candlestore build` through the real CLI on a root made by `run` against sim (3 symbols over a year end):
 // DuckDB and hyparquet read every kind of output and every row equals the store read independently;
 // MT4 lines, skiplast, time ranges, dry runs, (incremental exports: incremental.test.ts, failures: safety.test.ts).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { SimServer } from '../../src/sim/server.js';
-import { runCli, snapshot } from '../helpers/cli.js';
+import { snapshot } from '../helpers/cli.js';
 import { tempRoot } from '../helpers/common.js';
-import { CODES, provisionalTails, exportFixture, oracleSeries, timeframesOnDisk, timeText } from './helpers.js';
+import { CODES, provisionalTails, useExportFixture, oracleSeries, timeframesOnDisk, timeText } from './helpers.js';
 import { duckCandles, duckRows, hyparquetRows, hyparquetTime, rowOf, type Row } from './readers.js';
 
 const ORDER = ['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1W', '1M', '1Y'];
 const SORTED_CODES = [...CODES].sort();
-let sim: SimServer;
-let root: string;
-
-before(async () => {
-  ({ sim, root } = await exportFixture({ from: '2025-12-29', now: '2026-01-02T15:07:30Z' }));
-});
-after(async () => {
-  await sim.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-const build = (args: string[], r = root) => runCli(['build', '--root', r, ...args]);
+const fixture = useExportFixture();
+const build = fixture.build;
 
 /** Every committed row of the given series, in export order (symbol, timeframe shortest first, time). */
 function expectedRows(r: string, codes = SORTED_CODES, tfs?: string[], filter: (row: Row) => boolean = () => true): Row[] {
@@ -44,7 +33,7 @@ test('one Parquet file of everything: DuckDB and hyparquet read the rows of the 
   const file = join(dir, 'all.parquet');
   const r = await build(['--select', '*/*', '--output', file]);
   assert.equal(r.code, 0, r.stderr);
-  const want = expectedRows(root);
+  const want = expectedRows(fixture.root);
   assert.ok(want.length > 10_000, `${want.length} rows`);
   assert.deepEqual(await duckCandles(`'${file}'`), want);
   const types = Object.fromEntries((await duckRows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '${file}')`)).map((x) => [x.column_name, x.column_type]));
@@ -57,7 +46,7 @@ test('one Parquet file of everything: DuckDB and hyparquet read the rows of the 
   assert.equal(kv['candlestore.time_basis'], 'UTC');
   assert.match(String(kv['candlestore.version']), /^\d+\.\d+\.\d+/);
   const series = JSON.parse(String(kv['candlestore.series'])) as { symbol: string; timeframe: string; to_pos: number }[];
-  assert.equal(series.find((s) => s.symbol === 'EUR-USD' && s.timeframe === '1m')!.to_pos, 64 + 64 * oracleSeries(root, 'EUR-USD', '1m').records.length);
+  assert.equal(series.find((s) => s.symbol === 'EUR-USD' && s.timeframe === '1m')!.to_pos, 64 + 64 * oracleSeries(fixture.root, 'EUR-USD', '1m').records.length);
 
   const hy = await hyparquetRows(file);
   assert.deepEqual(hy.map((x) => ({ symbol: x.symbol, timeframe: x.timeframe, time: hyparquetTime(x.time), open: x.open, high: x.high, low: x.low, close: x.close, volume: x.volume })), want);
@@ -71,7 +60,7 @@ test('Hive-partitioned Parquet: timeframe=/symbol=/year= folders split at the ye
   assert.ok(files.includes('timeframe=1h/symbol=EUR-USD/year=2025/data.parquet') && files.includes('timeframe=1h/symbol=EUR-USD/year=2026/data.parquet'), files.join('\n'));
   assert.ok(files.every((f) => /^timeframe=[0-9A-Za-z]+\/symbol=[A-Z.]+-[A-Z]+\/year=\d{4}\/data\.parquet$/.test(f)));
   const got = await duckCandles(`read_parquet('${dir}/**/*.parquet', hive_partitioning = true) ORDER BY symbol, timeframe, time`);
-  const want = [...expectedRows(root, ['BTC-USD']), ...expectedRows(root, ['EUR-USD'], ['1h', '1d'])]
+  const want = [...expectedRows(fixture.root, ['BTC-USD']), ...expectedRows(fixture.root, ['EUR-USD'], ['1h', '1d'])]
     .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.timeframe < b.timeframe ? -1 : a.timeframe > b.timeframe ? 1 : a.time - b.time));
   assert.deepEqual(got, want);
   const years = await duckRows(`SELECT DISTINCT year, year(time) AS y FROM read_parquet('${dir}/**/*.parquet', hive_partitioning = true)`);
@@ -79,7 +68,7 @@ test('Hive-partitioned Parquet: timeframe=/symbol=/year= folders split at the ye
   // The partition files leave out what the path says; hyparquet reads one.
   const one = await hyparquetRows(join(dir, 'timeframe=1d/symbol=EUR-USD/year=2026/data.parquet'));
   assert.deepEqual(Object.keys(one[0]), ['time', 'open', 'high', 'low', 'close', 'volume']);
-  assert.deepEqual(one.map((x) => hyparquetTime(x.time)), oracleSeries(root, 'EUR-USD', '1d').records.filter((x) => x.ts >= Date.UTC(2026, 0, 1)).map((x) => x.ts));
+  assert.deepEqual(one.map((x) => hyparquetTime(x.time)), oracleSeries(fixture.root, 'EUR-USD', '1d').records.filter((x) => x.ts >= Date.UTC(2026, 0, 1)).map((x) => x.ts));
 });
 
 test('CSV and gzip CSV: read_csv gets the stores\' rows; prices are printed with the store\'s decimals', async (t) => {
@@ -88,13 +77,13 @@ test('CSV and gzip CSV: read_csv gets the stores\' rows; prices are printed with
     const file = join(dir, name);
     const r = await build(['--select', '*/1m,1h,1M', '--csv', '--output', file, ...extra]);
     assert.equal(r.code, 0, r.stderr);
-    const want = expectedRows(root, SORTED_CODES, ['1m', '1h', '1M']);
+    const want = expectedRows(fixture.root, SORTED_CODES, ['1m', '1h', '1M']);
     assert.deepEqual(await duckCandles(`read_csv('${file}', types = {'time': 'TIMESTAMP'})`), want, name);
     const text = name.endsWith('.gz') ? gunzipSync(readFileSync(file)).toString('latin1') : readFileSync(file, 'latin1');
     const lines = text.trimEnd().split('\n');
     assert.equal(lines[0], 'symbol,timeframe,time,open,high,low,close,volume');
     assert.equal(lines.length, want.length + 1);
-    const decimals = Object.fromEntries(CODES.map((c) => [c, oracleSeries(root, c, '1m').decimals]));
+    const decimals = Object.fromEntries(CODES.map((c) => [c, oracleSeries(fixture.root, c, '1m').decimals]));
     for (let i = 0; i < want.length; i += 7) {
       const w = want[i];
       const d = decimals[w.symbol];
@@ -114,7 +103,7 @@ test('MT4: one headerless file per symbol and timeframe, lines as MetaTrader imp
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(readdirSync(dir).sort(), ['EUR-USD_1d.csv', 'EUR-USD_1h.csv']);
   const lines = readFileSync(join(dir, 'EUR-USD_1h.csv'), 'latin1').trimEnd().split('\n');
-  const bars = oracleSeries(root, 'EUR-USD', '1h');
+  const bars = oracleSeries(fixture.root, 'EUR-USD', '1h');
   assert.equal(lines.length, bars.records.length);
   // Hand-written from the MetaTrader format: YYYY.MM.DD,HH:MM,open,high,low,close,volume.
   for (const i of [0, 1, 17, bars.records.length - 1]) {
@@ -129,7 +118,7 @@ test('MT4: one headerless file per symbol and timeframe, lines as MetaTrader imp
 
 test('skiplast drops exactly the open bar; --after/--until select by the store\'s time in every form', async (t) => {
   const copy = await tempRoot(t);
-  cpSync(root, copy, { recursive: true });
+  cpSync(fixture.root, copy, { recursive: true });
   assert.ok(provisionalTails(copy) > 0);
   const dir = await tempRoot(t);
   const all = join(dir, 'all.parquet');
@@ -145,7 +134,7 @@ test('skiplast drops exactly the open bar; --after/--until select by the store\'
   assert.deepEqual(dropped.map((x) => x.time).sort(), open.map((x) => x.ts).sort());
   assert.equal(kept.length, full.length - 9);
 
-  const rows1m = expectedRows(root, ['EUR-USD'], ['1m']);
+  const rows1m = expectedRows(fixture.root, ['EUR-USD'], ['1m']);
   const a = Date.UTC(2025, 11, 30, 10, 0);
   const u = Date.UTC(2025, 11, 31);
   const forms = [['2025-12-30 10:00', '2025-12-31'], ['2025-12-30T10:00:00Z', '2025-12-31 00:00:00'], [String(a), String(u)]];
@@ -162,7 +151,7 @@ test('--dry-run prints files, rows and sizes and writes nothing', async (t) => {
   const r = await build(['--select', '*/1h', '--output-dir', dir, '--partition', '--dry-run']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!existsSync(dir));
-  const total = expectedRows(root, SORTED_CODES, ['1h']).length;
+  const total = expectedRows(fixture.root, SORTED_CODES, ['1h']).length;
   assert.match(r.stdout, new RegExp(`dry run: \\d+ files to write, ${total.toLocaleString('en-US')} rows`));
   assert.match(r.stdout, /timeframe=1h\/symbol=EUR-USD\/year=2025\/data\.parquet {2}\d+ rows {2}≈/);
 });

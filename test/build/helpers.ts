@@ -1,7 +1,8 @@
 // Shared by the export tests (openStore, build, show): a small root made the way a user makes one (the CLI
 // `run` against an in-process `sim`), and an independent reading of stores and indexes (DataView at the
 // offsets of docs/format.md, no src/ code) to compare every exported row with.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { startSim, type SimServer } from '../../src/sim/server.js';
@@ -77,6 +78,43 @@ export async function exportFixture(opts: { seed?: number; from: string; now: st
   const r = await runCli(['run', '--root', root, '--from', opts.from, '--now', opts.now, '-q']);
   if (r.code !== 0) throw new Error(`fixture run failed (${r.code}): ${r.stderr}`);
   return { sim, root, clock };
+}
+
+/** The year-end root most export tests share: 3 symbols from 2025-12-29, a live day on 2026-01-02. */
+export const YEAR_END = { from: '2025-12-29', now: '2026-01-02T15:07:30Z' } as const;
+
+export interface SharedFixture {
+  readonly sim: SimServer;
+  readonly root: string;
+  /** `candlestore build --root ROOT …` through the real CLI (another root with `r`). */
+  build(args: string[], r?: string): ReturnType<typeof runCli>;
+}
+
+/** An exportFixture made before the test file's tests and removed after them. */
+export function useExportFixture(opts: Parameters<typeof exportFixture>[0] = YEAR_END): SharedFixture {
+  let made: { sim: SimServer; root: string } | undefined;
+  const get = () => made ?? assertMade();
+  before(async () => {
+    made = await exportFixture(opts);
+  });
+  after(async () => {
+    if (!made) return;
+    await made.sim.close();
+    rmSync(made.root, { recursive: true, force: true });
+  });
+  return {
+    get sim() {
+      return get().sim;
+    },
+    get root() {
+      return get().root;
+    },
+    build: (args, r) => runCli(['build', '--root', r ?? get().root, ...args]),
+  };
+}
+
+function assertMade(): never {
+  throw new Error('the export fixture is made in before(): use it inside tests');
 }
 
 /** `YYYY-MM-DD HH:MM:SS` of an epoch-ms store time printed as UTC (the export's time text). */

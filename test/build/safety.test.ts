@@ -1,38 +1,27 @@
 // `candlestore build` failing safely through the real CLI: SIGKILL and SIGINT mid-build, an I/O failure
 // while writing; never a file under an output name that is not whole (bad arguments: badinput.test.ts).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { SimServer } from '../../src/sim/server.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN } from '../helpers/cli.js';
 import { tempRoot } from '../helpers/common.js';
-import { CODES, exportFixture, oracleSeries, timeframesOnDisk } from './helpers.js';
+import { CODES, useExportFixture, oracleSeries, timeframesOnDisk } from './helpers.js';
 
-let sim: SimServer;
-let root: string;
-
-before(async () => {
-  ({ sim, root } = await exportFixture({ from: '2025-12-29', now: '2026-01-02T15:07:30Z' }));
-});
-after(async () => {
-  await sim.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-const build = (args: string[], r = root) => runCli(['build', '--root', r, ...args]);
+const fixture = useExportFixture();
+const build = fixture.build;
 
 function totalRows(): number {
-  return CODES.reduce((n, code) => n + timeframesOnDisk(root, code).reduce((m, tf) => m + oracleSeries(root, code, tf).records.length, 0), 0);
+  return CODES.reduce((n, code) => n + timeframesOnDisk(fixture.root, code).reduce((m, tf) => m + oracleSeries(fixture.root, code, tf).records.length, 0), 0);
 }
 
 test('SIGKILL during a build leaves no file under an output name; the next build cleans up and completes', async (t) => {
   const dir = await tempRoot(t);
   const target = join(dir, 'big.csv.gz');
   for (let round = 0; round < 3; round++) {
-    const child = spawn(process.execPath, [BIN, 'build', '--root', root, '--select', '*/*', '--csv', '--compression', 'gzip', '--output', target], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'build', '--root', fixture.root, '--select', '*/*', '--csv', '--compression', 'gzip', '--output', target], { stdio: 'ignore' });
     // Kill as soon as the temp file exists (the build is writing), or after 5 s at most.
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && !readdirSync(dir).some((n) => n.endsWith('.tmp'))) await new Promise((res) => setTimeout(res, 2));
@@ -50,7 +39,7 @@ test('SIGKILL during a build leaves no file under an output name; the next build
 test('SIGINT during a build: exit 130, its temp files removed, no output', async (t) => {
   const dir = await tempRoot(t);
   const target = join(dir, 'big.csv.gz');
-  const child = spawn(process.execPath, [BIN, 'build', '--root', root, '--select', '*/*', '--csv', '--compression', 'gzip', '--output', target], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'build', '--root', fixture.root, '--select', '*/*', '--csv', '--compression', 'gzip', '--output', target], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const deadline = Date.now() + 5000;
@@ -75,7 +64,7 @@ test('an I/O failure while writing is exit 1 with ABORT in Build, and leaves not
   const target = join(dir, 'out.csv');
   // ulimit -f: the kernel stops the writes past 64 KiB (SIGXFSZ ignored, so write fails with EFBIG).
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn('bash', ['-c', `trap '' XFSZ; ulimit -f 64; exec "${process.execPath}" "${BIN}" build --root "${root}" --select '*/1m' --csv --output "${target}"`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-c', `trap '' XFSZ; ulimit -f 64; exec "${process.execPath}" "${BIN}" build --root "${fixture.root}" --select '*/1m' --csv --output "${target}"`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stderr }));

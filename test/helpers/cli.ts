@@ -1,6 +1,6 @@
 // Run the real CLI (bin/candlestore.js → dist/) as a child process, as a user would. Always async: tests
 // keep `sim` in-process, and a blocking spawn would freeze the server the child talks to.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -8,6 +8,37 @@ import { join, relative } from 'node:path';
 import { maskGeneration } from './common.js';
 
 export const BIN = new URL('../../bin/candlestore.js', import.meta.url).pathname;
+
+/** `candlestore serve` running in a child process, as a user starts it. */
+export interface ServeChild {
+  child: ChildProcess;
+  /** `http://127.0.0.1:PORT` from its start line. */
+  base: string;
+  /** Its standard error so far (the start line, then request logs with --verbose). */
+  stderr(): string;
+  /** SIGTERM, then its exit code (at once if it has exited already). */
+  stop(): Promise<number | null>;
+}
+
+/** Start `candlestore serve ARGS` and wait for its start line (`… on http://127.0.0.1:PORT …`). */
+export function spawnServe(args: string[]): Promise<ServeChild> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  // 'close', not 'exit': stderr is read to its end by then.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return new Promise<ServeChild>((resolve, reject) => {
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const m = / on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m && err.includes('\n')) resolve({ child, base: m[1], stderr: () => err, stop });
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+}
 
 export interface CliResult {
   code: number | null;
