@@ -10,7 +10,7 @@
 // `run --no-download`, each followed by a normal run: the tree is the same again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim, type SimServer } from '../../src/sim/server.js';
@@ -130,4 +130,27 @@ test(`kill -9 at ${KILLS} random moments of a fused cold run, then a normal run:
     removeTree(roots.pop());
   }
   assert.ok(killedInTransform >= Math.ceil(KILLS / 2), `only ${killedInTransform} of ${KILLS} kills landed in the fused pass (seed ${seed})`);
+});
+
+test('errors inside the fused pass keep their stage: a bad cached day aborts in Transform, a store that cannot be written in Aggregate; a rerun after the fix gives the same tree', async () => {
+  assert.ok(fusedTree, 'the first test built the reference tree');
+  // A cached day changed on disk (it no longer matches its MANIFEST line), in the middle of a symbol's history.
+  const bad = rawCopy(downloaded);
+  const day = join(bad, 'cache/2026/01/BTC-USD_20260115.json');
+  const original = readFileSync(day);
+  writeFileSync(day, Buffer.from(original.toString('latin1').replace(/"volumes":\[(\d)/, '"volumes":[9$1'), 'latin1'));
+  const t = await runCli(['run', '--no-download', '--root', bad, '--now', NOW]);
+  assert.equal(t.code, 1, t.stderr);
+  assert.match(t.stderr, /ABORT! Critical error in Transform: .*BTC-USD_20260115\.json/);
+  writeFileSync(day, original);
+  const fixed = await runCli(['run', '--no-download', '--root', bad, '--now', NOW]);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.deepEqual(treeDiff(bad, fusedTree), [], 'after the cached day is restored');
+
+  // The 1m store's path taken by a folder: appending fails, and says so as the aggregate stage.
+  const blocked = rawCopy(downloaded);
+  mkdirSync(join(blocked, 'data/aggregate/1m/USA500.IDX-USD.bin'), { recursive: true });
+  const a = await runCli(['run', '--no-download', '--root', blocked, '--now', NOW]);
+  assert.equal(a.code, 1, a.stderr);
+  assert.match(a.stderr, /ABORT! Critical error in Aggregate: .*USA500\.IDX-USD\.bin/);
 });
