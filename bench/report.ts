@@ -5,7 +5,7 @@ import type { ApiResult } from './api.js';
 import { writeFileSync } from 'node:fs';
 import { REFERENCE, TARGETS, type Target } from './config.js';
 import type { ColdResult } from './cold.js';
-import type { IncrementalResult } from './incremental.js';
+import type { CliRun, IncrementalResult } from './incremental.js';
 import type { Machine } from './measure.js';
 import type { PeerResult } from './duckdb.js';
 import type { ExportResult } from './export.js';
@@ -90,8 +90,14 @@ export function buildRows(r: Results): Row[] {
     add(c, `${what}, download excluded`, `${s3(i.median.withoutDownload)} (in-process ${s3(i.median.inProcessWithoutDownload)}; last step ${Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`, TARGETS.incremental, i.median.withoutDownload, REFERENCE.incremental);
     add(c, `${what}, download included`, s3(i.median.withDownload), undefined, undefined, REFERENCE.incremental);
     add(c, 'incremental ÷ full build from cache', `${pct(i.ratioToFullBuild)} of ${s3(i.fullBuild.fromCache.wallSeconds)} (${i.symbols} × ${i.historyDays} days, ${M(i.storeCandles)} candles)`);
-    add(c, 'no-op run (nothing new), download excluded', `${s3(i.noopRun.wallSeconds)} (in-process ${s3(i.noopRun.inProcessSeconds)}: ${Object.entries(i.noopRun.stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
-    add(c, 'CLI start-up floor (`--version`)', s3(i.cliStartupSeconds));
+    const l = i.longHistory;
+    const lastLong = l.steps[l.steps.length - 1].stages;
+    add(c, `${what}, download excluded, ${l.historyDays} days of history`, `${s3(l.median.withoutDownload)} (in-process ${s3(l.median.inProcessWithoutDownload)}; last step ${Object.entries(lastLong).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; ${M(l.storeCandles)} candles, full build ${s3(l.fullBuildFromCache.wallSeconds)})`, TARGETS.incremental, l.median.withoutDownload);
+    const noop = (n: CliRun) => `${s3(n.wallSeconds)} (in-process ${s3(n.inProcessSeconds)}: ${Object.entries(n.stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`;
+    add(c, `no-op run (nothing new), download excluded, ${i.historyDays} days`, noop(i.noopRun), TARGETS.noopRun, i.noopRun.wallSeconds);
+    add(c, `no-op run (nothing new), download excluded, ${l.historyDays} days`, noop(l.noopRun), TARGETS.noopRun, l.noopRun.wallSeconds);
+    add(c, 'CLI start-up (`candlestore --version`)', s3(i.cliStartupSeconds), TARGETS.cliStartup, i.cliStartupSeconds);
+    add(c, 'node start-up floor (`node -e 0`)', s3(i.nodeFloorSeconds));
     add(c, 'download-included and -excluded roots byte-identical', i.identical ? 'yes' : 'NO');
   }
   if (r.peer) {

@@ -4,10 +4,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeFailure, ConfigError, InterruptedError, type Stage } from './errors.js';
 import { parseDay, parseInstant } from './util/dates.js';
-import { buildContext } from './pipeline/context.js';
 import { REBUILD_TARGETS } from './commands/rebuildTargets.js';
-// Command modules are imported when their command runs: start-up time is part of every cron run, and the
-// HTTP client, the sim server and the verifier need not load for the commands that do not use them.
+import type { ContextOptions } from './pipeline/context.js';
+// Command modules, and the context with its config loader (zod, yaml), are imported when their command runs:
+// start-up time is part of every cron run, and `--version`, `--help` or a usage error need none of them.
+
+const buildContext = async (opts: ContextOptions) => (await import('./pipeline/context.js')).buildContext(opts);
 
 const program = new Command('candlestore')
   .description('Keep a local, always-current history of Dukascopy 1-minute candles and every timeframe above it.')
@@ -99,6 +101,7 @@ program
   .option('--faults <p>', 'probability 0..1 that a request gets a fault', '0')
   .option('--fault-kinds <list>', 'comma list of 400,429,503,slow,truncated,invalid-json,reset (default all)')
   .option('--revise <p>', 'probability 0..1 per candle that an answer revises it (the live day changes between requests, the closed day differs from the last live answer)', '0')
+  .option('--one-sided-rate <p>', 'fraction 0..1 of minutes missing on one side (BID or ASK), to test one-sided minutes', '0')
   .option('--allow-remote', 'allow binding a non-loopback address')
   .option('--verbose', 'one log line per request')
   .action(async (opts) => {
@@ -142,6 +145,8 @@ program
   .option('--compression <codec>', 'zstd | snappy | gzip | brotli | none (Parquet default zstd; CSV: gzip or none)')
   .option('--force', 'replace existing outputs; skip selections that match nothing (with a warning)')
   .option('--dry-run', 'print the files, rows and estimated bytes; write nothing')
+  .option('--side <side>', 'bid (default), ask, or mid = (bid + ask) / 2 per price, one decimal more than the store (needs sides: [BID, ASK])', 'bid')
+  .option('--spread', 'add a spread column: ask close − bid close (needs sides: [BID, ASK])')
   .option('-q, --quiet', 'print only warnings and errors')
   .action(async (opts) => {
     currentStage = 'Build';
@@ -149,7 +154,7 @@ program
     await buildCommand({
       root: opts.root, select: opts.select, after: opts.after, until: opts.until, parquet: opts.parquet, csv: opts.csv, mt4: opts.mt4,
       output: opts.output, outputDir: opts.outputDir, partition: opts.partition, incremental: opts.incremental, compression: opts.compression,
-      force: opts.force, dryRun: opts.dryRun,
+      force: opts.force, dryRun: opts.dryRun, side: opts.side, spread: opts.spread,
       log: opts.quiet && !opts.dryRun ? () => {} : (line) => process.stdout.write(`${line}\n`),
       warn: (line) => process.stderr.write(`${line}\n`),
       signal: interrupt.signal,

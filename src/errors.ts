@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   UNKNOWN_SYMBOL: { stages: ANY, exit: 2, meaning: 'no store for the symbol asked for (or no candlestore root there); the message lists those that exist' },
   UNKNOWN_TIMEFRAME: { stages: ANY, exit: 2, meaning: 'the symbol has no store of the timeframe asked for; the message lists those that exist' },
   GENERATION_MISMATCH: { stages: ANY, exit: 1, meaning: 'a store and its index kept belonging to different incarnations of the file (a rebuild under a reader)' },
+  SIDES_MISMATCH: { stages: ANY, exit: 1, meaning: 'mid or spread asked of a symbol whose BID and ASK stores have different price decimals (one side built with other settings)' },
   // export (build)
   BAD_MANIFEST: { stages: ['Config'], exit: 2, meaning: 'the export folder holds a manifest that is not candlestore\'s or of another version' },
   STORE_CHANGED: { stages: ['Build'], exit: 1, meaning: 'a store was rebuilt while it was being exported; build again' },

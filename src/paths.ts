@@ -1,8 +1,14 @@
 // The directory layout under one root (DESIGN §1). Every stage asks this module where a file lives;
 // nothing else builds data paths, so the layout can change in one place.
+// Sides (dukascopy/series.ts): every method takes a series key. The BID series (a plain symbol) has the
+// names it always had; the ASK series of the same symbol lives beside it with `.ASK` in its names: per-day
+// files `SYMBOL_YYYYMMDD.ASK.json|bin` (the date stays right after the symbol, so one listing finds both
+// sides of a day), stores `SYMBOL.ASK.bin`, `index/SYMBOL.ASK.idx`, `index/SYMBOL.ASK.def.json`,
+// `SYMBOL.ASK.csv`, in the same folders as the BID files (docs/format.md, "Sides").
 import { join } from 'node:path';
 import { compactDay, formatDay } from './util/dates.js';
 import { symbolFileName } from './dukascopy/symbolCode.js';
+import { baseSymbol, sideOf, sideSuffix } from './dukascopy/series.js';
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -47,6 +53,7 @@ function yearMonth(day: number): [string, string] {
   return [iso.slice(0, 4), iso.slice(5, 7)];
 }
 
-function dayStem(symbol: string, day: number): string {
-  return `${symbolFileName(symbol)}_${compactDay(day)}`;
+/** `EUR-USD_20260105` (BID) or `EUR-USD_20260105.ASK`: the per-day file name before its extension. */
+function dayStem(series: string, day: number): string {
+  return `${symbolFileName(baseSymbol(series))}_${compactDay(day)}${sideSuffix(sideOf(series))}`;
 }

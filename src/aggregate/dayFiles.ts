@@ -4,7 +4,7 @@ import { sep } from 'node:path';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
 import { compactDay } from '../util/dates.js';
-import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { dayFilePrefix, listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 
 export interface DayFile {
   /** YYYYMMDD */
@@ -45,7 +45,7 @@ export async function listDayFilesOf(layout: Layout, wanted: readonly { symbol: 
       w.byDate.set(f.day, { date: yyyymmdd(f.day), file: f.path, live: true });
     }
   }
-  const prefix = byCode.size === 1 ? `${[...byCode.keys()][0]}_` : undefined;
+  const prefix = byCode.size === 1 ? dayFilePrefix([...byCode.keys()][0]) : undefined;
   for (const f of await listTreeDayFiles(layout.transformDir, 'bin', { fromDay, prefix })) {
     const w = byCode.get(f.code);
     if (w && inItsMonthFolder(f.path) && (w.fromDay === undefined || f.day >= w.fromDay)) {
@@ -62,13 +62,19 @@ export async function listDayFilesOf(layout: Layout, wanted: readonly { symbol: 
  */
 function inItsMonthFolder(path: string): boolean {
   const nameAt = path.lastIndexOf(sep) + 1;
-  const digits = path.slice(path.length - 12, path.length - 4);
+  const digits = nameDigits(path);
   return path.slice(nameAt - 8, nameAt) === `${digits.slice(0, 4)}${sep}${digits.slice(4, 6)}${sep}`;
 }
 
-/** YYYYMMDD of a day file the walker parsed (CODE_YYYYMMDD.bin, a valid date): the digits of its name. */
+/** YYYYMMDD of a day file the walker parsed (CODE_YYYYMMDD[.ASK].bin, a valid date): the digits of its name. */
 function nameDate(path: string): number {
-  return Number(path.slice(path.length - 12, path.length - 4));
+  return Number(nameDigits(path));
+}
+
+/** The 8 date digits after the last `_` (a code never contains `_`; the ASK side's `.ASK` follows them). */
+function nameDigits(path: string): string {
+  const at = path.lastIndexOf('_') + 1;
+  return path.slice(at, at + 8);
 }
 
 function yyyymmdd(day: number): number {

@@ -2,6 +2,7 @@
 // page, and the error policy — 400 `{"status":"failure","exception":…}` naming what was wrong (wrapped in
 // the JSONP callback when one was asked for), 404 for unknown routes, 500 naming a damaged store (logged;
 // other stores keep serving), never a stack trace in a response.
+import { spreadFlag } from './query.js';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ApiError } from '../errors.js';
@@ -177,7 +178,10 @@ export function createApp(opts: AppOptions): OpenAPIHono<Env> {
       mt4,
       callback: v.callback,
       filename: v.filename,
+      side: v.side ?? 'bid',
+      spread: spreadFlag(v.spread),
     };
+    if (mt4 && q.spread) throw new ApiError(400, 'BAD_QUERY', 'spread adds a column, and MT4 CSV has exactly date,time,open,high,low,close,volume: use format=csv without mt4');
     if (q.format === 'json' && q.subformat === 4) q.format = 'ndjson';
     if (q.mt4 && q.selections[0].indicators.length > 0) throw new ApiError(400, 'BAD_QUERY', 'MT4 CSV has no indicator columns; leave out indicators');
     // The route declares JSON, CSV and NDJSON bodies; the typed helpers only model c.json(), so the raw

@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js';
 import { outputColumn, type IndicatorSpec } from '../indicators/spec.js';
 import type { CandleQuery, Selection } from './query.js';
 import { timeframeMs, type CandleSource, type SeriesColumns } from './source.js';
+import { pairedWindow } from './pairs.js';
 
 /** One select's rows: `cols` holds bars [readFrom, …); rows [first, end) of cols are candidates. */
 export interface SelectionResult {
@@ -16,6 +17,9 @@ export interface SelectionResult {
   timeframe: string;
   decimals: number;
   cols: SeriesColumns;
+  /** `spread=true`: ask close − bid close of each bar of `cols` (api/pairs.ts), exact at `spreadDecimals`. */
+  spread?: Float64Array;
+  spreadDecimals?: number;
   /** Indicator output columns over `cols`, by column name (`macd_12_26_9__hist`), per indicator. */
   indicators: { spec: IndicatorSpec; outputs: { name: string; column: string; values: Float64Array }[] }[];
 }
@@ -50,7 +54,13 @@ export async function executeQuery(q: CandleQuery, source: CandleSource): Promis
   const results: SelectionResult[] = [];
   const ranges: { first: number; end: number }[] = [];
   for (const sel of q.selections) {
-    const h = await source.open(sel.symbol, sel.timeframe);
+    if (q.side === 'mid' || q.spread) {
+      const r = await pairedSelection(q, sel, source, single);
+      results.push(r.result);
+      ranges.push(r.range);
+      continue;
+    }
+    const h = await source.open(sel.symbol, sel.timeframe, q.side === 'ask' ? 'ASK' : 'BID');
     try {
       let lo = q.after === undefined ? 0 : await h.lowerBound(q.after);
       let hi = q.until === undefined ? h.count : await h.lowerBound(q.until);
@@ -93,6 +103,42 @@ export async function executeQuery(q: CandleQuery, source: CandleSource): Promis
     }
   }
   return single ? singleOrder(results, ranges[0], q) : mergeOrder(results, ranges, q);
+}
+
+/** One select read from both sides (mid prices and/or the spread column): api/pairs.ts. */
+async function pairedSelection(q: CandleQuery, sel: Selection, source: CandleSource, single: boolean): Promise<{ result: SelectionResult; range: { first: number; end: number } }> {
+  const bid = await source.open(sel.symbol, sel.timeframe, 'BID');
+  try {
+    const ask = await source.open(sel.symbol, sel.timeframe, 'ASK');
+    try {
+      const barMs = timeframeMs(sel.timeframe) ?? 60_000;
+      let warm = 0;
+      for (const spec of sel.indicators) warm = Math.max(warm, spec.def.warmup(spec.params, { barMs }));
+      const w = await pairedWindow(bid, ask, {
+        after: q.after, until: q.until, order: q.order, side: q.side, skipLast: sel.skipLast,
+        want: single ? q.limit : q.offset + q.limit, skip: single ? q.offset : 0, warm,
+      });
+      const heavy = w.cols.length > HEAVY_BARS;
+      const release = heavy ? await heavyGate.acquire() : undefined;
+      let indicators: SelectionResult['indicators'];
+      try {
+        indicators = sel.indicators.map((spec) => {
+          const values = spec.def.compute(w.cols, spec.params);
+          return { spec, outputs: spec.def.outputs.map((name, i) => ({ name, column: outputColumn(spec, name), values: values[i] })) };
+        });
+      } finally {
+        release?.();
+      }
+      return {
+        result: { selection: sel, symbol: bid.symbol, id: bid.id, timeframe: bid.timeframe, decimals: w.decimals, cols: w.cols, spread: q.spread ? w.cols.spread : undefined, spreadDecimals: bid.decimals, indicators },
+        range: { first: w.first, end: w.end },
+      };
+    } finally {
+      await ask.close();
+    }
+  } finally {
+    await bid.close();
+  }
 }
 
 function singleOrder(results: SelectionResult[], r: { first: number; end: number }, q: CandleQuery): QueryResult {

@@ -3,6 +3,7 @@
 //   /ohlcv/1.1/list/symbols/output/JSON|CSV      /ohlcv/1.1/list/indicators/output/JSON
 // parsed into the same CandleQuery as the REST form. Segments arrive still percent-encoded; the app has
 // already refused encoded slashes, backslashes, NUL and dot segments.
+import { spreadFlag } from './query.js';
 import { ApiError } from '../errors.js';
 import { parseQueryTime } from './time.js';
 import {
@@ -99,7 +100,10 @@ export function parsePathForm(rest: string, params: Record<string, string>): Pat
     mt4,
     callback: output === 'CSV' ? undefined : callback,
     filename: o.filename,
+    side: o.side ?? 'bid',
+    spread: spreadFlag(o.spread),
   };
+  if (mt4 && query.spread) throw new ApiError(400, 'BAD_QUERY', 'spread adds a column, and MT4 CSV has exactly date,time,open,high,low,close,volume: leave out /MT4');
   return { kind: 'select', query };
 }
 

@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors.js';
 import { IndicatorSpecError, parseIndicatorSpec, type IndicatorSpec } from '../indicators/spec.js';
 import { TIMEFRAME_NAME } from '../timeframes/rules.js';
+import type { ReadSide } from '../store/sides.js';
 
 export const DEFAULT_LIMIT = 1440;
 export const MAX_LIMIT = 100_000;
@@ -39,6 +40,10 @@ export interface CandleQuery {
   callback: string | undefined;
   /** CSV: send as an attachment with this file name. */
   filename: string | undefined;
+  /** `side=`: bid (default), ask, or mid of both (store/sides.ts). */
+  side: ReadSide;
+  /** `spread`: a spread column (ask close − bid close). */
+  spread: boolean;
 }
 
 const SYMBOL_ID = /^[A-Z0-9]+(?:\.[A-Z0-9]+)*(?:-[A-Z0-9]+(?:\.[A-Z0-9]+)*)?$/;
@@ -98,7 +103,14 @@ export const commonOptionsSchema = z.object({
   subformat: z.coerce.number().int().min(1).max(4).optional().openapi({ description: 'JSON shape: 1 records with a nested indicators object (default), 2 columns + values (epoch ms), 3 an array per column, 4 NDJSON stream' }),
   callback: z.string().regex(CALLBACK, 'expected a JavaScript identifier path such as cb or app.onData').max(64).optional().openapi({ description: 'JSONP: wrap the JSON in a call to this function' }),
   filename: z.string().regex(FILENAME, 'expected a file name of letters, digits, dot, dash and underscore').optional().openapi({ description: 'CSV: download as an attachment with this name' }),
+  side: z.enum(['bid', 'ask', 'mid'], { error: 'expected bid, ask or mid' }).optional().openapi({ description: 'prices of the BID side (default), the ASK side, or mid = (bid + ask) / 2 per price, exact at one decimal more than the store (needs `sides: [BID, ASK]`); mid pairs bars by time and leaves out a bar on one side only', example: 'mid' }),
+  spread: z.enum(['true', 'false', '1', '0', '']).optional().openapi({ description: 'add a `spread` column, ask close − bid close (`spread`, `spread=true` or `1`); bars on one side only are left out', example: 'true' }),
 });
+
+/** `spread`, `spread=` (present), `spread=true|1` → true; absent, `false`, `0` → false. */
+export function spreadFlag(value: string | undefined): boolean {
+  return value !== undefined && value !== 'false' && value !== '0';
+}
 export type CommonOptions = z.infer<typeof commonOptionsSchema>;
 
 /** The `after`/`until` pair, checked against each other. */

@@ -8,6 +8,11 @@ import type { QueryResult, SelectionResult } from './execute.js';
 
 const BASE_COLUMNS = ['symbol', 'timeframe', 'time', 'open', 'high', 'low', 'close', 'volume', 'forming'] as const;
 
+/** The base columns, with `spread` after `forming` when the query asked for it (every select has it then). */
+function baseColumns(r: QueryResult): string[] {
+  return r.selections.some((s) => s.spread) ? [...BASE_COLUMNS, 'spread'] : [...BASE_COLUMNS];
+}
+
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
 
 /** The query as the envelope's `options` echo it. */
@@ -44,7 +49,8 @@ function indicatorColumns(r: QueryResult): { names: string[]; bySel: Map<string,
 
 function recordJson(s: SelectionResult, i: number, head: string): string {
   const c = s.cols;
-  let out = `${head}"time":"${formatTime(c.ts[i])}","open":${num(c.open[i])},"high":${num(c.high[i])},"low":${num(c.low[i])},"close":${num(c.close[i])},"volume":${num(c.volume[i])},"forming":${(c.flags[i] & 1) !== 0},"indicators":{`;
+  const spread = s.spread ? `"spread":${num(s.spread[i])},` : '';
+  let out = `${head}"time":"${formatTime(c.ts[i])}","open":${num(c.open[i])},"high":${num(c.high[i])},"low":${num(c.low[i])},"close":${num(c.close[i])},"volume":${num(c.volume[i])},"forming":${(c.flags[i] & 1) !== 0},${spread}"indicators":{`;
   let first = true;
   for (const ind of s.indicators) {
     out += `${first ? '' : ','}"${ind.spec.key}":`;
@@ -73,7 +79,7 @@ function resultJson(r: QueryResult, subformat: 1 | 2 | 3): string {
     return `${out}]`;
   }
   const { names, bySel } = indicatorColumns(r);
-  const columns = [...BASE_COLUMNS, ...names];
+  const columns = [...baseColumns(r), ...names];
   const symbols = r.selections.map((s) => JSON.stringify(s.symbol));
   const tfs = r.selections.map((s) => JSON.stringify(s.timeframe));
   const cell = (k: number, col: string): string => {
@@ -89,6 +95,7 @@ function resultJson(r: QueryResult, subformat: 1 | 2 | 3): string {
       case 'close': return num(s.cols.close[i]);
       case 'volume': return num(s.cols.volume[i]);
       case 'forming': return (s.cols.flags[i] & 1) !== 0 ? 'true' : 'false';
+      case 'spread': return s.spread ? num(s.spread[i]) : 'null';
       default: {
         const v = bySel[selOf[k]].get(col);
         return v === undefined ? 'null' : num(v[i]);
@@ -142,7 +149,7 @@ export function* renderCsv(q: CandleQuery, r: QueryResult, blockRows = 5000): Ge
     return;
   }
   const { names, bySel } = indicatorColumns(r);
-  yield `${[...BASE_COLUMNS, ...names].join(',')}\n`;
+  yield `${[...baseColumns(r), ...names].join(',')}\n`;
   for (let start = 0; start < r.count; start += blockRows) {
     let block = '';
     for (let k = start; k < Math.min(r.count, start + blockRows); k++) {
@@ -151,6 +158,7 @@ export function* renderCsv(q: CandleQuery, r: QueryResult, blockRows = 5000): Ge
       const i = r.rowOf[k];
       const d = s.decimals;
       let line = `${s.symbol},${s.timeframe},${formatTime(s.cols.ts[i])},${s.cols.open[i].toFixed(d)},${s.cols.high[i].toFixed(d)},${s.cols.low[i].toFixed(d)},${s.cols.close[i].toFixed(d)},${s.cols.volume[i]},${(s.cols.flags[i] & 1) !== 0}`;
+      if (s.spread) line += `,${s.spread[i].toFixed(s.spreadDecimals ?? d)}`;
       for (const name of names) {
         const v = bySel[sel].get(name);
         line += `,${v === undefined || !Number.isFinite(v[i]) ? '' : v[i]}`;

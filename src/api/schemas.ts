@@ -19,6 +19,7 @@ const candleRecord = z.object({
   time: z.string().openapi({ description: "bar open time on the store's clock, YYYY-MM-DD HH:MM:SS", example: '2026-01-05 10:00:00' }),
   open: z.number(), high: z.number(), low: z.number(), close: z.number(), volume: z.number(),
   forming: z.boolean().openapi({ description: 'the bar is still open (its values change until it closes)' }),
+  spread: z.number().optional().openapi({ description: 'with `spread`: ask close − bid close of the bar', example: 0.00002 }),
   indicators: z.record(z.string(), z.union([z.number().nullable(), z.record(z.string(), z.number().nullable())]))
     .openapi({ description: 'by indicator key (`sma_20`); multi-output indicators as an object of outputs', example: { sma_20: 1.0851, macd_12_26_9: { macd: 0.0004, signal: 0.0003, hist: 0.0001 } } }),
 }).openapi('Candle');
@@ -66,7 +67,7 @@ export const candlesRoute = createRoute({
 });
 
 const timeframeInfo = z.object({ timeframe: z.string(), rows: z.number().int(), first: z.number().nullable().openapi({ description: 'first bar, epoch ms' }), last: z.number().nullable() });
-const symbolInfo = z.object({ symbol: z.string().openapi({ example: 'EUR/USD' }), id: z.string().openapi({ example: 'EUR-USD' }), decimals: z.number().int(), timeframes: z.array(timeframeInfo) }).openapi('Symbol');
+const symbolInfo = z.object({ symbol: z.string().openapi({ example: 'EUR/USD' }), id: z.string().openapi({ example: 'EUR-USD' }), decimals: z.number().int(), sides: z.array(z.enum(['BID', 'ASK'])).openapi({ description: 'sides kept: ASK too with `sides: [BID, ASK]` (needed by side=ask|mid and spread)', example: ['BID', 'ASK'] }), timeframes: z.array(timeframeInfo) }).openapi('Symbol');
 
 export const symbolsRoute = createRoute({
   method: 'get',

@@ -9,6 +9,7 @@ import { readIndexFileSync } from '../store/indexFile.js';
 import type { StoreIndex } from '../store/indexFormat.js';
 import { CandleStore, fileSymbolOf, type BarChunk, type Series } from '../store/open.js';
 import type { Layout } from '../paths.js';
+import { seriesKey, type Side } from '../dukascopy/series.js';
 import type { Bars } from '../indicators/types.js';
 
 /** Columns of a run of bars; `flags` bit 0 marks the bar still forming. */
@@ -45,14 +46,16 @@ export interface SymbolInfo {
   symbol: string;
   id: string;
   decimals: number;
+  /** Sides with a 1m store: `['BID']`, or `['BID', 'ASK']` with `sides: [BID, ASK]` (side=ask|mid and spread need ASK). */
+  sides: Side[];
   timeframes: TimeframeInfo[];
 }
 
 export interface CandleSource {
   /** Symbols that have a 1m store, with every timeframe found for them. */
   listSymbols(): Promise<SymbolInfo[]>;
-  /** Open one series; ApiError 400 for an unknown symbol or timeframe, 500 for a damaged store. */
-  open(id: string, timeframe: string): Promise<SeriesHandle>;
+  /** Open one series (of `side`, default BID); ApiError 400 for an unknown symbol, timeframe or side, 500 for a damaged store. */
+  open(id: string, timeframe: string, side?: Side): Promise<SeriesHandle>;
   /** Release whatever the source holds open (server shutdown). */
   close?(): Promise<void>;
 }
@@ -73,8 +76,9 @@ export class StoreCandleSource implements CandleSource {
     this.store = new CandleStore(layout.root, 'Serve');
   }
 
-  private indexFile(id: string, tf: string): string {
-    return tf === BASE_TF ? this.layout.aggregateIndex(id) : this.layout.resampleIndex(tf, id);
+  private indexFile(id: string, tf: string, side: Side): string {
+    const key = seriesKey(id, side);
+    return tf === BASE_TF ? this.layout.aggregateIndex(key) : this.layout.resampleIndex(tf, key);
   }
 
   async listSymbols(): Promise<SymbolInfo[]> {
@@ -99,25 +103,26 @@ export class StoreCandleSource implements CandleSource {
           await h.close();
         }
       }
-      out.push({ symbol, id, decimals, timeframes });
+      out.push({ symbol, id, decimals, sides: await this.store.sides(symbol), timeframes });
     }
     return out;
   }
 
-  async open(id: string, timeframe: string): Promise<SeriesHandle> {
-    const key = `${id}/${timeframe}`;
-    const name = relative(this.layout.root, timeframe === BASE_TF ? this.layout.aggregateStore(id) : this.layout.resampleStore(timeframe, id));
+  async open(id: string, timeframe: string, side: Side = 'BID'): Promise<SeriesHandle> {
+    const key = `${id}/${timeframe}/${side}`;
+    const series = seriesKey(id, side);
+    const name = relative(this.layout.root, timeframe === BASE_TF ? this.layout.aggregateStore(series) : this.layout.resampleStore(timeframe, series));
     let index: StoreIndex | undefined;
     try {
       // Synchronous: one 64-byte read; a thread-pool round trip would cost more than the read itself.
-      index = readIndexFileSync(this.indexFile(id, timeframe), 'Serve');
+      index = readIndexFileSync(this.indexFile(id, timeframe, side), 'Serve');
     } catch (err) {
       throw damaged(name, err);
     }
     const cached = this.cache.get(key);
     if (cached && index && cached.matches(index)) return cached.acquire();
-    const series = await this.openSeries(id, timeframe, name, index);
-    const fresh = new CachedSeries(series, id, name);
+    const opened = await this.openSeries(id, timeframe, name, index, side);
+    const fresh = new CachedSeries(opened, id, name);
     cached?.retire();
     this.cache.set(key, fresh);
     return fresh.acquire();
@@ -127,12 +132,13 @@ export class StoreCandleSource implements CandleSource {
    * Open a series; a file that looks damaged while its index changes under us is a rebuild replacing it
    * (the old index was read, then the new file opened before its header was written): read again.
    */
-  private async openSeries(id: string, timeframe: string, name: string, index: StoreIndex | undefined): Promise<Series> {
+  private async openSeries(id: string, timeframe: string, name: string, index: StoreIndex | undefined, side: Side): Promise<Series> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.series(id, timeframe);
+        return await this.store.series(id, timeframe, side);
       } catch (err) {
         if (err instanceof NotFoundError) {
+          if (side !== 'BID' && err.available.includes('bid')) throw new ApiError(400, 'UNKNOWN_SYMBOL', `${id} has no ${side} store (its root keeps BID only: add ${side} to \`sides\` in config.yaml and run); side=bid reads it`);
           if (err.code === 'UNKNOWN_SYMBOL') throw new ApiError(400, 'UNKNOWN_SYMBOL', `unknown symbol ${id} (GET /v1/symbols lists them)`);
           if (err.available.includes(timeframe)) {
             throw new ApiError(400, 'UNKNOWN_TIMEFRAME', `unknown timeframe ${timeframe} for ${id} at the moment: it has no committed data (a rebuild is replacing it)`);
@@ -142,7 +148,7 @@ export class StoreCandleSource implements CandleSource {
         if (!(err instanceof CorruptFileError) || attempt >= 5) throw damaged(name, err);
         let now: StoreIndex | undefined;
         try {
-          now = readIndexFileSync(this.indexFile(id, timeframe), 'Serve');
+          now = readIndexFileSync(this.indexFile(id, timeframe, side), 'Serve');
         } catch {
           now = undefined;
         }

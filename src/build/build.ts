@@ -15,7 +15,8 @@ import { fsyncDir, fsyncFd, removeStaleTemps } from '../util/fsx.js';
 import { csvHeader } from './csvFormat.js';
 import { entryOf, isUnchanged, readManifest, writeManifest, type PartitionEntry } from './manifest.js';
 import { ROW_GROUP_ROWS, type Compression } from './parquet.js';
-import { checkLayout, planOutputs, type BuildLayout, type OutputKind, type OutputTask } from './plan.js';
+import { checkLayout, isPaired, partRows, planOutputs, type BuildLayout, type OutputKind, type OutputTask, type ReadMode } from './plan.js';
+import { ONE_SIDED_LISTED, READ_SIDES, type ReadSide } from '../store/sides.js';
 import { parseSelect, resolveSelections } from './select.js';
 import { parseRange } from './timeArg.js';
 import { writeOutput, type OutputResult } from './writeOutput.js';
@@ -37,6 +38,10 @@ export interface BuildRequest {
   compression?: string;
   force?: boolean;
   dryRun?: boolean;
+  /** `bid` (default), `ask` or `mid` (store/sides.ts). */
+  side?: string;
+  /** Add the `spread` column (ask close − bid close). */
+  spread?: boolean;
   /** Worker threads (0 = config's `workers`, which defaults to one per core). */
   threads?: number;
   log: (line: string) => void;
@@ -65,8 +70,12 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   const kind: OutputKind = req.mt4 ? 'mt4' : req.csv ? 'csv' : 'parquet';
   const compression = (req.compression ?? (kind === 'parquet' ? 'zstd' : 'none')) as Compression;
   if (!COMPRESSIONS.includes(compression)) throw usage(`--compression ${req.compression}: want one of ${COMPRESSIONS.join(', ')}`);
+  const side = parseReadSide(req.side ?? 'bid');
+  if (kind === 'mt4' && req.spread) throw usage('--spread adds a column, and MetaTrader\'s import takes exactly date,time,open,high,low,close,volume: use --csv or --parquet for the spread');
+  const read: ReadMode = { side, spread: req.spread ?? false };
   const root = resolve(req.root);
   const layout: BuildLayout = {
+    read,
     kind,
     compression,
     output: req.output === undefined ? undefined : resolve(req.output),
@@ -85,7 +94,8 @@ export async function build(req: BuildRequest): Promise<BuildSummary> {
   const { config } = await loadConfig(root);
   const selections = await resolveSelections(store, specs, { force: req.force ?? false, warn: req.warn });
   const tasks = await planOutputs(store, config, selections, range, layout);
-  const options = JSON.stringify({ kind, compression, select: [...req.select].sort(), after: range.after ?? null, until: range.until ?? null });
+  reportOneSided(tasks, read, req.warn);
+  const options = JSON.stringify({ kind, compression, select: [...req.select].sort(), after: range.after ?? null, until: range.until ?? null, ...(isPaired(read) || read.side !== 'bid' ? { side, spread: read.spread } : {}) });
   const previous = req.incremental ? readManifest(layout.outputDir!) : undefined;
 
   // 3. Existing outputs: replaced only with --force, or when an incremental manifest says they are ours.
@@ -182,6 +192,40 @@ function summaryLine(s: BuildSummary, unchanged: number): string {
 }
 
 /** --dry-run: the files, their rows and an estimate of their size; nothing is written. */
+/** `--side`: bid, ask or mid (any case); anything else is exit 2. */
+function parseReadSide(text: string): ReadSide {
+  const side = text.toLowerCase() as ReadSide;
+  if (!READ_SIDES.includes(side)) throw usage(`--side ${JSON.stringify(text)}: want bid, ask or mid`);
+  return side;
+}
+
+/**
+ * Bars on one side only are left out of mid and spread (never paired with a neighbour): said once per
+ * series, with counts and the first few times.
+ */
+function reportOneSided(tasks: readonly OutputTask[], read: ReadMode, warn: (line: string) => void): void {
+  if (!isPaired(read)) return;
+  const bySeries = new Map<string, { bidOnly: number; askOnly: number; first: { time: number; side: string }[] }>();
+  for (const t of tasks) {
+    for (const p of t.parts) {
+      if (!p.paired) continue;
+      const key = `${p.fileSymbol} ${p.timeframe}`;
+      const acc = bySeries.get(key) ?? { bidOnly: 0, askOnly: 0, first: [] };
+      acc.bidOnly += p.paired.oneSided.bidOnly;
+      acc.askOnly += p.paired.oneSided.askOnly;
+      for (const f of p.paired.oneSided.first) if (acc.first.length < ONE_SIDED_LISTED) acc.first.push(f);
+      bySeries.set(key, acc);
+    }
+  }
+  const what = read.side === 'mid' ? 'mid' : 'the spread';
+  for (const [key, c] of bySeries) {
+    const n = c.bidOnly + c.askOnly;
+    if (n === 0) continue;
+    const first = c.first.map((f) => `${new Date(f.time).toISOString().slice(0, 16).replace('T', ' ')} ${f.side} only`).join(', ');
+    warn(`note: ${key}: ${groupDigits(n)} bar${n === 1 ? '' : 's'} on one side only left out of ${what} (${groupDigits(c.bidOnly)} BID only, ${groupDigits(c.askOnly)} ASK only; first: ${first}); \`candlestore verify\` lists them`);
+  }
+}
+
 function printPlan(req: BuildRequest, tasks: OutputTask[], kept: OutputTask[], stale: string[]): void {
   let rows = 0;
   let bytes = 0;
@@ -207,7 +251,7 @@ function estimateBytes(t: OutputTask): number {
   let bytes = csvHeader(t.seriesColumns).length;
   for (const p of t.parts) {
     const line = (t.kind === 'mt4' ? 16 : 19) + 4 * (p.decimals + 3) + 6 + 6 + (t.seriesColumns ? p.fileSymbol.length + p.timeframe.length + 2 : 0);
-    bytes += (p.to - p.from) * line;
+    bytes += partRows(p) * line;
   }
   return t.compression === 'gzip' ? Math.round(bytes * 0.3) : bytes;
 }

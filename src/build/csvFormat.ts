@@ -59,8 +59,8 @@ export class TimeFormatter {
 
 export type CsvFlavor = 'csv' | 'mt4';
 
-export function csvHeader(withSeries: boolean): string {
-  return `${(withSeries ? CSV_COLUMNS : CSV_COLUMNS.slice(2)).join(',')}\n`;
+export function csvHeader(withSeries: boolean, spread = false): string {
+  return `${(withSeries ? CSV_COLUMNS : CSV_COLUMNS.slice(2)).join(',')}${spread ? ',spread' : ''}\n`;
 }
 
 // The longest line: a prefix (symbol ≤ 23, timeframe ≤ 7), the time, four prices of at most 16 digits and a
@@ -96,8 +96,11 @@ export class CsvEncoder {
     this.prefix = Buffer.from(prefix ? `${prefix.symbol},${prefix.timeframe},` : '', 'latin1');
   }
 
-  /** Encode bars [from, to) of `chunk`. */
-  encode(chunk: BarChunk, from = 0, to = chunk.count): void {
+  /** The spread column's decimals (the store's; prices may carry one more for mid), when there is one. */
+  spreadDecimals: number | undefined;
+
+  /** Encode bars [from, to) of `chunk`; with `spread`, its value for each bar ends the line. */
+  encode(chunk: BarChunk, from = 0, to = chunk.count, spread?: Float64Array): void {
     const b = this.buf;
     const limit = b.length - MAX_LINE;
     const f64 = chunk.records.f64;
@@ -119,6 +122,10 @@ export class CsvEncoder {
       p = this.price(f64[w + 4], p);
       b[p++] = COMMA;
       p = this.volume(f64[w + 5], p);
+      if (spread) {
+        b[p++] = COMMA;
+        p = this.price(spread[i], p, this.spreadDecimals!);
+      }
       b[p++] = NEWLINE;
       this.pos = p;
     }
@@ -165,13 +172,13 @@ export class CsvEncoder {
   }
 
   /** The price as the decimal with `decimals` digits it was stored as (see priceFormatter). */
-  private price(v: number, p: number): number {
+  private price(v: number, p: number, decimals = this.decimals): number {
     const b = this.buf;
     if (v < 0) {
       b[p++] = 45;
       v = -v;
     }
-    const units = Math.round(v * this.scale);
+    const units = Math.round(v * (decimals === this.decimals ? this.scale : 10 ** decimals));
     const d = this.digits;
     let n = 0;
     if (units < 2147483648) {
@@ -188,7 +195,6 @@ export class CsvEncoder {
         u = Math.floor(u / 10);
       } while (u > 0);
     }
-    const decimals = this.decimals;
     while (n <= decimals) d[n++] = ZERO;
     while (n > decimals) b[p++] = d[--n];
     if (decimals > 0) {

@@ -24,6 +24,8 @@ export interface PartitionEntry {
   /** Bars of [from, to) that were final when exported: equal to `to` means the file can never go stale. */
   finalTo: number;
   rows: number;
+  /** Mid or spread: the ASK store's generation and range beside the BID one's (the pair decides the rows). */
+  ask?: { generation: number; from: number; to: number; finalTo: number };
 }
 
 export interface Manifest {
@@ -70,6 +72,7 @@ export function entryOf(task: OutputTask): PartitionEntry {
     to: p.to,
     finalTo: Math.max(p.from, Math.min(p.to, p.finalCount)),
     rows: task.rows,
+    ...(p.paired ? { ask: { generation: p.paired.generation, from: p.paired.from, to: p.paired.to, finalTo: Math.max(p.paired.from, Math.min(p.paired.to, p.paired.finalCount)) } } : {}),
   };
 }
 
@@ -78,7 +81,9 @@ export function isUnchanged(prev: Manifest | undefined, options: string, task: O
   const e = prev?.options === options ? prev.partitions[task.rel] : undefined;
   if (!e) return false;
   const now = entryOf(task);
-  return e.generation === now.generation && e.from === now.from && e.to === now.to && e.finalTo === e.to;
+  const sameAsk = e.ask === undefined && now.ask === undefined
+    || (e.ask !== undefined && now.ask !== undefined && e.ask.generation === now.ask.generation && e.ask.from === now.ask.from && e.ask.to === now.ask.to && e.ask.finalTo === e.ask.to);
+  return sameAsk && e.generation === now.generation && e.from === now.from && e.to === now.to && e.finalTo === e.to;
 }
 
 export async function writeManifest(dir: string, options: string, entries: Record<string, PartitionEntry>): Promise<void> {

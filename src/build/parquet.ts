@@ -19,7 +19,7 @@ import { writeSync } from 'node:fs';
 import type { BarChunk } from '../store/open.js';
 import { siblingModule } from '../workers/pool.js';
 import {
-  CODEC, CONVERTED_TIMESTAMP_MILLIS, CONVERTED_UTF8, GroupEncoder, PRICE_COLUMNS, REQUIRED, TYPE_BYTE_ARRAY, TYPE_DOUBLE, TYPE_INT64,
+  CODEC, CONVERTED_TIMESTAMP_MILLIS, CONVERTED_UTF8, GroupEncoder, doubleColumns, REQUIRED, TYPE_BYTE_ARRAY, TYPE_DOUBLE, TYPE_INT64,
   compressorFor, type ChunkMeta, type Compression, type EncodedGroup, type GroupInput,
 } from './parquetGroup.js';
 import { CompactWriter } from './thrift.js';
@@ -44,6 +44,8 @@ export interface ParquetOptions {
   encodeThreads?: number;
   /** Rows the file will hold, when known: column buffers are sized to it (a small partition needs no 12 MiB). */
   rows?: number;
+  /** A `spread` column after volume (append's `spread` argument). */
+  spread?: boolean;
 }
 
 interface GroupMeta {
@@ -59,7 +61,7 @@ interface Buffers {
   prices: Float64Array[];
 }
 
-const newBuffers = (rows: number): Buffers => ({ time: new Float64Array(rows), prices: PRICE_COLUMNS.map(() => new Float64Array(rows)) });
+const newBuffers = (rows: number, spread: boolean): Buffers => ({ time: new Float64Array(rows), prices: doubleColumns(spread).map(() => new Float64Array(rows)) });
 
 /** Worker threads that encode row groups (piscina, as the stages' pools: it loads .ts modules under tsx). */
 class EncoderPool {
@@ -104,7 +106,7 @@ export class ParquetSink {
   ) {
     // Never more than a row group; a group boundary falls at ROW_GROUP_ROWS whatever the capacity.
     this.capacity = Math.max(1, Math.min(ROW_GROUP_ROWS, opts.rows ?? ROW_GROUP_ROWS));
-    this.current = newBuffers(this.capacity);
+    this.current = newBuffers(this.capacity, this.opts.spread ?? false);
     this.write(Buffer.from('PAR1', 'latin1'));
   }
 
@@ -119,8 +121,8 @@ export class ParquetSink {
     this.series = { symbol, timeframe };
   }
 
-  /** Append bars [from, to) of `chunk` (of the current series). */
-  async append(chunk: BarChunk, from = 0, to = chunk.count): Promise<void> {
+  /** Append bars [from, to) of `chunk` (of the current series), and their `spread` when the file has that column. */
+  async append(chunk: BarChunk, from = 0, to = chunk.count, spread?: Float64Array): Promise<void> {
     const f64 = chunk.records.f64;
     for (let i = from; i < to;) {
       if (this.rows === this.capacity) await this.flushGroup();
@@ -137,6 +139,7 @@ export class ParquetSink {
         c[r] = f64[w + 4];
         v[r] = f64[w + 5];
       }
+      if (this.opts.spread) this.current.prices[5].set(spread!.subarray(i, i + n), this.rows);
       this.rows += n;
       i += n;
       if (this.rows === ROW_GROUP_ROWS) await this.flushGroup();
@@ -177,7 +180,7 @@ export class ParquetSink {
       return;
     }
     this.inFlight.push(this.pool.encode(input));
-    this.current = newBuffers(this.capacity);
+    this.current = newBuffers(this.capacity, this.opts.spread ?? false);
     // At most one group per thread in flight: write the oldest (file order) before filling more.
     while (this.inFlight.length >= this.pool.threads) this.writeGroup(await this.inFlight.shift()!);
   }
@@ -205,7 +208,7 @@ export class ParquetSink {
       if (o.utc) w.i32(6, CONVERTED_TIMESTAMP_MILLIS);
       w.struct(10, (l) => l.struct(8, (ts) => ts.bool(1, o.utc).struct(2, (u) => u.struct(1, () => {}))));
     });
-    for (const name of PRICE_COLUMNS) leaves.push((w) => w.i32(1, TYPE_DOUBLE).i32(3, REQUIRED).binary(4, name));
+    for (const name of doubleColumns(o.spread ?? false)) leaves.push((w) => w.i32(1, TYPE_DOUBLE).i32(3, REQUIRED).binary(4, name));
     const codec = CODEC[o.compression];
     const w = new CompactWriter()
       .i32(1, 1)

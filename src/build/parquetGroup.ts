@@ -64,6 +64,10 @@ export async function compressorFor(c: Compression): Promise<Compressor> {
 }
 
 export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+/** The double columns of a file: the five above, and `spread` after them when the export asks for it. */
+export function doubleColumns(spread: boolean): readonly string[] {
+  return spread ? [...PRICE_COLUMNS, 'spread'] : PRICE_COLUMNS;
+}
 
 export interface ChunkMeta {
   name: string;
@@ -81,7 +85,7 @@ export interface ChunkMeta {
 }
 
 export interface GroupInput {
-  /** Bar times (epoch ms) and the five price columns; the first `rows` values of each are the group. */
+  /** Bar times (epoch ms) and the five price columns (six with spread); the first `rows` values of each are the group. */
   time: Float64Array;
   prices: Float64Array[];
   rows: number;
@@ -113,7 +117,7 @@ export class GroupEncoder {
       columns.push(this.constantStringColumn('timeframe', g.timeframe, n));
     }
     columns.push(this.timeColumn(g.time, n));
-    PRICE_COLUMNS.forEach((name, k) => columns.push(this.doubleColumn(name, g.prices[k], n)));
+    doubleColumns(g.prices.length > PRICE_COLUMNS.length).forEach((name, k) => columns.push(this.doubleColumn(name, g.prices[k], n)));
     return { bytes: this.buf.slice(0, this.pos), columns, rows: n, uncompressed: columns.reduce((s, c) => s + c.uncompressed, 0) };
   }
   /** A column that holds one string for the whole row group: a one-entry dictionary and one RLE run. */

@@ -7,10 +7,11 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { CandleError, CorruptFileError, InterruptedError } from '../errors.js';
-import { openStore, type BarChunk, type CandleStore } from '../store/open.js';
+import { openStore, type CandleStore, type Series } from '../store/open.js';
 import { CsvEncoder, csvHeader } from './csvFormat.js';
 import { ParquetSink } from './parquet.js';
-import type { OutputTask, SeriesPart } from './plan.js';
+import type { OutputTask, ReadMode, SeriesPart } from './plan.js';
+import { emptyOneSided, pairedChunks, sideDecimals, type PairedChunk } from '../store/sides.js';
 
 /** Bars read per chunk: 1 MiB of records, a few MB of CSV text at most. */
 const CHUNK_BARS = 16_384;
@@ -45,17 +46,39 @@ export async function writeOutput(task: OutputTask, signal?: AbortSignal): Promi
   }
 }
 
-/** Every chunk of every part, in order, checked against the planned snapshot. */
-async function* partChunks(store: CandleStore, part: SeriesPart, signal?: AbortSignal): AsyncGenerator<BarChunk> {
-  const series = await store.series(part.fileSymbol, part.timeframe);
+/** A rebuild replaced the store since the build was planned: its rows are not the planned snapshot's. */
+function checkSnapshot(series: Series, generation: number, to: number): void {
+  if (series.info.generation !== generation || series.count < to) {
+    throw new CorruptFileError('Build', series.info.file, `the store changed while exporting (generation ${generation} → ${series.info.generation}, ${series.count} bars, ${to} planned): run build again`, undefined, 'STORE_CHANGED');
+  }
+}
+
+/**
+ * Every chunk of every part, in order, checked against the planned snapshot; for a paired part (mid or
+ * spread) the merged scan of both sides (store/sides.ts), with the spread of each bar.
+ */
+async function* partChunks(store: CandleStore, part: SeriesPart, read: ReadMode, signal?: AbortSignal): AsyncGenerator<PairedChunk> {
+  const series = await store.series(part.fileSymbol, part.timeframe, part.ask ? 'ASK' : 'BID');
   try {
-    if (series.info.generation !== part.generation || series.count < part.to) {
-      // A rebuild replaced the store since the build was planned: its rows are not the planned snapshot's.
-      throw new CorruptFileError('Build', series.info.file, `the store changed while exporting (generation ${part.generation} → ${series.info.generation}, ${series.count} bars, ${part.to} planned): run build again`, undefined, 'STORE_CHANGED');
+    checkSnapshot(series, part.generation, part.to);
+    if (part.paired) {
+      const ask = await store.series(part.fileSymbol, part.timeframe, 'ASK');
+      try {
+        checkSnapshot(ask, part.paired.generation, part.paired.to);
+        const oneSided = emptyOneSided();
+        const ranges = { from: part.from, to: part.to };
+        for await (const p of pairedChunks(series, ranges, ask, { from: part.paired.from, to: part.paired.to }, { side: read.side, spread: read.spread, chunkBars: CHUNK_BARS, oneSided, signal })) {
+          if (signal?.aborted) throw new InterruptedError('Build');
+          yield p;
+        }
+      } finally {
+        await ask.close();
+      }
+      return;
     }
     for await (const chunk of series.chunks({ from: part.from, to: part.to }, CHUNK_BARS)) {
       if (signal?.aborted) throw new InterruptedError('Build');
-      yield chunk;
+      yield { chunk, spread: undefined };
     }
   } finally {
     await series.close();
@@ -63,11 +86,11 @@ async function* partChunks(store: CandleStore, part: SeriesPart, signal?: AbortS
 }
 
 async function writeParquet(store: CandleStore, task: OutputTask, fd: number, signal?: AbortSignal): Promise<number> {
-  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata, encodeThreads: task.encodeThreads, rows: task.rows });
+  const sink = await ParquetSink.open(fd, { compression: task.compression, utc: task.utc, seriesColumns: task.seriesColumns, metadata: task.metadata, encodeThreads: task.encodeThreads, rows: task.rows, spread: task.read.spread });
   try {
     for (const part of task.parts) {
       await sink.beginSeries(part.fileSymbol, part.timeframe);
-      for await (const chunk of partChunks(store, part, signal)) await sink.append(chunk);
+      for await (const { chunk, spread } of partChunks(store, part, task.read, signal)) await sink.append(chunk, 0, chunk.count, spread);
     }
     await sink.finish();
   } catch (err) {
@@ -80,12 +103,14 @@ async function writeParquet(store: CandleStore, task: OutputTask, fd: number, si
 /** The CSV bytes of every part in order: `emit` gets each filled buffer (valid only during the call). */
 async function encodeCsv(store: CandleStore, task: OutputTask, emit: (bytes: Buffer) => void, afterChunk: () => Promise<void>, signal?: AbortSignal): Promise<number> {
   let rows = 0;
-  if (task.header) emit(Buffer.from(csvHeader(task.seriesColumns), 'latin1'));
+  if (task.header) emit(Buffer.from(csvHeader(task.seriesColumns, task.read.spread), 'latin1'));
   for (const part of task.parts) {
-    const enc = new CsvEncoder(part.decimals, task.kind === 'mt4' ? 'mt4' : 'csv', task.seriesColumns ? { symbol: part.fileSymbol, timeframe: part.timeframe } : undefined, emit);
-    for await (const chunk of partChunks(store, part, signal)) {
+    // Mid prices have one decimal more than the store (store/sides.ts); the spread has the store's.
+    const enc = new CsvEncoder(sideDecimals(task.read.side, part.decimals), task.kind === 'mt4' ? 'mt4' : 'csv', task.seriesColumns ? { symbol: part.fileSymbol, timeframe: part.timeframe } : undefined, emit);
+    enc.spreadDecimals = part.decimals;
+    for await (const { chunk, spread } of partChunks(store, part, task.read, signal)) {
       rows += chunk.count;
-      enc.encode(chunk);
+      enc.encode(chunk, 0, chunk.count, spread);
       await afterChunk();
     }
     enc.end();

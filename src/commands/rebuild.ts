@@ -49,9 +49,9 @@ export async function rebuildCommand(ctx: RunContext, what: string, signal?: Abo
 
 async function deleteDerived(ctx: RunContext, target: RebuildTarget): Promise<number> {
   const { layout } = ctx;
-  const files = await derivedFiles(layout, ctx.symbols, target === 'weekly' ? 'full' : target);
+  const files = await derivedFiles(layout, ctx.series, target === 'weekly' ? 'full' : target);
   if (target === 'weekly') {
-    const codes = new Set(ctx.symbols.map(symbolFileName));
+    const codes = new Set(ctx.series.map(symbolFileName));
     const firstKept = startOfDay(ctx.now()) - 7 * DAY_MS;
     for (const f of await listTreeDayFiles(layout.cacheDir, 'json')) if (codes.has(f.code) && f.day >= firstKept) files.push(f.path);
   }

@@ -1,22 +1,25 @@
 // `candlestore verify`: integrity report of the context's symbols: the raw cache against its checksums, the 1m
 // aggregate stores, then every resampled timeframe against its source; with `--deep`, also every 1m record
-// against the cache decoded again and every bar recomputed from its source (verify/deep.ts). Exit 1 on damage.
+// against the cache decoded again and every bar recomputed from its source (verify/deep.ts); for symbols kept on
+// both sides, the minutes on one side only (verify/sides.ts). Exit 1 on damage.
 import type { RunContext } from '../pipeline/context.js';
 import { verifyCache } from '../verify/cacheCheck.js';
 import { verifyStores } from '../verify/verify.js';
 import { verifyTimeframes } from '../resample/verify.js';
+import { verifySides } from '../verify/sides.js';
 import { formatVerifyReport, hasDamage } from '../verify/report.js';
 import type { VerifyReport } from '../verify/types.js';
 
 export async function verifyCommand(ctx: RunContext, opts: { gapMinutes: number; deep?: boolean; signal?: AbortSignal }): Promise<number> {
-  const report = await verifyCache(ctx.layout, ctx.symbols, { signal: opts.signal });
-  merge(report, await verifyStores(ctx.layout, ctx.symbols, { gapMinutes: opts.gapMinutes, signal: opts.signal }));
-  const tf = await verifyTimeframes(ctx.layout, ctx.symbols, ctx.config, { signal: opts.signal });
+  const report = await verifyCache(ctx.layout, ctx.series, { signal: opts.signal });
+  merge(report, await verifyStores(ctx.layout, ctx.series, { gapMinutes: opts.gapMinutes, signal: opts.signal }));
+  const tf = await verifyTimeframes(ctx.layout, ctx.series, ctx.config, { signal: opts.signal });
   merge(report, { ...tf, files: tf.files.map((f) => ({ ...f, gaps: 0 })), gaps: [] });
   if (opts.deep) {
     const { verifyDeep } = await import('../verify/deep.js');
-    merge(report, await verifyDeep(ctx.layout, ctx.config, ctx.symbols, { signal: opts.signal }));
+    merge(report, await verifyDeep(ctx.layout, ctx.config, ctx.series, { signal: opts.signal }));
   }
+  report.oneSided = await verifySides(ctx.layout, ctx.series, { signal: opts.signal });
   ctx.log(formatVerifyReport(report));
   return hasDamage(report) ? 1 : 0;
 }

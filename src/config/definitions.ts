@@ -11,6 +11,7 @@ import { matchingPatterns, resolveSymbolSettings, type ShiftRule } from './symbo
 import { readDefinitionFile, type Json } from '../store/definition.js';
 import type { Layout } from '../paths.js';
 import type { Stage } from '../errors.js';
+import { sideOf, type Side } from '../dukascopy/series.js';
 
 export type Definition = { [key: string]: Json };
 
@@ -45,9 +46,18 @@ export function recordedOneMinute(layout: Layout, symbol: string, stage: Stage):
   return { shift, decimals: file.definition.decimals, fit, fingerprint: file.fingerprint };
 }
 
-/** The definition of a symbol's 1m day files and store. */
-export function oneMinuteDefinition(shift: ShiftRule, decimals: number): Definition {
-  return { timeframe: '1m', time_shift: timeShiftJson(shift), decimals };
+/**
+ * The definition of a series' 1m day files and store. The ASK side adds `side: "ASK"`, so its fingerprint
+ * (in every header and sidecar of the series) differs from the BID one's, whose definition is unchanged
+ * from before sides existed (its stores keep their bytes).
+ */
+export function oneMinuteDefinition(shift: ShiftRule, decimals: number, side: Side = 'BID'): Definition {
+  return { timeframe: '1m', time_shift: timeShiftJson(shift), decimals, ...sideField(side) };
+}
+
+/** `{}` for BID, `{side: "ASK"}` for ASK: the side in a definition (absent for BID, as before sides existed). */
+function sideField(side: Side): Definition {
+  return side === 'BID' ? {} : { side };
 }
 
 /** The session config entry of `symbol` (most specific pattern), and its key; null = none. */
@@ -71,7 +81,7 @@ export interface TimeframeSpec {
 export function timeframeDefinitions(config: Config, symbol: string, timeframes: readonly TimeframeSpec[]): Map<string, Definition> {
   const { shift } = resolveSymbolSettings(config.transform.symbols, symbol);
   const { session } = sessionOf(config, symbol);
-  const out = new Map<string, Definition>([['1m', { timeframe: '1m', time_shift: timeShiftJson(shift) }]]);
+  const out = new Map<string, Definition>([['1m', { timeframe: '1m', time_shift: timeShiftJson(shift), ...sideField(sideOf(symbol)) }]]);
   for (const tf of timeframes) {
     out.set(tf.name, {
       timeframe: tf.name,

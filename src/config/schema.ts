@@ -79,6 +79,29 @@ const sessionRange = z
   .refine((r) => !(r.from === '00:00' && r.to === '00:00'), { message: "00:00 to 00:00 is ambiguous: write 00:00 to 24:00 for a whole day", path: ['to'] })
   .refine((r) => r.from_date === undefined || r.to_date === undefined || r.from_date <= r.to_date, { message: 'from_date is after to_date', path: ['to_date'] });
 
+// `sides`: which sides of the market are kept (dukascopy/series.ts). BID always (every reader's default);
+// ASK adds the ask series, built beside the BID one by the same stages.
+const sideName = z.enum(['BID', 'ASK'], { error: (issue) => `expected BID or ASK, got ${JSON.stringify(issue.input)}` });
+const sideList = z
+  .array(sideName)
+  .min(1, 'expected at least BID')
+  .refine((l) => new Set(l).size === l.length, 'a side is listed twice')
+  .refine((l) => l.includes('BID'), 'BID is always kept (readers default to it): write [BID, ASK] for both sides');
+export type SidesSetting = z.infer<typeof sideList> | Record<string, z.infer<typeof sideList>>;
+const sidesByPattern = z.record(symbolPattern, sideList);
+/** A list for every symbol, or a mapping from symbol patterns to lists (the most specific pattern wins). */
+const sidesSchema = z.unknown().optional().transform((value, ctx): SidesSetting => {
+  if (value === undefined) return ['BID'];
+  if (value === null || typeof value !== 'object') {
+    ctx.addIssue({ code: 'custom', message: 'expected a list such as [BID, ASK], or a mapping from symbol patterns to lists', input: value });
+    return z.NEVER;
+  }
+  const r = (Array.isArray(value) ? sideList : sidesByPattern).safeParse(value);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[], input: value });
+  return z.NEVER;
+});
+
 const sessionSchema = z.object({ timezone: timeZone, ranges: z.array(sessionRange).min(1) }).strict();
 
 export const configSchema = z
@@ -126,6 +149,8 @@ export const configSchema = z
       .prefault({}),
     /** Per symbol or pattern (most specific wins): trading sessions; null = none (bars on store-time days). */
     sessions: z.record(symbolPattern, sessionSchema.nullable()).default({}),
+    /** Sides of the market kept: [BID] (default) or [BID, ASK], for all symbols or per pattern. */
+    sides: sidesSchema,
     /** Worker threads for CPU stages; 0 = one per core. */
     workers: z.number().int().min(0).max(256).default(0),
     /** `candlestore serve`: where it listens and the bearer token clients must send (required off loopback). */

@@ -1,7 +1,10 @@
 // Resolve the per-symbol settings of `transform.symbols` for one symbol. Keys are exact names or patterns
 // with `*` (`*`, `EUR/*`, `*.IDX/*`); every matching key applies, less specific first, so `*` gives the
 // defaults and an exact name overrides them field by field.
-import type { SymbolSettings } from './schema.js';
+import type { SidesSetting, SymbolSettings } from './schema.js';
+import { baseSymbol, seriesKey, type Side } from '../dukascopy/series.js';
+import { ConfigError } from '../errors.js';
+import { MAX_HEADER_SYMBOL } from '../store/format.js';
 
 export interface ShiftRule {
   kind: 'fixed' | 'zone';
@@ -35,10 +38,14 @@ function specificity(pattern: string): number {
   return pattern.replaceAll('*', '').length;
 }
 
-/** The entries of `table` whose pattern matches `symbol`, least specific first (apply in this order). */
+/**
+ * The entries of `table` whose pattern matches `symbol`, least specific first (apply in this order). A series
+ * key (`EUR/USD:ASK`, dukascopy/series.ts) matches as its symbol: both sides share the symbol's settings.
+ */
 export function matchingPatterns<T>(table: Record<string, T>, symbol: string): [string, T][] {
+  const name = baseSymbol(symbol);
   return Object.entries(table)
-    .filter(([pattern]) => patternMatches(pattern, symbol))
+    .filter(([pattern]) => patternMatches(pattern, name))
     .sort(([a], [b]) => specificity(a) - specificity(b));
 }
 
@@ -73,4 +80,34 @@ export function settingKey(pattern: string, field: 'time_shift_ms' | 'time_shift
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The sides kept for `symbol` (`sides`: one list for all, or the most specific matching pattern's), BID first. */
+export function resolveSides(setting: SidesSetting, symbol: string): Side[] {
+  let sides: Side[] = ['BID'];
+  if (Array.isArray(setting)) sides = setting;
+  else {
+    const matching = matchingPatterns(setting, symbol);
+    if (matching.length > 0) sides = matching[matching.length - 1][1];
+  }
+  return sides.includes('ASK') ? ['BID', 'ASK'] : ['BID'];
+}
+
+/**
+ * Every series of `symbols` (dukascopy/series.ts): each symbol's BID series, then its ASK series where
+ * `sides` asks for it. The key is the store header's symbol field, so it must fit it: a symbol too long for
+ * `SYMBOL:ASK` is a config error naming the `sides` key.
+ */
+export function seriesOf(setting: SidesSetting, symbols: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const symbol of symbols) {
+    for (const side of resolveSides(setting, symbol)) {
+      const key = seriesKey(symbol, side);
+      if (key.length > MAX_HEADER_SYMBOL) {
+        throw new ConfigError(`sides: ${symbol} has ${symbol.length} characters; its ${side} series ${key} must fit the store header's ${MAX_HEADER_SYMBOL} (keep at most ${MAX_HEADER_SYMBOL - key.length + symbol.length} characters for a symbol with ${side})`, undefined, 'CONFIG_INVALID');
+      }
+      out.push(key);
+    }
+  }
+  return out;
 }

@@ -19,6 +19,8 @@ export function symbolProblem(name: string): string | undefined {
     if (SYMBOL_RE.test(name.toUpperCase())) return `must be upper case (${name.toUpperCase()})`;
     return 'want BASE/QUOTE of upper-case letters, digits and dots, e.g. EUR/USD or AUS.IDX/AUD';
   }
+  // `EUR-USD.ASK` names the ASK side of EUR/USD (dukascopy/series.ts): no symbol may spell it.
+  if (/\.(?:ASK|BID)$/.test(name)) return 'ends with .ASK or .BID, which names a side of a symbol (list both sides with `sides: [BID, ASK]` in config.yaml)';
   return undefined;
 }
 

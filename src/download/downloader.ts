@@ -19,7 +19,8 @@ import { basename, dirname } from 'node:path';
 import { CancelledError } from '../errors.js';
 import { symbolFileName } from '../dukascopy/symbolCode.js';
 import type { Layout } from '../paths.js';
-import { DAY_MS, eachDay, parseDay, startOfDay } from '../util/dates.js';
+import { DAY_MS, eachDay, startOfDay } from '../util/dates.js';
+import { parseDayFileName } from '../util/dayFiles.js';
 import { recordCacheBody } from '../store/cacheManifest.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import { DownloadClient, type DownloadOptions, type DownloadStats } from './client.js';
@@ -250,21 +251,13 @@ export async function downloadDays(
   return runDownloads(await planDownloads(layout, symbols, fromDay, toDay, nowMs), opts, ctx);
 }
 
-/** Days before `today` that still have a live file `SYMBOL_YYYYMMDD.json` in data/temp. */
-function staleLiveDays(tempNames: ReadonlySet<string>, symbol: string, today: number): Set<number> {
-  const prefix = `${symbolFileName(symbol)}_`;
+/** Days before `today` that still have a live file `SYMBOL_YYYYMMDD[.ASK].json` of this series in data/temp. */
+function staleLiveDays(tempNames: ReadonlySet<string>, series: string, today: number): Set<number> {
+  const code = symbolFileName(series);
   const out = new Set<number>();
   for (const name of tempNames) {
-    if (!name.startsWith(prefix) || !name.endsWith('.json')) continue;
-    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(name.slice(prefix.length, -'.json'.length));
-    if (!m) continue;
-    let day: number;
-    try {
-      day = parseDay(`${m[1]}-${m[2]}-${m[3]}`);
-    } catch {
-      continue;
-    }
-    if (day < today) out.add(day);
+    const f = parseDayFileName(name, 'json');
+    if (f && f.code === code && f.day < today) out.add(f.day);
   }
   return out;
 }

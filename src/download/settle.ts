@@ -11,6 +11,7 @@
 import type { DayJson } from '../dukascopy/dayJson.js';
 import { DAY_MS, isoMinute, MINUTE_MS } from '../util/dates.js';
 import { zonedToUtc } from '../util/tz.js';
+import { baseSymbol } from '../dukascopy/series.js';
 
 /** A last candle this much before the expected last minute marks the day as still being filled. */
 export const SHORT_TOLERANCE_MS = 15 * MINUTE_MS;
@@ -62,7 +63,9 @@ const CRYPTO = new Set(['BTC', 'ETH', 'LTC', 'BCH', 'XRP', 'XLM', 'EOS', 'ADA', 
 const FX_PAIR = /^[A-Z]{3}\/[A-Z]{3}$/;
 
 /** Start of the minute the instrument's trading day ends with (UTC), or undefined: no trading or unknown. */
-export function expectedLastMinute(symbol: string, day: number): number | undefined {
+export function expectedLastMinute(series: string, day: number): number | undefined {
+  // Both sides of a symbol trade the same hours.
+  const symbol = baseSymbol(series);
   const base = symbol.slice(0, symbol.indexOf('/'));
   const endOfDay = day + DAY_MS - MINUTE_MS;
   if (CRYPTO.has(base)) return endOfDay;

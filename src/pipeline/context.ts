@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { loadSymbols, parseSymbolsOption } from '../config/symbols.js';
 import { Layout } from '../paths.js';
+import { seriesOf } from '../config/symbolSettings.js';
 import { createProgress, type ProgressFactory } from '../util/progress.js';
 
 export interface RunContext {
@@ -12,6 +13,11 @@ export interface RunContext {
   config: Config;
   configFiles: string[];
   symbols: string[];
+  /**
+   * The series the stages build (dukascopy/series.ts): every symbol's BID series (`EUR/USD`) and, where the
+   * config's `sides` asks for it, its ASK series (`EUR/USD:ASK`), in that order.
+   */
+  series: string[];
   /** The clock: epoch ms now (the live day is the UTC day of this instant). */
   now: () => number;
   log: (line: string) => void;
@@ -35,11 +41,13 @@ export async function buildContext(opts: ContextOptions): Promise<RunContext> {
   const { config, files } = await loadConfig(root);
   const symbols = opts.symbols !== undefined ? parseSymbolsOption(opts.symbols) : (await loadSymbols(root)).symbols;
   const fixedNow = opts.now;
+  const effective = opts.overrides ? opts.overrides(config) : config;
   return {
     layout: new Layout(root),
-    config: opts.overrides ? opts.overrides(config) : config,
+    config: effective,
     configFiles: files,
     symbols,
+    series: seriesOf(effective.sides, symbols),
     now: fixedNow === undefined ? () => Date.now() : () => fixedNow,
     log: opts.quiet ? () => {} : (line) => process.stdout.write(`${line}\n`),
     warn: (line) => process.stderr.write(`note: ${line}\n`),

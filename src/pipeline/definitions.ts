@@ -19,6 +19,7 @@ import { canonicalJson, definitionFile, readDefinitionFile, writeDefinitionFile,
 import { instrumentDecimals } from '../transform/instrumentDecimals.js';
 import { HEADER_SIZE, decodeHeader } from '../store/format.js';
 import type { RunContext } from './context.js';
+import { baseSymbol, sideOf } from '../dukascopy/series.js';
 import { derivedFiles, removeFiles, timeframeFiles, type DerivedLayer } from './derived.js';
 
 /** One setting that differs between a store on disk and the config. */
@@ -76,7 +77,7 @@ function planOf(ctx: RunContext, symbol: string): SymbolPlan {
 }
 
 export async function checkDefinitions(ctx: RunContext, opts: CheckOptions): Promise<CheckResult> {
-  const { layout, config, symbols } = ctx;
+  const { layout, config, series: symbols } = ctx;
   const result: CheckResult = { changes: [], rebuiltSymbols: [], rebuiltTimeframes: new Map() };
   if (opts.keeping === 'full') return result;
   const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
@@ -141,7 +142,7 @@ function oneMinuteChanges(symbol: string, recorded: DefinitionFile, settings: Re
   }
   if (out.length === 0 && decimals !== undefined) {
     // Anything else recorded differently (a field of another version) is a change too.
-    const expected = definitionFile(oneMinuteDefinition(settings.shift, decimals));
+    const expected = definitionFile(oneMinuteDefinition(settings.shift, decimals, sideOf(symbol)));
     if (expected.fingerprint !== recorded.fingerprint) add(`the 1m definition of ${symbol}`, canonicalJson(def), canonicalJson(expected.definition));
   }
   return out;
@@ -156,7 +157,7 @@ async function unrecordedOneMinuteChanges(ctx: RunContext, symbol: string, setti
   if (!stored) return [];
   const decimals = settings.roundDecimals ?? (await instrumentDecimals(ctx.layout, [symbol])).get(symbol);
   if (decimals === undefined) return [];
-  const expected = definitionFile(oneMinuteDefinition(settings.shift, decimals));
+  const expected = definitionFile(oneMinuteDefinition(settings.shift, decimals, sideOf(symbol)));
   if (expected.fingerprint === stored) return [];
   return [{ symbol, layer: '1m', setting: `the settings of the 1m data (time shift, decimals) of ${symbol}`, old: unknownDefinition(stored, ctx.layout.aggregateDefinition(symbol)), new: canonicalJson(expected.definition) }];
 }
@@ -241,7 +242,7 @@ function checkTimeframes(ctx: RunContext, symbol: string, plan: SymbolPlan, sett
  * decimals come from the days) and before the transform (a definition is on disk before its data).
  */
 export async function recordDefinitions(ctx: RunContext): Promise<Map<string, OneMinuteSettings>> {
-  const { layout, config, symbols } = ctx;
+  const { layout, config, series: symbols } = ctx;
   const out = new Map<string, OneMinuteSettings>();
   const settings = new Map(symbols.map((s) => [s, resolveSymbolSettings(config.transform.symbols, s)]));
   // Temp files of a definition write that a kill interrupted (the run lock is held: nobody else writes
@@ -276,7 +277,7 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
         out.set(symbol, { decimals: undefined, fit, fingerprint: 0 });
         continue;
       }
-      file = definitionFile(oneMinuteDefinition(s.shift, decimals), {
+      file = definitionFile(oneMinuteDefinition(s.shift, decimals, sideOf(symbol)), {
         time_shift_key: s.shiftKey ?? null,
         decimals_key: s.roundDecimalsKey ?? null,
         instrument_decimals: scanned.get(symbol) ?? null,
@@ -306,7 +307,7 @@ export function describeChanges(changes: readonly DefinitionChange[], brief = fa
       if (brief) return head;
       const full = change.layer === '1m';
       const what = full ? `the stores of ${who} were` : `the ${layers.join(', ')} timeframe${layers.length > 1 ? 's' : ''} of ${who} ${layers.length > 1 || symbols.length > 1 ? 'were' : 'was'}`;
-      return `${head}: ${what} built with ${change.old}; run \`candlestore rebuild ${full ? 'full' : 'resample'} --symbols ${symbols.join(',')}\` (or \`candlestore run --rebuild-on-change\`)`;
+      return `${head}: ${what} built with ${change.old}; run \`candlestore rebuild ${full ? 'full' : 'resample'} --symbols ${[...new Set(symbols.map(baseSymbol))].join(',')}\` (or \`candlestore run --rebuild-on-change\`)`;
     })
     .join('\n');
 }

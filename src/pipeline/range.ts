@@ -13,6 +13,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFlatDayFiles } from '../util/dayFiles.js';
 import type { RunContext } from './context.js';
+import { baseSymbol } from '../dukascopy/series.js';
 
 export interface RangeOptions {
   /** First day of a symbol that has no store yet (default download.start_date, or for rebuilds the earliest cached day). */
@@ -59,15 +60,15 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
   const today = startOfDay(ctx.now());
   const last = Math.min(opts.to ?? today, today);
   const stores = await storeLastDays(ctx, stage);
-  const earliestCached = opts.fromCache && opts.from === undefined ? await earliestDays(ctx.layout.cacheDir, 'json', ctx.symbols.map(symbolFileName)) : new Map<string, number>();
-  const withStore = ctx.symbols.filter((s) => stores.get(s) !== undefined).map(symbolFileName);
+  const earliestCached = opts.fromCache && opts.from === undefined ? await earliestDays(ctx.layout.cacheDir, 'json', ctx.series.map(symbolFileName)) : new Map<string, number>();
+  const withStore = ctx.series.filter((s) => stores.get(s) !== undefined).map(symbolFileName);
   const firstDayFiles = opts.from !== undefined && withStore.length > 0 ? await earliestDays(ctx.layout.transformDir, 'bin', withStore) : new Map<string, number>();
   const startDate = parseDay(ctx.config.download.start_date);
   const tempDays = new Map<string, number>();
   for (const f of await listFlatDayFiles(ctx.layout.tempDir, 'json')) tempDays.set(f.code, Math.min(f.day, tempDays.get(f.code) ?? Infinity));
   const symbols = new Map<string, SymbolRange>();
   const notes: string[] = [];
-  for (const symbol of ctx.symbols) {
+  for (const symbol of ctx.series) {
     const storeLast = stores.get(symbol);
     const code = symbolFileName(symbol);
     if (storeLast !== undefined) {
@@ -76,13 +77,13 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
       if (opts.from !== undefined && storeFirst !== undefined && opts.from < storeFirst) {
         notes.push(
           `${symbol}: --from ${formatDay(opts.from)} is before the store's first day ${formatDay(storeFirst)}; a store only grows at its end, ` +
-            `so it continues from ${formatDay(storeLast)}: \`candlestore rebuild full --symbols ${symbol} --from ${formatDay(opts.from)}\` rebuilds it from that day`,
+            `so it continues from ${formatDay(storeLast)}: \`candlestore rebuild full --symbols ${baseSymbol(symbol)} --from ${formatDay(opts.from)}\` rebuilds it from that day`,
         );
       } else if (opts.from !== undefined && opts.from > storeLast + 86_400_000) {
         notes.push(`${symbol}: --from ${formatDay(opts.from)} is after the store's last day ${formatDay(storeLast)}; the store continues from ${formatDay(storeLast)} (it has no holes)`);
       }
       if (opts.to !== undefined && storeLast > opts.to) {
-        notes.push(`${symbol}: the store already ends on ${formatDay(storeLast)}, after --to ${formatDay(opts.to)}: nothing to add (\`candlestore rebuild aggregate --symbols ${symbol} --to ${formatDay(opts.to)}\` cuts it there)`);
+        notes.push(`${symbol}: the store already ends on ${formatDay(storeLast)}, after --to ${formatDay(opts.to)}: nothing to add (\`candlestore rebuild aggregate --symbols ${baseSymbol(symbol)} --to ${formatDay(opts.to)}\` cuts it there)`);
       }
       continue;
     }
@@ -100,7 +101,7 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
 /** The last day in each symbol's aggregate store (from its index), where an incremental run resumes. */
 export async function storeLastDays(ctx: RunContext, stage: Stage): Promise<Map<string, number | undefined>> {
   const out = new Map<string, number | undefined>();
-  for (const symbol of ctx.symbols) {
+  for (const symbol of ctx.series) {
     let ix;
     try {
       ix = await readIndexFile(ctx.layout.aggregateIndex(symbol), stage);

@@ -8,6 +8,7 @@ import type { AggregateStats } from '../aggregate/aggregate.js';
 import { planAggregate, runAggregate } from '../aggregate/stage.js';
 import { compactDay, formatDay } from '../util/dates.js';
 import { CancelledError } from '../errors.js';
+import { groupDigits } from '../util/digits.js';
 import { planResample, runResample } from '../resample/stage.js';
 import { recordDefinitions } from './definitions.js';
 import { resolveRange, type RangeOptions, type RunRange } from './range.js';
@@ -16,7 +17,8 @@ import type { FusedResult } from '../cold/fused.js';
 
 export type { RangeOptions } from './range.js';
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+// Not toLocaleString: its first call loads ICU data, tens of ms of every run (util/digits.ts).
+const fmt = groupDigits;
 
 /** The run's range, worked out once by the first stage that needs it (after a rebuild's deletions). */
 export type RangeOf = (stage: 'Download' | 'Transform') => Promise<RunRange>;
@@ -42,7 +44,7 @@ export function downloadStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage 
       const provisional: string[] = [];
       const result = await downloadDays(
         ctx.layout,
-        ctx.symbols,
+        ctx.series,
         (s) => range.symbols.get(s)!.first,
         range.last,
         now,
@@ -105,7 +107,7 @@ export function transformStage(ctx: RunContext, rangeOf: RangeOf, fused: FusedOu
       // Each symbol's definition is on disk before its first day file (and fixes its decimals).
       const definitions = await recordDefinitions(ctx);
       const tasks = await planTransform(
-        ctx.layout, ctx.config, ctx.symbols, definitions, fromDay,
+        ctx.layout, ctx.config, ctx.series, definitions, fromDay,
         (symbol, day) => {
           const r = range.symbols.get(symbol)!;
           return day >= r.tailFirst && day <= r.last;
@@ -192,7 +194,7 @@ export function aggregateStage(ctx: RunContext, rangeOf: RangeOf, fused: FusedOu
     async run(signal) {
       let all: AggregateStats[];
       // Symbols the transform stage appended in its fused pass are up to date.
-      const symbols = ctx.symbols.filter((s) => !fused.symbols.has(s));
+      const symbols = ctx.series.filter((s) => !fused.symbols.has(s));
       const bar = ctx.progress.stage('aggregate', symbols.length, 'symbols');
       try {
         // Symbols in worker threads for a big run, inline with one commit for all of them for a small one.
@@ -223,7 +225,7 @@ export function resampleStage(ctx: RunContext): PipelineStage {
   return {
     stage: 'Resample',
     async run(signal) {
-      const tasks = planResample(ctx.layout, ctx.config, ctx.symbols, ctx.now());
+      const tasks = planResample(ctx.layout, ctx.config, ctx.series, ctx.now());
       const bar = ctx.progress.stage('resample', tasks.length, 'symbols');
       try {
         const s = await runResample(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done) });

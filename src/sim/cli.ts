@@ -22,6 +22,8 @@ export interface SimCliInput {
   faults?: string | number;
   /** Probability per candle of a revision (`--revise P`). */
   revise?: string | number;
+  /** Fraction of minutes missing on one side, BID or ASK (`--one-sided-rate P`). */
+  oneSidedRate?: string | number;
   /** Comma list of fault kinds, e.g. `429,503,reset`. */
   faultKinds?: string;
   faultStreak?: string | number;
@@ -86,7 +88,12 @@ export function parseSimCliOptions(input: SimCliInput): SimOptions & { host: str
   const lagMs = integer('lag', input.lag, 0, 0, 7 * 1440) * 60_000;
   const faultStreak = integer('fault-streak', input.faultStreak, 3, 0, 1_000_000);
   const slowMs = integer('slow-ms', input.slowMs, 300, 0, 600_000);
-  return { host, port, seed, now, lagMs, revise, faults, faultKinds, faultStreak, slowMs, verbose: input.verbose ?? false, log: input.log };
+  let oneSidedRate = 0;
+  if (input.oneSidedRate !== undefined && input.oneSidedRate !== '') {
+    oneSidedRate = typeof input.oneSidedRate === 'number' ? input.oneSidedRate : /^\s*[\d.eE+-]+\s*$/.test(input.oneSidedRate) ? Number(input.oneSidedRate) : NaN;
+    if (!(oneSidedRate >= 0 && oneSidedRate <= 1)) throw new ConfigError(`sim --one-sided-rate must be a fraction between 0 and 1, got ${JSON.stringify(input.oneSidedRate)}`);
+  }
+  return { host, port, seed, now, lagMs, revise, oneSidedRate, faults, faultKinds, faultStreak, slowMs, verbose: input.verbose ?? false, log: input.log };
 }
 
 /**
@@ -100,7 +107,7 @@ export async function runSimFromCli(input: SimCliInput, onListening?: (server: S
   const server = await startSim({ ...opts, log });
   const nowText = opts.now === undefined ? 'system clock' : new Date(opts.now).toISOString();
   const lagText = opts.lagMs ? `, its clock ${opts.lagMs / 60_000} min behind` : '';
-  const reviseText = (opts.revise ?? 0) > 0 ? `, revise ${opts.revise}` : '';
+  const reviseText = ((opts.revise ?? 0) > 0 ? `, revise ${opts.revise}` : '') + ((opts.oneSidedRate ?? 0) > 0 ? `, one-sided rate ${opts.oneSidedRate}` : '');
   log(`sim listening on ${server.url} (seed ${opts.seed}, now ${nowText}${lagText}${reviseText})`);
   onListening?.(server);
   await new Promise<void>((resolve) => {

@@ -31,6 +31,7 @@ import type { DayJson } from '../dukascopy/dayJson.js';
 import { DAY_MS, MINUTE_MS } from '../util/dates.js';
 import { AsciiWriter, formatJavaDouble } from './format.js';
 import { revisionOf, reviseDay } from './revise.js';
+import { applyAsk, dropOneSided, type SimSide } from './sides.js';
 import { getInstrument, SIM_INSTRUMENTS, tradingIntervals, type Market, type SimInstrument } from './instruments.js';
 
 export const SHIFT_MS = MINUTE_MS;
@@ -403,7 +404,7 @@ export function generateDay(symbol: string, dayMs: number, seed: number, nowMs?:
   return simDayToJson(day, from, to);
 }
 
-/** generateDay as the exact response text; `fromMs` keeps only candles starting at or after it (`?from=`). */
+/** generateDay as the exact response text; `fromMs` keeps only candles starting at or after it (`?from=`); `opts.side` the side. */
 export function generateDayText(symbol: string, dayMs: number, seed: number, opts: DayOptions = {}): string {
   const day = answerDay(getInstrument(symbol), dayMs, seed, opts);
   const [from, to] = candleRange(day, opts.nowMs, opts.fromMs);
@@ -424,6 +425,10 @@ export interface DayOptions {
   fromMs?: number;
   /** Probability per candle of a revision (revise.ts); 0 = none. */
   revise?: number;
+  /** The side asked for (sides.ts): ASK is the BID answer plus a spread. Default BID. */
+  side?: SimSide;
+  /** Fraction of minutes missing on one side (sides.ts); 0 (default) = both sides have the same minutes. */
+  oneSidedRate?: number;
 }
 
 /** The day as answered at opts.nowMs: generated, then revised when opts.revise > 0 (scratch storage). */
@@ -431,6 +436,10 @@ function answerDay(inst: SimInstrument, dayMs: number, seed: number, opts: DayOp
   const day = fillDay(scratchDay, inst, dayMs, seed);
   const rev = revisionOf(opts.revise ?? 0, dayMs, opts.nowMs ?? Infinity);
   if (rev) reviseDay(day, rev, hashSeed(seed, symbolHash(inst.code), dayMs / DAY_MS), hashSeed);
+  const side = opts.side ?? 'BID';
+  const sideKey = hashSeed(seed, symbolHash(inst.code), dayMs / DAY_MS, 0xa5);
+  if (side === 'ASK') applyAsk(day, sideKey, symbolHash(inst.code), HOUR_ACTIVITY[inst.market], hashSeed);
+  if (opts.oneSidedRate) dropOneSided(day, side, opts.oneSidedRate, sideKey, hashSeed);
   return day;
 }
 

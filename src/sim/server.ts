@@ -8,6 +8,8 @@
 //   /v1/candles/minute/{CODE}/BID              the live day (UTC day of `now`), complete candles only.
 //       `?from={ms}` keeps candles starting at or after ms; a `from` before the live day means the whole
 //       live day, a `from` after the last complete candle gives an empty day. A non-integer `from` is 400.
+//   /v1/candles/minute/{CODE}/ASK[/{Y}/{M}/{D}]  the same for the ask side (sides.ts): the BID answer of the
+//       same request plus a spread, same minutes (unless `oneSidedRate` > 0).
 //   /v1/instruments/{CODE}                     the instrument document (instruments.ts).
 // Every answer carries the server's clock in its `Date` header. `lagMs` sets that clock behind the given one
 // (a server whose clock lags the client's, or that has not finished the day that just closed): then a day
@@ -31,6 +33,7 @@ import { ConfigError } from '../errors.js';
 import { DAY_MS } from '../util/dates.js';
 import { generateDayBytes, hashSeed, SplitMix32 } from './generator.js';
 import { findInstrument, instrumentDocumentText, type SimInstrument } from './instruments.js';
+import type { SimSide } from './sides.js';
 
 export type FaultKind = '400' | '429' | '503' | 'slow' | 'truncated' | 'invalid-json' | 'reset';
 export const FAULT_KINDS: readonly FaultKind[] = Object.freeze(['400', '429', '503', 'slow', 'truncated', 'invalid-json', 'reset']);
@@ -59,6 +62,12 @@ export interface SimOptions {
    * between requests, and a closed day differs from the last live answer. Default 0 (no revisions).
    */
   revise?: number;
+  /**
+   * Fraction 0..1 of trading minutes missing on one side, BID or ASK (sides.ts), so clients meet minutes
+   * present on one side only. Default 0: both sides have the same minutes (the BID answer is then exactly
+   * what it is without sides).
+   */
+  oneSidedRate?: number;
   /** Log one line per request. */
   verbose?: boolean;
   /** Where log lines go; default console.log. */
@@ -86,7 +95,7 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-const CANDLES_RE = /^\/v1\/candles\/minute\/([^/]+)\/BID(?:\/([^/]+)\/([^/]+)\/([^/]+))?$/;
+const CANDLES_RE = /^\/v1\/candles\/minute\/([^/]+)\/(BID|ASK)(?:\/([^/]+)\/([^/]+)\/([^/]+))?$/;
 const INSTRUMENT_RE = /^\/v1\/instruments\/([^/]+)$/;
 const YEAR_RE = /^\d{4}$/;
 const MONTH_RE = /^(?:[1-9]|1[0-2])$/;
@@ -107,6 +116,8 @@ function resolveOptions(opts: SimOptions) {
   for (const k of kinds) if (!FAULT_KINDS.includes(k)) throw new ConfigError(`sim fault kind ${JSON.stringify(k)} unknown (known: ${FAULT_KINDS.join(', ')})`);
   const revise = opts.revise ?? 0;
   if (typeof revise !== 'number' || !(revise >= 0 && revise <= 1)) throw new ConfigError(`sim revise must be a probability between 0 and 1, got ${revise}`);
+  const oneSidedRate = opts.oneSidedRate ?? 0;
+  if (typeof oneSidedRate !== 'number' || !(oneSidedRate >= 0 && oneSidedRate <= 1)) throw new ConfigError(`sim one-sided rate must be a fraction between 0 and 1, got ${oneSidedRate}`);
   const faultStreak = opts.faultStreak ?? 3;
   if (!(faultStreak >= 0) || (faultStreak !== Infinity && !Number.isInteger(faultStreak))) throw new ConfigError(`sim faultStreak must be a non-negative integer, got ${faultStreak}`);
   const slowMs = opts.slowMs ?? 300;
@@ -121,7 +132,7 @@ function resolveOptions(opts: SimOptions) {
   if (!(Number.isSafeInteger(lagMs) && lagMs >= 0)) throw new ConfigError(`sim lag must be a whole number of ms ≥ 0, got ${lagMs}`);
   const given = typeof now === 'number' ? () => now : now;
   const clock = lagMs === 0 ? given : () => given() - lagMs;
-  return { host: opts.host ?? '127.0.0.1', port, seed, clock, revise, faults, kinds: [...kinds], faultStreak, slowMs, verbose: opts.verbose ?? false, log: opts.log ?? ((line: string) => console.log(line)) };
+  return { host: opts.host ?? '127.0.0.1', port, seed, clock, revise, oneSidedRate, faults, kinds: [...kinds], faultStreak, slowMs, verbose: opts.verbose ?? false, log: opts.log ?? ((line: string) => console.log(line)) };
 }
 
 /** Start the sim server; resolves once it listens. */
@@ -140,8 +151,9 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
       const inst = findInstrument(m[1]);
       if (!inst) return errorReply(404, `unknown instrument ${m[1]}`, path);
       const nowMs = o.clock();
-      if (m[2] !== undefined) return dayReply(inst, m[2], m[3], m[4], nowMs, path);
-      return liveReply(inst, query, nowMs, path);
+      const side = m[2] as SimSide;
+      if (m[3] !== undefined) return dayReply(inst, side, m[3], m[4], m[5], nowMs, path);
+      return liveReply(inst, side, query, nowMs, path);
     }
     m = INSTRUMENT_RE.exec(path);
     if (m) {
@@ -151,20 +163,20 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
       if (!body) instrumentBodies.set(inst.code, (body = Buffer.from(instrumentDocumentText(inst))));
       return { status: 200, body };
     }
-    return errorReply(404, 'no such route (want /v1/candles/minute/{CODE}/BID[/{Y}/{M}/{D}] or /v1/instruments/{CODE})', path);
+    return errorReply(404, 'no such route (want /v1/candles/minute/{CODE}/BID|ASK[/{Y}/{M}/{D}] or /v1/instruments/{CODE})', path);
   }
 
-  function dayReply(inst: SimInstrument, y: string, mo: string, d: string, nowMs: number, path: string): Reply {
+  function dayReply(inst: SimInstrument, side: SimSide, y: string, mo: string, d: string, nowMs: number, path: string): Reply {
     if (!YEAR_RE.test(y) || !MONTH_RE.test(mo) || !DAY_RE.test(d)) {
       return errorReply(400, `bad date ${y}/${mo}/${d}: want {Y}/{M}/{D} with a 4-digit year and month, day not zero-padded`, path);
     }
     const dayMs = Date.UTC(+y, +mo - 1, +d);
     const date = new Date(dayMs);
     if (date.getUTCFullYear() !== +y || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d) return errorReply(400, `no such date ${y}/${mo}/${d}`, path);
-    return { status: 200, body: generateDayBytes(inst, dayMs, o.seed, { nowMs, revise: o.revise }) };
+    return { status: 200, body: generateDayBytes(inst, dayMs, o.seed, { nowMs, revise: o.revise, side, oneSidedRate: o.oneSidedRate }) };
   }
 
-  function liveReply(inst: SimInstrument, query: string, nowMs: number, path: string): Reply {
+  function liveReply(inst: SimInstrument, side: SimSide, query: string, nowMs: number, path: string): Reply {
     const liveDay = Math.floor(nowMs / DAY_MS) * DAY_MS;
     let fromMs = -Infinity;
     const from = new URLSearchParams(query).get('from');
@@ -172,7 +184,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
       if (!/^-?\d{1,16}$/.test(from) || !Number.isSafeInteger(+from)) return errorReply(400, `bad from=${JSON.stringify(from)}: want epoch milliseconds`, path);
       fromMs = +from;
     }
-    return { status: 200, body: generateDayBytes(inst, liveDay, o.seed, { nowMs, fromMs, revise: o.revise }) };
+    return { status: 200, body: generateDayBytes(inst, liveDay, o.seed, { nowMs, fromMs, revise: o.revise, side, oneSidedRate: o.oneSidedRate }) };
   }
 
   function drawFault(key: string): FaultKind | undefined {

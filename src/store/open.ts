@@ -18,6 +18,8 @@ import { parseRule } from '../timeframes/rules.js';
 import { RecordChunk } from './chunk.js';
 import { FLAG_OPEN, HEADER_SIZE, RECORD_SIZE, RECORD_WORDS, R_COUNT, R_FLAGS, recordPos } from './format.js';
 import { StoreReader } from './reader.js';
+import { SIDES, seriesKey, splitSeries, type Side } from '../dukascopy/series.js';
+import { symbolFileName } from '../dukascopy/symbolCode.js';
 
 /** The 1m aggregate store's timeframe name. */
 export const BASE_TIMEFRAME = '1m';
@@ -53,6 +55,8 @@ export interface Bar {
 export interface SeriesInfo {
   /** Dukascopy name, `EUR/USD`. */
   symbol: string;
+  /** The side of the market the store holds (its header's symbol field says it: `EUR/USD:ASK`). */
+  side: Side;
   /** File-name form, `EUR-USD` (file names, `--select`, Hive partitions). */
   fileSymbol: string;
   timeframe: string;
@@ -150,9 +154,11 @@ export class Series {
   ) {}
 
   /** @internal Open through the index; see openStore's series(). */
-  static async open(layout: Layout, fileSymbol: string, timeframe: string, stage: Stage): Promise<Series | undefined> {
-    const file = timeframe === BASE_TIMEFRAME ? layout.aggregateStore(fileSymbol) : layout.resampleStore(timeframe, fileSymbol);
-    const indexFile = timeframe === BASE_TIMEFRAME ? layout.aggregateIndex(fileSymbol) : layout.resampleIndex(timeframe, fileSymbol);
+  static async open(layout: Layout, fileSymbol: string, timeframe: string, stage: Stage, side: Side = 'BID'): Promise<Series | undefined> {
+    // The series key's file form: `EUR-USD` (BID) or `EUR-USD.ASK` (paths.ts).
+    const key = seriesKey(fileSymbol, side);
+    const file = timeframe === BASE_TIMEFRAME ? layout.aggregateStore(key) : layout.resampleStore(timeframe, key);
+    const indexFile = timeframe === BASE_TIMEFRAME ? layout.aggregateIndex(key) : layout.resampleIndex(timeframe, key);
     for (let attempt = 1; ; attempt++) {
       let opened: Awaited<ReturnType<typeof StoreReader.openIndexed>>;
       try {
@@ -176,12 +182,20 @@ export class Series {
         if (attempt < GENERATION_RETRIES) continue;
         throw new CorruptFileError(stage, file, `header generation ${reader.header.generation} differs from its index's ${index.generation} (${indexFile}) after ${attempt} tries`, 48, 'GENERATION_MISMATCH');
       }
+      // The header names the series it holds: an ASK store is never read as BID, nor one side's file under
+      // the other's name.
+      const held = splitSeries(reader.header.symbol);
+      if (held.side !== side || fileSymbolOf(held.symbol) !== fileSymbol) {
+        await reader.close();
+        throw new CorruptFileError(stage, file, `holds ${reader.header.symbol} (${held.side}), not the ${side} series of ${toSymbol(fileSymbol)} its name says`, 24, 'WRONG_SYMBOL');
+      }
       const count = reader.recordCount;
       const finalCount = Math.min(count, Math.max(0, (index.finalPos - HEADER_SIZE) / RECORD_SIZE));
       const first = count > 0 ? await reader.tsAt(0) : undefined;
       const last = count > 0 ? await reader.tsAt(count - 1) : undefined;
       const info: SeriesInfo = {
-        symbol: reader.header.symbol,
+        symbol: held.symbol,
+        side,
         fileSymbol,
         timeframe: reader.header.timeframe,
         decimals: reader.header.decimals,
@@ -259,9 +273,16 @@ export class CandleStore {
     this.layout = new Layout(root);
   }
 
-  /** Symbols with a committed 1m store, Dukascopy names (`EUR/USD`), sorted. */
+  /** Symbols with a committed 1m store (BID), Dukascopy names (`EUR/USD`), sorted. */
   async symbols(): Promise<string[]> {
-    return (await indexedStems(dirname(this.layout.aggregateIndex('_')))).map(toSymbol).sort();
+    return (await indexedStems(dirname(this.layout.aggregateIndex('_')))).filter((s) => !isAskStem(s)).map(toSymbol).sort();
+  }
+
+  /** The sides of `symbol` with a committed 1m store: `['BID']` or `['BID', 'ASK']` (`sides` in config). */
+  async sides(symbol: string): Promise<Side[]> {
+    const stems = await indexedStems(dirname(this.layout.aggregateIndex('_')));
+    const stem = fileSymbolOf(symbol);
+    return SIDES.filter((side) => stems.includes(symbolFileName(seriesKey(stem, side))));
   }
 
   /**
@@ -291,10 +312,15 @@ export class CandleStore {
    * Open one series at its current committed snapshot. `symbol` is `EUR/USD` or `EUR-USD`. An unknown symbol
    * or timeframe (or one without a committed index yet) is a NotFoundError listing what exists.
    */
-  async series(symbol: string, timeframe: string): Promise<Series> {
+  async series(symbol: string, timeframe: string, side: Side = 'BID'): Promise<Series> {
     const stem = fileSymbolOf(symbol);
-    const series = await Series.open(this.layout, stem, timeframe, this.stage);
+    const series = await Series.open(this.layout, stem, timeframe, this.stage, side);
     if (series) return series;
+    const bid = side === 'BID' ? undefined : await Series.open(this.layout, stem, timeframe, this.stage);
+    if (bid) {
+      await bid.close();
+      throw new NotFoundError(this.stage, 'UNKNOWN_SYMBOL', `${symbol} ${side}`, `no ${side} store for ${symbol} ${timeframe} in ${this.root} (only BID: add ${side} to \`sides\` in config.yaml and run)`, (await this.sides(symbol)).map((s) => s.toLowerCase()));
+    }
     const symbols = await this.symbols();
     if (!symbols.includes(toSymbol(stem))) {
       throw new NotFoundError(this.stage, 'UNKNOWN_SYMBOL', symbol, `no store for symbol ${symbol} in ${this.root}`, symbols.map(fileSymbolOf));
@@ -333,6 +359,11 @@ export async function openStore(root: string, opts: OpenStoreOptions = {}): Prom
 /** `EUR/USD` or `EUR-USD` → `EUR-USD`. */
 export function fileSymbolOf(symbol: string): string {
   return symbol.replace('/', '-');
+}
+
+/** `EUR-USD.ASK`: the file stem of an ASK series (no symbol ends in `.ASK`, config/symbols.ts). */
+function isAskStem(stem: string): boolean {
+  return stem.endsWith('.ASK');
 }
 
 /** `EUR-USD` → `EUR/USD` (symbol parts never contain `-`, so the first one is the separator). */

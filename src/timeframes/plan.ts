@@ -79,9 +79,11 @@ export function resolveSymbolPlan(config: Config, symbol: string): SymbolPlan {
   const timeframes = resolveTimeframes(config, symbol);
   // The fingerprint is the CRC of the definition recorded beside the store (config/definitions.ts).
   const definitions = timeframeDefinitions(config, symbol, timeframes.map((e) => e.def));
+  // Each definition holds its source's: written once each, not once per timeframe above it.
+  const memo = new WeakMap<object, string>();
   const plans = timeframes.map(({ def, key }) => {
     const definition = definitions.get(def.name)!;
-    return { name: def.name, rule: parseRule(def.rule)!, source: def.source, key, fingerprint: definitionFingerprint(definition), definition };
+    return { name: def.name, rule: parseRule(def.rule)!, source: def.source, key, fingerprint: definitionFingerprint(definition, memo), definition };
   });
   return { symbol, timeframes: plans, session, shift };
 }

@@ -13,7 +13,25 @@ export interface DayFileName {
   path: string;
 }
 
-const NAME_RE = /^(.+)_(\d{4})(\d{2})(\d{2})\.([a-z]+)$/;
+// CODE_YYYYMMDD.ext, or CODE_YYYYMMDD.ASK.ext for the ASK side (paths.ts): the code of an ASK file is the
+// series' code `EUR-USD.ASK` (symbolFileName of its key), so code-keyed lookups tell the sides apart.
+const NAME_RE = /^(.+)_(\d{4})(\d{2})(\d{2})(\.ASK)?\.([a-z]+)$/;
+
+/** The name prefix shared by a series' per-day files (`EUR-USD.ASK` → `EUR-USD_`): both sides of a symbol. */
+export function dayFilePrefix(code: string): string {
+  return `${code.endsWith('.ASK') ? code.slice(0, -4) : code}_`;
+}
+
+/** A per-day file name parsed, or undefined (not `CODE_YYYYMMDD[.ASK].ext`, or no such date). */
+export function parseDayFileName(name: string, ext: string): { code: string; day: number } | undefined {
+  const m = NAME_RE.exec(name);
+  if (!m || m[6] !== ext) return undefined;
+  try {
+    return { code: m[1] + (m[5] ?? ''), day: parseDay(`${m[2]}-${m[3]}-${m[4]}`) };
+  } catch {
+    return undefined;
+  }
+}
 
 async function listDir(dir: string): Promise<string[]> {
   try {
@@ -25,13 +43,8 @@ async function listDir(dir: string): Promise<string[]> {
 }
 
 function parseName(dir: string, name: string, ext: string): DayFileName | undefined {
-  const m = NAME_RE.exec(name);
-  if (!m || m[5] !== ext) return undefined;
-  try {
-    return { code: m[1], day: parseDay(`${m[2]}-${m[3]}-${m[4]}`), path: join(dir, name) };
-  } catch {
-    return undefined;
-  }
+  const f = parseDayFileName(name, ext);
+  return f && { code: f.code, day: f.day, path: join(dir, name) };
 }
 
 const TEMP_RE = /^\..+\.tmp$/;
@@ -39,7 +52,7 @@ const TEMP_RE = /^\..+\.tmp$/;
 export interface TreeListOptions {
   /** Skip month folders before this day's month (epoch ms; incremental runs only look at recent months). */
   fromDay?: number;
-  /** Only names starting with this prefix (one symbol's files: `EUR-USD_`). */
+  /** Only names starting with this prefix (one symbol's files, both sides: `EUR-USD_`, see dayFilePrefix). */
   prefix?: string;
   /** Temp files a killed writer left (see util/fsx tempNameFor) are passed here. */
   onTemp?: (path: string) => void;

@@ -7,7 +7,7 @@ import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { CancelledError } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { MANIFEST_NAME, matchesRecorded, readManifest, type Manifest } from '../store/cacheManifest.js';
-import { listTreeDayFiles } from '../util/dayFiles.js';
+import { dayFilePrefix, listTreeDayFiles } from '../util/dayFiles.js';
 import type { FileSummary, Finding, VerifyReport } from './types.js';
 
 const MAX_LISTED = 20;
@@ -27,7 +27,7 @@ export async function verifyCache(layout: Layout, symbols: readonly string[], op
       (severity === 'damage' ? report.damage : report.warnings).push({ severity, symbol, timeframe: 'cache', file, check, message });
     };
     let unrecorded = 0;
-    for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { prefix: `${code}_` })) {
+    for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { prefix: dayFilePrefix(code) })) {
       if (f.code !== code) continue;
       if (opts.signal?.aborted) throw new CancelledError('Verify');
       summary.exists = true;

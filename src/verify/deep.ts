@@ -33,7 +33,7 @@ import { BASE_RULE, BASE_TIMEFRAME, type Rule } from '../timeframes/rules.js';
 import { decodeDay } from '../transform/decode.js';
 import { shiftForDay } from '../transform/timeShift.js';
 import { compactDay, isoMinute } from '../util/dates.js';
-import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
+import { dayFilePrefix, listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import type { FileSummary, Finding, Severity, VerifyReport } from './types.js';
 
 const MAX_PER_CHECK = 20;
@@ -139,7 +139,7 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
   // The raw days: cache (closed) and temp (live or provisional); a cached day wins over a temp one.
   const raw = new Map<number, RawDay>();
   for (const f of await listFlatDayFiles(layout.tempDir, 'json')) if (f.code === code) raw.set(f.day, { day: f.day, file: f.path });
-  for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { prefix: `${code}_` })) if (f.code === code) raw.set(f.day, { day: f.day, file: f.path });
+  for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { prefix: dayFilePrefix(code) })) if (f.code === code) raw.set(f.day, { day: f.day, file: f.path });
   const days = [...raw.values()].sort((a, b) => a.day - b.day);
   let next = 0;
   /** The decoded day file of raw day `d` (undefined: it cannot be decoded, reported). */

@@ -28,9 +28,22 @@ export function formatVerifyReport(report: VerifyReport, opts: FormatOptions = {
       if (gaps.length > maxGaps) lines.push(`           … and ${gaps.length - maxGaps} more`);
     }
   }
+  let oneSided = 0;
+  for (const s of report.oneSided ?? []) {
+    const n = s.bidOnly + s.askOnly;
+    oneSided += n;
+    if (n === 0) {
+      lines.push(`${s.symbol} BID/ASK ${s.timeframe}  ${s.paired.toLocaleString('en-US')} minutes on both sides, none on one side only`);
+      continue;
+    }
+    lines.push(`${s.symbol} BID/ASK ${s.timeframe}  ${n.toLocaleString('en-US')} minute(s) on one side only (${s.bidOnly.toLocaleString('en-US')} BID only, ${s.askOnly.toLocaleString('en-US')} ASK only; ${s.paired.toLocaleString('en-US')} on both): never paired, left out of mid and spread`);
+    for (const f of s.first) lines.push(`  one-sided ${isoMinute(f.time)} ${f.side} only`);
+    if (n > s.first.length) lines.push(`  one-sided … and ${(n - s.first.length).toLocaleString('en-US')} more`);
+  }
   const damaged = report.files.filter((f) => f.damage > 0).length;
   lines.push(
     `${report.files.length} store(s) checked: ${damaged} damaged, ${report.damage.length} damage finding(s), ${report.warnings.length} warning(s), ${report.gaps.length} gap(s)` +
+      (report.oneSided && report.oneSided.length > 0 ? `, ${oneSided} one-sided minute(s)` : '') +
       (damaged > 0 ? ' — run `candlestore rebuild aggregate` to rebuild damaged stores from the day files' : ''),
   );
   return `${lines.join('\n')}\n`;

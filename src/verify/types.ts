@@ -4,6 +4,7 @@
 import type { Header } from '../store/format.js';
 import type { StoreIndex } from '../store/indexFormat.js';
 import type { RecordChunk } from '../store/chunk.js';
+import type { OneSidedReport } from './sides.js';
 
 /** File kinds with a CheckSuite here; resampled timeframes are checked by src/resample/verify.ts. */
 export type FileKind = 'aggregate';
@@ -65,6 +66,8 @@ export interface VerifyReport {
   /** Warnings: repairable or informational (an unrepaired crash tail, a stale CSV mirror). */
   warnings: Finding[];
   gaps: Gap[];
+  /** Symbols kept on both sides: minutes present on one side only (verify/sides.ts). */
+  oneSided?: OneSidedReport[];
 }
 
 export interface VerifyOptions {

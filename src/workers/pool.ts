@@ -36,9 +36,12 @@ export function threadCount(configured: number): number {
   return configured > 0 ? configured : availableParallelism();
 }
 
-/** The sibling module of `from` named `name` with the caller's own extension (.ts under tsx, .js in dist). */
+/**
+ * The sibling module of `from` named `name` with the caller's own extension: .ts under tsx, .js in tsc's
+ * dist/, .mjs in the bundle (scripts/bundle.mjs gives each bundled module the URL of its own output there).
+ */
 export function siblingModule(from: string, name: string): string {
-  const ext = from.endsWith('.ts') ? '.ts' : '.js';
+  const ext = /\.[cm]?[jt]s$/.exec(new URL(from).pathname)?.[0] ?? '.js';
   return new URL(`./${name}${ext}`, from).href;
 }
 

@@ -393,7 +393,7 @@ describe('instruments and errors', () => {
   });
 
   test('404 unknown symbol or route, 400 bad dates, 405 other methods', async () => {
-    for (const path of ['/v1/candles/minute/ABC-XYZ/BID/2026/7/10', '/v1/candles/minute/ABC-XYZ/BID', '/v1/instruments/ABC-XYZ', '/v1/candles/minute/EUR-USD/ASK/2026/7/10', '/', '/v1/instruments']) {
+    for (const path of ['/v1/candles/minute/ABC-XYZ/BID/2026/7/10', '/v1/candles/minute/ABC-XYZ/BID', '/v1/instruments/ABC-XYZ', '/v1/candles/minute/EUR-USD/MID/2026/7/10', '/v1/candles/minute/ABC-XYZ/ASK/2026/7/10', '/', '/v1/instruments']) {
       const r = await get(sim, path);
       assert.equal(r.status, 404, path);
       assert.match(r.headers.get('content-type') ?? '', /application\/json/);
