@@ -21,9 +21,24 @@ export async function startAliasFront(simUrl: string, symbols: readonly SymbolSp
   const server = createServer((req, res) => {
     front.requests++;
     const path = (req.url ?? '/').replace(/^(\/v1\/(?:candles\/minute|instruments)\/)([^/?]+)/, (_m, head: string, code: string) => head + (codes.get(code) ?? code));
+    // An alias's instrument document names the alias (the client checks that a document is the symbol's).
+    const alias = /^\/v1\/instruments\/([^/?]+)$/.exec(req.url ?? '')?.[1];
+    const aliased = alias !== undefined && codes.has(alias) ? symbols.find((s) => symbolFileName(s.name) === alias) : undefined;
     const up = request({ host: target.hostname, port: target.port, path, method: req.method, headers: req.headers, agent }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
+      if (!aliased) {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      upRes.on('data', (c: Buffer) => chunks.push(c));
+      upRes.on('end', () => {
+        const body = Buffer.from(
+          Buffer.concat(chunks).toString('utf8')
+            .replace(`"name":${JSON.stringify(aliased.source)},"code":${JSON.stringify(symbolFileName(aliased.source))}`, `"name":${JSON.stringify(aliased.name)},"code":${JSON.stringify(alias)}`),
+        );
+        res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, 'content-length': String(body.length) }).end(body);
+      });
     });
     up.on('error', () => res.destroy());
     req.pipe(up);

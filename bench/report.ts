@@ -123,6 +123,7 @@ export function buildRows(r: Results): Row[] {
     const s = r.scan;
     const c = '4 physical limit';
     add(c, 'store scan ÷ raw read (warm)', `${pct(s.warm.ratio)}: scan ${s.warm.scanGBps.toFixed(2)} GB/s (${M(s.warm.scanRecordsPerSec)} rec/s), raw ${s.warm.rawGBps.toFixed(2)} GB/s`, TARGETS.scanVsRaw, s.warm.ratio);
+    if (s.warm.readerRatio !== undefined) add(c, 'reader alone (chunks delivered, no field read) ÷ raw read (warm)', `${pct(s.warm.readerRatio)} (${(s.chunkBytes / 1024).toFixed(0)} KiB chunks, same for the raw read)`);
     if (s.cold) add(c, 'store scan ÷ raw read (page cache dropped)', `${pct(s.cold.ratio)}: scan ${s.cold.scanGBps.toFixed(2)} GB/s, raw ${s.cold.rawGBps.toFixed(2)} GB/s`);
   }
   for (const l of r.lookups ?? []) {

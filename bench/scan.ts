@@ -1,13 +1,16 @@
 // §4 Physical limit and §5 random access, on the main root's stores.
-//   scan: StoreReader.scan over every 1m store, reading each record's ts, OHLCV and src (what a consumer
-//         of the store does), against reading the same files raw with readSync into one reused buffer
-//         of the same chunk size (the floor: syscalls and page-cache copies only). Warm page cache (median
-//         of reps, interleaved), then once each after dropping the page cache.
+//   scan: the reader's forward scan (StoreReader.openIndexed + scanChunks, the path export and the API
+//         take) over every 1m store, reading each record's ts, OHLCV and src through the chunk accessors
+//         (what a consumer of the store does), against reading the same files raw with readSync into one
+//         reused buffer of the same chunk size (the floor: syscalls and page-cache copies only), in the
+//         same process and run. Also the reader alone (chunks delivered, no field read): the reader's own
+//         cost over the floor. Warm page cache (median of reps, interleaved), then once each after
+//         dropping the page cache.
 //   lookup: a 5000-candle window at a uniformly random time: findByTime (binary search over 8-byte reads)
 //         + readRange, the reader opened once as a server would hold it; p50/p99 over N lookups.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Layout } from '../src/paths.js';
-import { DEFAULT_CHUNK_BYTES, StoreReader } from '../src/store/reader.js';
+import { SCAN_CHUNK_BYTES, StoreReader } from '../src/store/reader.js';
 import { SplitMix32 } from '../src/sim/generator.js';
 import type { RawCache } from './dataset.js';
 import { dropPageCache, median, percentile, seconds } from './measure.js';
@@ -16,7 +19,11 @@ export interface ScanResult {
   bytes: number;
   records: number;
   chunkBytes: number;
-  warm: { scanSeconds: number; rawSeconds: number; scanGBps: number; rawGBps: number; ratio: number; scanRecordsPerSec: number };
+  warm: {
+    scanSeconds: number; rawSeconds: number; scanGBps: number; rawGBps: number; ratio: number; scanRecordsPerSec: number;
+    /** The reader alone: chunks delivered, no field read. */
+    readerSeconds: number; readerRatio: number;
+  };
   cold: { scanSeconds: number; rawSeconds: number; scanGBps: number; rawGBps: number; ratio: number } | undefined;
 }
 
@@ -44,9 +51,12 @@ export async function measureScan(data: RawCache, reps: number): Promise<ScanRes
   let records = 0;
   const scanAll = async () => {
     records = 0;
-    for (const s of symbols) records += await scanStore(layout, s);
+    for (const s of symbols) records += await scanStore(layout, s, true);
   };
-  const buf = Buffer.allocUnsafeSlow(DEFAULT_CHUNK_BYTES);
+  const readerAll = async () => {
+    for (const s of symbols) await scanStore(layout, s, false);
+  };
+  const buf = Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES);
   const rawAll = () => {
     for (const s of symbols) rawRead(layout.aggregateStore(s), buf);
   };
@@ -61,30 +71,39 @@ export async function measureScan(data: RawCache, reps: number): Promise<ScanRes
   }
   const scans: number[] = [];
   const raws: number[] = [];
+  const readers: number[] = [];
   await scanAll(); // warm the page cache and the JIT
+  await readerAll();
+  rawAll();
   for (let i = 0; i < reps; i++) {
     scans.push(await seconds(scanAll));
     raws.push(await seconds(rawAll));
+    readers.push(await seconds(readerAll));
   }
   const warmScan = median(scans);
   const warmRaw = median(raws);
+  const warmReader = median(readers);
   return {
     bytes,
     records,
-    chunkBytes: DEFAULT_CHUNK_BYTES,
-    warm: { scanSeconds: warmScan, rawSeconds: warmRaw, scanGBps: gbps(warmScan), rawGBps: gbps(warmRaw), ratio: warmRaw / warmScan, scanRecordsPerSec: records / warmScan },
+    chunkBytes: SCAN_CHUNK_BYTES,
+    warm: {
+      scanSeconds: warmScan, rawSeconds: warmRaw, scanGBps: gbps(warmScan), rawGBps: gbps(warmRaw), ratio: warmRaw / warmScan, scanRecordsPerSec: records / warmScan,
+      readerSeconds: warmReader, readerRatio: warmRaw / warmReader,
+    },
     cold,
   };
 }
 
-/** Every record's ts, OHLCV and src, through the store's reader; returns the record count. */
-async function scanStore(layout: Layout, symbol: string): Promise<number> {
+/** Every record's ts, OHLCV and src (or, without `fields`, only each chunk), through the store's reader; returns the record count. */
+async function scanStore(layout: Layout, symbol: string, fields: boolean): Promise<number> {
   const { reader } = await StoreReader.openIndexed(layout.aggregateStore(symbol), layout.aggregateIndex(symbol), { stage: 'Verify' });
   let n = 0;
   let acc = 0;
   try {
-    for await (const c of reader.scan()) {
-      for (let i = 0; i < c.count; i++) acc += c.ts(i) + c.open(i) + c.high(i) + c.low(i) + c.close(i) + c.volume(i) + c.src(i);
+    for await (const c of reader.scanChunks({ chunkBytes: SCAN_CHUNK_BYTES })) {
+      if (fields) for (let i = 0; i < c.count; i++) acc += c.ts(i) + c.open(i) + c.high(i) + c.low(i) + c.close(i) + c.volume(i) + c.src(i);
+      else acc += c.buf[0];
       n += c.count;
     }
   } finally {

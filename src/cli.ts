@@ -126,6 +126,20 @@ program
     process.exitCode = await verifyCommand(ctx, { gapMinutes, deep: opts.deep === true, signal: interrupt.signal });
   });
 
+program
+  .command('instruments')
+  .description('the instrument catalogue: name, description, group, decimals, first minute, trading hours (documents cached in cache/instruments)')
+  .addOption(rootOption())
+  .option('--search <text>', 'only instruments whose name or description contains TEXT (case-insensitive)')
+  .option('--group <code>', 'only this group, e.g. FX_MAJORS, FX_CROSSES, VCCY, IDX_EUROPE')
+  .option('--json', 'a JSON array for scripts')
+  .option('--no-download', 'cached documents only')
+  .action(async (opts) => {
+    currentStage = 'Download';
+    const { instrumentsCommand } = await import('./commands/instruments.js');
+    await instrumentsCommand({ root: opts.root, search: opts.search, group: opts.group, json: opts.json === true, download: opts.download, out: process.stdout, warn: (line) => process.stderr.write(`${line}\n`), signal: interrupt.signal });
+  });
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 program

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { stages: ['Config'], exit: 2, meaning: 'a config file or sim option has a bad key or value; the message names the file and key' },
   BAD_USAGE: { stages: ['Config'], exit: 2, meaning: 'a command-line argument is wrong (unknown rebuild target, bad date, bad number)' },
   BAD_SYMBOL: { stages: ['Config'], exit: 2, meaning: 'a symbol name is invalid or duplicated, or no symbols are listed' },
+  NO_SUCH_INSTRUMENT: { stages: ['Config'], exit: 2, meaning: 'the service has no instrument of that name (its /v1/instruments document is 404); the message names the nearest real names' },
   DEFINITION_CHANGED: { stages: ['Config'], exit: 2, meaning: 'a setting that decides stored bytes (time shift, decimals, session, timeframe) changed since the stores were built; the message names it, the old and new value and the rebuild' },
   // the run lock
   LOCK_HELD: { stages: ['Lock'], exit: 3, meaning: 'another candlestore run holds data/locks/run.lock' },
@@ -40,6 +41,7 @@ export const ERROR_CODES = {
   NETWORK: { stages: ['Download'], exit: 1, meaning: 'connection refused or reset' },
   RETRIES_EXHAUSTED: { stages: ['Download'], exit: 1, meaning: 'a day still failed after download.max_retries attempts' },
   UNKNOWN_INSTRUMENT: { stages: ['Download', 'Sim'], exit: 1, meaning: 'the server does not know the instrument (HTTP 404)' },
+  BAD_INSTRUMENT: { stages: ['Download', 'Config'], exit: 1, meaning: 'an instrument document (served, or cached in cache/instruments) is not valid JSON of the documented shape' },
   // the Dukascopy day document (download checks each body, transform decodes the cache)
   BAD_JSON: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document is not valid JSON' },
   BAD_SHAPE: { stages: ['Download', 'Transform'], exit: 1, meaning: 'a day document lacks a field or its arrays disagree' },
@@ -102,7 +104,7 @@ export class CandleError<C extends ErrorCode = ErrorCode> extends Error {
   }
 }
 
-type ConfigCode = 'CONFIG_INVALID' | 'BAD_USAGE' | 'BAD_SYMBOL' | 'BAD_MANIFEST' | 'DEFINITION_CHANGED';
+type ConfigCode = 'CONFIG_INVALID' | 'BAD_USAGE' | 'BAD_SYMBOL' | 'BAD_MANIFEST' | 'DEFINITION_CHANGED' | 'NO_SUCH_INSTRUMENT';
 
 /** Bad config file, bad symbol name, bad CLI usage: exit 2. */
 export class ConfigError extends CandleError<ConfigCode> {

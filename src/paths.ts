@@ -22,6 +22,11 @@ export class Layout {
   get aggregateDir(): string { return join(this.root, 'data', 'aggregate', '1m'); }
   get resampleDir(): string { return join(this.root, 'data', 'resample'); }
 
+  /** Instrument documents as the service sent them (download/instruments.ts): cache/instruments/ */
+  get instrumentsDir(): string { return join(this.cacheDir, 'instruments'); }
+  /** cache/instruments/SYMBOL.json */
+  instrumentDocument(symbol: string): string { return join(this.instrumentsDir, `${symbolFileName(symbol)}.json`); }
+
   /** Raw JSON of a closed day: cache/YYYY/MM/SYMBOL_YYYYMMDD.json */
   cacheDay(symbol: string, day: number): string {
     return join(this.cacheDir, ...yearMonth(day), `${dayStem(symbol, day)}.json`);

@@ -207,35 +207,11 @@ class AppendRun {
   /** Read a day file into the day buffer, validate its header (creating the store on the first day) and records. */
   private readDay(day: DayFile): { d: DayBuffer; n: number; size: number } {
     this.currentFile = day.file;
-    const memory = isMemoryDay(day);
-    const { day: d, size } = memory ? this.fromMemory(day) : this.fromDisk(day);
-    const end = recordPos(wholeRecords(size));
-    const header = this.dayHeader(d.buf, Math.min(size, HEADER_SIZE), day.file);
-    if (end !== size) {
-      throw new CorruptFileError(STAGE, day.file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
+    // A day converted in this thread (fromMemory.ts) is taken as it is, not read back.
+    if (isMemoryDay(day)) {
+      const converted = this.fromMemory(day);
+      return this.takeDay(converted.day, converted.size, day.file, true);
     }
-    // A day without records says nothing about prices: it neither creates the store nor is checked against
-    // it (pipeline/definitions.ts fixes the decimals; an empty first day must not decide them).
-    const empty = end <= HEADER_SIZE;
-    if (!this.header) {
-      if (!empty) this.createStore(header);
-    } else if (!empty) checkDayDefinition(header, this.header, day.file, this.paths.store);
-    const n = (end - HEADER_SIZE) / RECORD_SIZE;
-    // Day files are written without fsync (docs/format.md §8): their records are trusted only when they match
-    // the header's body_crc (checked before the record pass writes src into the buffer).
-    if (n > 0 && !memory && crc32(d.buf.subarray(HEADER_SIZE, end)) !== header.bodyCrc) {
-      throw new CorruptFileError(STAGE, day.file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
-    }
-    if (n > 0) {
-      const bad = checkRecords(d.f64, d.u32, d.i32, n, this.lastTs ?? Number.NEGATIVE_INFINITY);
-      if (bad >= 0) throw recordError(d, n, bad, bad === 0 ? this.lastTs : tsAt(d, bad - 1), this.previousRecord(), day.file);
-      this.lastTs = tsAt(d, n - 1);
-      this.lastSource = day.file;
-    }
-    return { d, n, size };
-  }
-
-  private fromDisk(day: DayFile): { day: DayBuffer; size: number } {
     const fd = openSync(day.file, 'r');
     let read: { day: DayBuffer; size: number };
     try {
@@ -243,16 +219,53 @@ class AppendRun {
     } finally {
       closeSync(fd);
     }
-    this.stats.bytesRead += read.size;
-    this.stats.daysRead++;
-    return read;
+    return this.takeDay(read.day, read.size, day.file);
+  }
+
+  /**
+   * Validate a whole day file held in memory (`size` bytes at the start of `d`; from readDay, or a day
+   * decoded in this thread and never read back): header (creating the store on the first day with
+   * records), body_crc, then the record pass, which writes each record's src in place.
+   */
+  private takeDay(d: DayBuffer, size: number, file: string, memory = false): { d: DayBuffer; n: number; size: number } {
+    this.currentFile = file;
+    const end = recordPos(wholeRecords(size));
+    if (memory) {
+      this.stats.bytesFromMemory += size;
+      this.stats.daysFromMemory++;
+    } else {
+      this.stats.bytesRead += size;
+      this.stats.daysRead++;
+    }
+    const header = this.dayHeader(d.buf, Math.min(size, HEADER_SIZE), file);
+    if (end !== size) {
+      throw new CorruptFileError(STAGE, file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
+    }
+    // A day without records says nothing about prices: it neither creates the store nor is checked against
+    // it (pipeline/definitions.ts fixes the decimals; an empty first day must not decide them).
+    const empty = end <= HEADER_SIZE;
+    if (!this.header) {
+      if (!empty) this.createStore(header);
+    } else if (!empty) checkDayDefinition(header, this.header, file, this.paths.store);
+    const n = (end - HEADER_SIZE) / RECORD_SIZE;
+    // Day files are written without fsync (docs/format.md §8): their records are trusted only when they match
+    // the header's body_crc (checked before the record pass writes src into the buffer).
+    // (Not for a day converted in this thread: its bytes never came from the disk.)
+    if (n > 0 && !memory && crc32(d.buf.subarray(HEADER_SIZE, end)) !== header.bodyCrc) {
+      throw new CorruptFileError(STAGE, file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
+    }
+    if (n > 0) {
+      const bad = checkRecords(d.f64, d.u32, d.i32, n, this.lastTs ?? Number.NEGATIVE_INFINITY);
+      if (bad >= 0) throw recordError(d, n, bad, bad === 0 ? this.lastTs : tsAt(d, bad - 1), this.previousRecord(), file);
+      this.lastTs = tsAt(d, n - 1);
+      this.lastSource = file;
+    }
+    return { d, n, size };
   }
 
   /** A day the caller converts now (fromMemory.ts): its day file's bytes, not read back. */
   private fromMemory(day: MemoryDay): { day: DayBuffer; size: number } {
     const bytes = day.convert();
-    this.stats.bytesFromMemory += bytes.length;
-    this.stats.daysFromMemory++;
     return { day: dayBufferOf(bytes), size: bytes.length };
   }
 

@@ -3,13 +3,15 @@
 // records is known without reading the mirror: that is how the run finds the mirror's size at final_pos.
 import { FileAppender } from '../store/appender.js';
 import { RecordChunk } from '../store/chunk.js';
-import { CSV_HEADER, CsvFormatter } from '../store/csv.js';
+import { CSV_HEADER, mirrorEncoder } from '../store/csv.js';
+import type { CsvEncoder } from '../store/csvEncoder.js';
 
 export class CsvMirror {
-  private readonly fmt: CsvFormatter;
+  /** Encodes straight into a buffer of its own, handed to the appender as it fills. */
+  private readonly enc: CsvEncoder;
 
   private constructor(private out: FileAppender | undefined, decimals: number) {
-    this.fmt = new CsvFormatter(decimals);
+    this.enc = mirrorEncoder(decimals, (bytes) => this.file().appendSync(bytes));
   }
 
   /** Open the mirror at `file` (create: a fresh one holding only the header line). */
@@ -22,7 +24,11 @@ export class CsvMirror {
   /** Byte length of the CSV lines of `records` (whole 64-byte records, e.g. a store's provisional tail). */
   static textLength(records: Buffer, decimals: number): number {
     if (records.length === 0) return 0;
-    return new CsvFormatter(decimals).chunk(new RecordChunk(records, 0)).length;
+    let length = 0;
+    const enc = mirrorEncoder(decimals, (bytes) => (length += bytes.length));
+    enc.encodeRecords(new RecordChunk(records, 0));
+    enc.end();
+    return length;
   }
 
   get size(): number {
@@ -31,7 +37,8 @@ export class CsvMirror {
 
   /** Append the lines of `records` (whole records, written to the store at `startPos`). */
   appendSync(records: Buffer, startPos: number): void {
-    this.file().appendSync(Buffer.from(this.fmt.chunk(new RecordChunk(records, startPos)), 'latin1'));
+    this.enc.encodeRecords(new RecordChunk(records, startPos));
+    this.enc.end();
   }
 
   /** Cut to `size` without fsync (the commit that follows fsyncs). */

@@ -22,7 +22,7 @@ import { FileAppender } from '../store/appender.js';
 import type { Header } from '../store/format.js';
 import { readIndexFileSync, removeStaleTempsOfSync } from '../store/indexFile.js';
 import type { StoreIndex } from '../store/indexFormat.js';
-import { StoreReader } from '../store/reader.js';
+import { DEFAULT_CHUNK_BYTES, StoreReader } from '../store/reader.js';
 import { fileSizeSync } from '../store/writer.js';
 
 const STAGE = 'Aggregate' satisfies Stage;
@@ -115,7 +115,7 @@ async function inspect(paths: StorePaths, symbol: string, opts: RepairOptions, r
     else if (index.dataCrc !== 0) throw new Damage('the index has a checksum for final records the store does not hold', paths.store, reader.endPos);
     if (opts.fullCheck) {
       let crc = 0;
-      for await (const chunk of reader.scan()) crc = crc32(chunk.buf, crc);
+      for await (const chunk of reader.scanChunks({ chunkBytes: DEFAULT_CHUNK_BYTES })) crc = crc32(chunk.buf, crc);
       if (crc !== index.dataCrc) throw new Damage(`bytes 64..${index.finalPos} do not match the index's data_crc (a final record was changed)`, paths.store);
     }
     if (size >= index.outPos) {

@@ -251,8 +251,11 @@ async function readColumns(series: Series, from: number, to: number): Promise<Se
     length: n, ts: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n),
     close: new Float64Array(n), volume: new Float64Array(n), flags: new Uint16Array(n),
   };
-  for (let done = 0; done < n; done += READ_BARS) {
-    copyInto(cols, done, await series.readChunk(a + done, a + Math.min(n, done + READ_BARS)));
+  let done = 0;
+  // scan: one reused buffer, each chunk copied into the columns before the next is read.
+  for await (const chunk of series.scan({ from: a, to: a + n }, READ_BARS)) {
+    copyInto(cols, done, chunk);
+    done += chunk.count;
   }
   return cols;
 }

@@ -76,7 +76,8 @@ async function* partChunks(store: CandleStore, part: SeriesPart, read: ReadMode,
       }
       return;
     }
-    for await (const chunk of series.chunks({ from: part.from, to: part.to }, CHUNK_BARS)) {
+    // scan: one reused buffer; every sink encodes or copies a chunk before asking for the next.
+    for await (const chunk of series.scan({ from: part.from, to: part.to }, CHUNK_BARS)) {
       if (signal?.aborted) throw new InterruptedError('Build');
       yield { chunk, spread: undefined };
     }

@@ -13,6 +13,7 @@ import type { RunContext } from '../pipeline/context.js';
 import { formatSummary, runStages, type RunSummary } from '../pipeline/run.js';
 import { pipelineStages } from '../pipeline/stages.js';
 import { checkRangeArguments } from '../pipeline/range.js';
+import { prepareInstruments } from '../pipeline/instruments.js';
 import { listTreeDayFiles } from '../util/dayFiles.js';
 import { derivedFiles, removeFiles } from '../pipeline/derived.js';
 import { checkDefinitions } from '../pipeline/definitions.js';
@@ -35,6 +36,8 @@ export async function rebuildCommand(ctx: RunContext, what: string, signal?: Abo
     throw new ConfigError('rebuild resample: --from/--to do not apply (timeframes are rebuilt from the whole 1m store); use `rebuild aggregate` with the range', undefined, 'BAD_USAGE');
   }
   const prepare = async () => {
+    // The instrument documents first (`weekly` fetches them again): an unknown symbol stops here.
+    await prepareInstruments(ctx, { download: true, refresh: target === 'weekly', signal });
     // What the rebuild keeps must still match the config (`rebuild resample` after a time shift change
     // would build timeframes over a 1m store of the old time axis): checked before anything is deleted.
     await checkDefinitions(ctx, { rebuildOnChange: false, keeping: target === 'weekly' ? 'full' : target });

@@ -9,10 +9,24 @@ import { verifyTimeframes } from '../resample/verify.js';
 import { verifySides } from '../verify/sides.js';
 import { formatVerifyReport, hasDamage } from '../verify/report.js';
 import type { VerifyReport } from '../verify/types.js';
+import type { TradingCalendar } from '../verify/tradingGaps.js';
+import { cachedInstruments } from '../pipeline/instruments.js';
+import { resolveAutoSessions } from '../config/autoSessions.js';
+import { recordedOneMinute } from '../config/definitions.js';
+import { baseSymbol } from '../dukascopy/series.js';
 
 export async function verifyCommand(ctx: RunContext, opts: { gapMinutes: number; deep?: boolean; signal?: AbortSignal }): Promise<number> {
+  // Cached instrument documents (never fetched here): gaps only in trading time, `sessions: auto` resolved.
+  const docs = await cachedInstruments(ctx);
+  ctx.config = resolveAutoSessions(ctx.config, ctx.symbols, docs);
+  const calendars = new Map<string, TradingCalendar>();
+  for (const key of ctx.series) {
+    const doc = docs.get(baseSymbol(key));
+    const built = doc && recordedOneMinute(ctx.layout, key, 'Verify');
+    if (doc && built) calendars.set(key, { doc, shift: built.shift });
+  }
   const report = await verifyCache(ctx.layout, ctx.series, { signal: opts.signal });
-  merge(report, await verifyStores(ctx.layout, ctx.series, { gapMinutes: opts.gapMinutes, signal: opts.signal }));
+  merge(report, await verifyStores(ctx.layout, ctx.series, { gapMinutes: opts.gapMinutes, calendars, signal: opts.signal }));
   const tf = await verifyTimeframes(ctx.layout, ctx.series, ctx.config, { signal: opts.signal });
   merge(report, { ...tf, files: tf.files.map((f) => ({ ...f, gaps: 0 })), gaps: [] });
   if (opts.deep) {

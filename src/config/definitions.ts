@@ -37,12 +37,12 @@ export function shiftRuleOf(json: Json | undefined): ShiftRule | undefined {
  * What a symbol's 1m day files and store were built with, from its definition file (undefined: none, or
  * not a 1m definition): the transform options that make them again (`verify --deep` decodes with these).
  */
-export function recordedOneMinute(layout: Layout, symbol: string, stage: Stage): { shift: ShiftRule; decimals: number; fit: 'round' | 'exact'; fingerprint: number } | undefined {
+export function recordedOneMinute(layout: Layout, symbol: string, stage: Stage): { shift: ShiftRule; decimals: number; fit: 'round' | 'scale'; fingerprint: number } | undefined {
   const file = readDefinitionFile(layout.aggregateDefinition(symbol), stage);
   const shift = shiftRuleOf(file?.definition.time_shift);
   if (!file || !shift || typeof file.definition.decimals !== 'number') return undefined;
-  // Decimals set by round_decimals round a finer multiplier; the instrument's must match it exactly.
-  const fit = typeof file.notes.decimals_key === 'string' ? 'round' : 'exact';
+  // Decimals set by round_decimals round a finer multiplier; the instrument's take coarser ones exactly.
+  const fit = typeof file.notes.decimals_key === 'string' ? 'round' : 'scale';
   return { shift, decimals: file.definition.decimals, fit, fingerprint: file.fingerprint };
 }
 

@@ -111,7 +111,8 @@ export const configSchema = z
     download: z
       .object({
         base_url: z.url({ protocol: /^https?$/ }).default('https://jetta.dukascopy.com'),
-        start_date: isoDay.default('2026-01-01'),
+        /** First day of a new symbol (never before its first minute of data); unset: its first minute. */
+        start_date: isoDay.optional(),
         rate_limit_rps: z.number().positive().max(1000).default(8),
         concurrency: z.number().int().min(1).max(64).default(4),
         timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
@@ -147,8 +148,11 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** Per symbol or pattern (most specific wins): trading sessions; null = none (bars on store-time days). */
-    sessions: z.record(symbolPattern, sessionSchema.nullable()).default({}),
+    /**
+     * Per symbol or pattern (most specific wins): trading sessions; null = none (bars on store-time days);
+     * `auto` = the instrument document's trading schedule (config/autoSessions.ts).
+     */
+    sessions: z.record(symbolPattern, z.union([z.literal('auto'), sessionSchema]).nullable()).default({}),
     /** Sides of the market kept: [BID] (default) or [BID, ASK], for all symbols or per pattern. */
     sides: sidesSchema,
     /** Worker threads for CPU stages; 0 = one per core. */

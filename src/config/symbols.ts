@@ -1,9 +1,12 @@
 // Symbol names (`EUR/USD`, `AUS.IDX/AUD`) and the symbols.txt list. A name becomes a file name and a URL
-// path segment, so anything that could escape a directory or is not a plausible instrument is refused here.
+// path segment, so anything that could escape a directory or is not a plausible instrument is refused here
+// (with the nearest names of the built-in catalogue). Whether the service knows a well-formed name is its
+// instrument document's to say (download/instruments.ts), before any day is fetched.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { MAX_HEADER_SYMBOL } from '../store/format.js';
+import { KNOWN_INSTRUMENTS, nearestNames } from '../dukascopy/catalogue.js';
 
 // BASE/QUOTE, each part upper-case letters/digits with single dots between (no leading dot, no `..`).
 const PART = '[A-Z0-9]+(?:\\.[A-Z0-9]+)*';
@@ -26,7 +29,11 @@ export function symbolProblem(name: string): string | undefined {
 
 export function assertSymbol(name: string, where?: string): string {
   const problem = symbolProblem(name);
-  if (problem) throw new ConfigError(`bad symbol name ${JSON.stringify(name)}: ${problem}`, where, 'BAD_SYMBOL');
+  if (problem) {
+    // `EURUSD`, `eur/usd`: name the real instruments it is closest to (the built-in catalogue).
+    const near = nearestNames(name, KNOWN_INSTRUMENTS);
+    throw new ConfigError(`bad symbol name ${JSON.stringify(name)}: ${problem}${near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : ''}`, where, 'BAD_SYMBOL');
+  }
   return name;
 }
 

@@ -65,8 +65,8 @@ export interface FetchedDay {
   serverTime?: number;
 }
 
-type Attempt =
-  | { ok: true; value: FetchedDay }
+type Attempt<T = FetchedDay> =
+  | { ok: true; value: T }
   | { ok: false; retryable: boolean; code: DownloadCode; message: string; status?: number; cause?: unknown; retryAfterMs?: number };
 
 const DEFAULT_USER_AGENT = 'candlestore/0.1';
@@ -112,6 +112,25 @@ export class DownloadClient {
     }
   }
 
+  /**
+   * Download a non-day document of `symbol` (the instrument document) with the same rate limit, retries and
+   * deadlines as days: `accept` validates the body and throws CorruptFileError for a bad one (retried like a
+   * bad day). A 404 fails at once with UNKNOWN_INSTRUMENT.
+   */
+  async fetchDocument<T>(url: string, symbol: string, what: string, accept: (text: string) => T, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter.acquire(signal);
+      const r = await this.attempt(url, signal, (text) => accept(text));
+      if (r.ok) return r.value;
+      if (!r.retryable) throw new DownloadError(r.code, symbol, what, r.message, { status: r.status, cause: r.cause });
+      if (attempt >= this.opts.maxRetries) {
+        throw new DownloadError('RETRIES_EXHAUSTED', symbol, what, `failed after ${attempt + 1} attempts: ${r.message}`, { status: r.status, cause: r.cause });
+      }
+      this.stats.retries++;
+      await sleep(this.backoff(attempt, r.retryAfterMs), signal);
+    }
+  }
+
   /** Let in-flight requests finish and close the connections. */
   async close(): Promise<void> {
     await this.agent.close();
@@ -128,7 +147,7 @@ export class DownloadClient {
     return retryAfterMs === undefined ? jitter : Math.max(jitter, Math.min(cap, retryAfterMs));
   }
 
-  private async attempt(url: string, signal: AbortSignal | undefined): Promise<Attempt> {
+  private async attempt<T = FetchedDay>(url: string, signal: AbortSignal | undefined, accept: (text: string, status: number, serverTime: number | undefined, bytes: number) => T = dayAnswer(url) as never): Promise<Attempt<T>> {
     if (signal?.aborted) throw new CancelledError('Download');
     const ctrl = new AbortController();
     const onAbort = () => ctrl.abort(signal?.reason);
@@ -152,9 +171,9 @@ export class DownloadClient {
         const body = Buffer.from(await res.body.arrayBuffer());
         const text = body.toString('utf8');
         try {
-          const doc = parseDayJson(text, url, 'Download');
+          const value = accept(text, status, parseHttpDate(res.headers.date), body.length);
           this.stats.bytes += body.length;
-          return { ok: true, value: { url, text, doc, bytes: body.length, serverTime: parseHttpDate(res.headers.date) } };
+          return { ok: true, value };
         } catch (err) {
           if (!(err instanceof CorruptFileError)) throw err;
           this.stats.badBodies++;
@@ -182,6 +201,11 @@ export class DownloadClient {
       signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** The validation of a day body: the decoded document (CorruptFileError for a bad body). */
+function dayAnswer(url: string) {
+  return (text: string, _status: number, serverTime: number | undefined, bytes: number): FetchedDay => ({ url, text, doc: parseDayJson(text, url, 'Download'), bytes, serverTime });
 }
 
 /** Retry-After as delta-seconds or HTTP date → ms to wait (≥ 0), undefined when absent or unreadable. */

@@ -16,7 +16,7 @@ import { oneMinuteDefinition, sessionOf, timeShiftJson, type Definition } from '
 import { resolveSymbolSettings, settingKey, type ResolvedSymbolSettings } from '../config/symbolSettings.js';
 import { resolveSymbolPlan, type SymbolPlan } from '../timeframes/plan.js';
 import { canonicalJson, definitionFile, readDefinitionFile, writeDefinitionFile, type DefinitionFile, type Json } from '../store/definition.js';
-import { instrumentDecimals } from '../transform/instrumentDecimals.js';
+import { instrumentDecimals, instrumentDecimalsWithSource } from '../transform/instrumentDecimals.js';
 import { HEADER_SIZE, decodeHeader } from '../store/format.js';
 import type { RunContext } from './context.js';
 import { baseSymbol, sideOf } from '../dukascopy/series.js';
@@ -52,7 +52,7 @@ export interface CheckResult {
 export interface OneMinuteSettings {
   /** undefined while no day of the symbol has had a candle and round_decimals is not set. */
   decimals: number | undefined;
-  fit: 'round' | 'exact';
+  fit: 'round' | 'exact' | 'scale';
   /** The 1m definition's fingerprint (0: none recorded yet). */
   fingerprint: number;
 }
@@ -254,7 +254,12 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
     clearTemps(layout.aggregateDefinition(s));
     return [s, readDefinitionFile(layout.aggregateDefinition(s), 'Aggregate')];
   }));
-  const scanned = await instrumentDecimals(layout, symbols.filter((s) => !recorded.get(s) && settings.get(s)!.roundDecimals === undefined));
+  const scanned = new Map<string, number>();
+  const sources = new Map<string, string>();
+  for (const [symbol, d] of await instrumentDecimalsWithSource(layout, symbols.filter((s) => !recorded.get(s) && settings.get(s)!.roundDecimals === undefined))) {
+    scanned.set(symbol, d.decimals);
+    sources.set(symbol, d.source);
+  }
   for (const symbol of symbols) {
     // Timeframes first: their definitions do not depend on the decimals.
     const session = sessionOf(config, symbol);
@@ -268,7 +273,8 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
       await writeDefinitionFile(path, definitionFile(tf.definition, { session_key: session.key ?? null }));
     }
     const s = settings.get(symbol)!;
-    const fit = s.roundDecimals === undefined ? 'exact' : 'round';
+    // Without round_decimals a day may be coarser than the instrument's scale (exact), never finer.
+    const fit = s.roundDecimals === undefined ? 'scale' : 'round';
     let file = recorded.get(symbol);
     if (!file) {
       const decimals = s.roundDecimals ?? scanned.get(symbol);
@@ -281,6 +287,8 @@ export async function recordDefinitions(ctx: RunContext): Promise<Map<string, On
         time_shift_key: s.shiftKey ?? null,
         decimals_key: s.roundDecimalsKey ?? null,
         instrument_decimals: scanned.get(symbol) ?? null,
+        // priceScale (the instrument document) or multiplier (its first day with candles, offline).
+        decimals_source: sources.get(symbol) ?? null,
       });
       await writeDefinitionFile(layout.aggregateDefinition(symbol), file);
     }

@@ -13,10 +13,15 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFlatDayFiles } from '../util/dayFiles.js';
 import type { RunContext } from './context.js';
+import { instrumentOf } from './instruments.js';
+import { firstMinute } from '../dukascopy/instrument.js';
 import { baseSymbol } from '../dukascopy/series.js';
 
 export interface RangeOptions {
-  /** First day of a symbol that has no store yet (default download.start_date, or for rebuilds the earliest cached day). */
+  /**
+   * First day of a symbol that has no store yet (default download.start_date, or for rebuilds the earliest
+   * cached day); never before the instrument's first minute of data. Without any: that first minute.
+   */
   from?: number;
   /** Last day, inclusive (default: today). */
   to?: number;
@@ -63,7 +68,10 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
   const earliestCached = opts.fromCache && opts.from === undefined ? await earliestDays(ctx.layout.cacheDir, 'json', ctx.series.map(symbolFileName)) : new Map<string, number>();
   const withStore = ctx.series.filter((s) => stores.get(s) !== undefined).map(symbolFileName);
   const firstDayFiles = opts.from !== undefined && withStore.length > 0 ? await earliestDays(ctx.layout.transformDir, 'bin', withStore) : new Map<string, number>();
-  const startDate = parseDay(ctx.config.download.start_date);
+  const startDate = ctx.config.download.start_date === undefined ? undefined : parseDay(ctx.config.download.start_date);
+  // Offline without an instrument document and without start_date: a new store starts at its earliest cached day.
+  const undocumented = ctx.series.filter((s) => stores.get(s) === undefined && instrumentOf(ctx, s) === undefined).map(symbolFileName);
+  const earliestUndocumented = startDate === undefined && undocumented.length > 0 ? await earliestDays(ctx.layout.cacheDir, 'json', undocumented) : new Map<string, number>();
   const tempDays = new Map<string, number>();
   for (const f of await listFlatDayFiles(ctx.layout.tempDir, 'json')) tempDays.set(f.code, Math.min(f.day, tempDays.get(f.code) ?? Infinity));
   const symbols = new Map<string, SymbolRange>();
@@ -87,11 +95,22 @@ export async function resolveRange(ctx: RunContext, opts: RangeOptions, stage: S
       }
       continue;
     }
-    const first = opts.from ?? earliestCached.get(code) ?? startDate;
+    // A new store starts at the instrument's first minute of data (its document's MINUTE history), or at
+    // --from / download.start_date when they are later: never years of days that cannot hold a candle.
+    const doc = instrumentOf(ctx, symbol);
+    const history = doc === undefined ? undefined : startOfDay(firstMinute(doc));
+    const asked = opts.from ?? earliestCached.get(code) ?? startDate;
+    let first: number;
+    if (history === undefined) first = asked ?? earliestUndocumented.get(code) ?? today;
+    else first = asked === undefined ? history : Math.max(asked, history);
+    if (opts.from !== undefined && history !== undefined && opts.from < history && symbol === baseSymbol(symbol)) {
+      notes.push(`${symbol}: --from ${formatDay(opts.from)} is before its first minute of data (${formatDay(history)}, its instrument document): it starts there`);
+    }
     symbols.set(symbol, { first, last, hasStore: false, tailFirst: Math.min(first, tempDays.get(code) ?? Infinity) });
     if (first > last) {
       const why = first > today ? `${formatDay(first)} is after today (${formatDay(today)})` : `${formatDay(first)} is after --to ${formatDay(last)}`;
-      notes.push(`${symbol}: no day selected: the first day ${why}${opts.from === undefined ? ' (download.start_date)' : ''}`);
+      const source = opts.from !== undefined ? '' : history !== undefined && first === history ? ' (its first minute of data)' : ' (download.start_date)';
+      notes.push(`${symbol}: no day selected: the first day ${why}${source}`);
     }
   }
   for (const n of notes) ctx.warn(n);

@@ -7,7 +7,7 @@
 // makes the code longer but keeps V8 on registers instead of object fields per row.
 import { crc32 } from 'node:zlib';
 import { CorruptFileError } from '../errors.js';
-import type { RecordChunk } from '../store/chunk.js';
+import { RecordChunk } from '../store/chunk.js';
 import { FLAG_OPEN, FLAG_PROVISIONAL, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, W32_SRC_HI, W32_SRC_LO, W32_TS_HI, W32_TS_LO, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME } from '../store/format.js';
 import type { Bucketer } from './bucket.js';
 import type { Horizon } from './period.js';
@@ -20,6 +20,8 @@ const W16_ORIGIN = 28;
 const W16_FLAGS = 29;
 const W32_ORIGIN_FLAGS = 14;
 const W32_COUNT = 15;
+/** Bars a sink holds before it flushes (256 KiB: 4096 bars). */
+export const SINK_BYTES = 256 * 1024;
 
 /**
  * Encodes bars into a buffer; hands full buffers to `flush`, keeping CRCs as it goes: data_crc over the final
@@ -49,7 +51,12 @@ export class BarSink {
   /** Running CRC-32 of the provisional bars' bytes (tail_crc). */
   tailCrc = 0;
 
-  constructor(private readonly flush: (bytes: Buffer) => void, start: { dataCrc: number }, capacityBytes = 4 * 1024 * 1024) {
+  /**
+   * `flush(bytes, finals)` gets each full buffer (valid only during the call): its first `finals` bars are
+   * final, the rest provisional. The default capacity is small enough to stay in the CPU's L2 cache between
+   * the fold that fills it, the CRC, the write and the dependent timeframe's fold that reads it.
+   */
+  constructor(private readonly flush: (bytes: Buffer, finals: number) => void, start: { dataCrc: number }, capacityBytes = SINK_BYTES) {
     this.capacity = Math.max(1, Math.floor(capacityBytes / RECORD_SIZE));
     this.buf = takeBuffer(this.capacity * RECORD_SIZE);
     const ab = this.buf.buffer;
@@ -70,7 +77,7 @@ export class BarSink {
     if (finals > 0) this.dataCrc = crc32(bytes.subarray(0, finals * RECORD_SIZE), this.dataCrc);
     if (finals < this.fill) this.tailCrc = crc32(bytes.subarray(finals * RECORD_SIZE), this.tailCrc);
     this.finalBars += finals;
-    this.flush(bytes);
+    this.flush(bytes, finals);
     this.fill = 0;
     if (this.tailAt >= 0) this.tailAt = 0;
   }
@@ -113,7 +120,37 @@ export class BarSink {
   }
 }
 
-/** Folds rows into bars across chunks; the forming bar survives between chunks. */
+/**
+ * When a fold learns its source's finality. A source read from its file knows where its final rows end
+ * before the first row (`sourceFinalEnd`); a source that is itself being folded in the same pass (the level
+ * below in the cascade, or 1m rows handed over in memory) knows it only once it has finished, and hands
+ * each chunk over with the count of its final rows instead.
+ */
+export interface FoldTiming {
+  /** The run's clock on the store axis. */
+  now: number;
+  /** Longest period of the timeframe (period.ts maxPeriodMs). */
+  maxPeriodMs: number;
+  /** The source's finalEnd when known up front (period.ts horizonOf); otherwise call resolve() before finish(). */
+  sourceFinalEnd?: number;
+}
+
+/** Rows the first fast fold of a thread takes on their own (see Folder.foldRows). */
+const WARM_UP_ROWS = 64;
+let warmedUp = false;
+
+/** Initial size of the buffer of held rows (grows by doubling; a few periods of source rows in practice). */
+const HELD_BYTES = 64 * 1024;
+
+/**
+ * Folds rows into bars across chunks; the forming bar survives between chunks.
+ * Until the source's finalEnd is known, a bar cannot always be told final or provisional when it closes.
+ * Every source row before the last final row seen so far is final, so the source's finalEnd is above that
+ * row's ts (`lowerFinal`): rows more than the longest period before min(now, lowerFinal) can only close
+ * final bars and are folded at once; the rows after them are held (copied) until a later chunk moves
+ * lowerFinal on, or until resolve() gives the exact finalEnd. Held rows are the last period or so of the
+ * source plus its provisional tail, so the result is exactly that of a fold that knew finalEnd up front.
+ */
 export class Folder {
   has = false;
   key = 0;
@@ -138,34 +175,138 @@ export class Folder {
   private end = -Infinity;
   private inside = false;
   private prevTs = -Infinity;
-  private readonly checkFrom: number;
+  /** Exact once the source's finalEnd is known. */
+  private horizon: Horizon | undefined;
+  /** Rows before this ts close only final bars (exact: horizon.checkFrom; before: from lowerFinal). */
+  private checkFrom = -Infinity;
+  private lowerFinal = -Infinity;
+  private held: Buffer | undefined;
+  private heldRows = 0;
+  private heldStart = 0;
 
   constructor(
     private readonly bucketer: Bucketer,
     private readonly sink: BarSink,
     private readonly sourceFile: string,
-    private readonly horizon: Horizon,
+    private readonly timing: FoldTiming,
     private readonly periodEnd: (key: number) => number,
   ) {
-    this.checkFrom = horizon.checkFrom;
+    if (timing.sourceFinalEnd !== undefined) this.setHorizon(timing.sourceFinalEnd);
   }
 
-  fold(chunk: RecordChunk): void {
+  /**
+   * Fold `chunk`, the source rows that follow the previous chunk's; its first `finals` rows are final in
+   * the source (all of them by default; only read before the source's finalEnd is known).
+   */
+  fold(chunk: RecordChunk, finals = chunk.count): void {
     const n = chunk.count;
     if (n === 0) return;
+    this.rows += n;
+    if (this.horizon) {
+      this.foldExact(chunk);
+      return;
+    }
+    if (finals > 0) {
+      const last = chunk.ts(finals - 1);
+      if (last > this.lowerFinal) {
+        this.lowerFinal = last;
+        this.checkFrom = Math.min(this.timing.now, last) - this.timing.maxPeriodMs;
+      }
+    }
+    if (this.heldRows > 0) {
+      this.foldHeld();
+      if (this.heldRows > 0) {
+        this.hold(chunk, 0);
+        return;
+      }
+    }
+    const split = firstAtOrAfter(chunk, this.checkFrom);
+    if (split > 0) this.foldRows(chunk, split);
+    if (split < n) this.hold(chunk, split);
+  }
+
+  /** The source's finalEnd is now known (it has finished): fold the held rows as a fold that knew it would. */
+  resolve(sourceFinalEnd: number): void {
+    if (this.horizon) return;
+    this.setHorizon(sourceFinalEnd);
+    if (this.heldRows > 0) {
+      const rows = this.heldChunk();
+      this.heldRows = 0;
+      this.foldExact(rows);
+    }
+    this.held = undefined;
+  }
+
+  private setHorizon(sourceFinalEnd: number): void {
+    const final = Math.min(this.timing.now, sourceFinalEnd);
+    this.horizon = { final, now: this.timing.now, checkFrom: final - this.timing.maxPeriodMs };
+    this.checkFrom = this.horizon.checkFrom;
+  }
+
+  private foldExact(chunk: RecordChunk): void {
+    const n = chunk.count;
     // Rows before checkFrom can only close bars whose key is before it: final for sure. They take the fast
     // loop; the few rows from checkFrom on (the last period or so, and provisional rows) take foldNear.
     const split = this.near ? 0 : firstAtOrAfter(chunk, this.checkFrom);
-    if (split > 0) this.foldFast(chunk, split);
+    if (split > 0) this.foldRows(chunk, split);
     if (split < n) {
       this.near = true;
       this.foldNear(chunk, split);
     }
-    this.rows += n;
   }
 
-  /** The hot loop over rows [0, to) of `chunk` (every bar it closes is final). */
-  private foldFast(chunk: RecordChunk, to: number): void {
+  private heldChunk(): RecordChunk {
+    return new RecordChunk(this.held!.subarray(0, this.heldRows * RECORD_SIZE), this.heldStart);
+  }
+
+  /** Fold the held rows that are now before checkFrom; keep the rest. */
+  private foldHeld(): void {
+    const rows = this.heldChunk();
+    const split = firstAtOrAfter(rows, this.checkFrom);
+    if (split === 0) return;
+    this.foldRows(rows, split);
+    this.held!.copyWithin(0, split * RECORD_SIZE, this.heldRows * RECORD_SIZE);
+    this.heldRows -= split;
+    this.heldStart += split * RECORD_SIZE;
+  }
+
+  /** Copy rows [from, n) of `chunk` after the held ones. */
+  private hold(chunk: RecordChunk, from: number): void {
+    const pos = chunk.posOf(from);
+    if (this.heldRows === 0) this.heldStart = pos;
+    else if (pos !== this.heldStart + this.heldRows * RECORD_SIZE) throw new Error(`fold of ${this.sourceFile}: rows at ${pos} do not follow the held rows`);
+    const bytes = (chunk.count - from) * RECORD_SIZE;
+    const used = this.heldRows * RECORD_SIZE;
+    if (!this.held || this.held.length < used + bytes) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(HELD_BYTES, 2 * (used + bytes)));
+      if (this.held) this.held.copy(grown, 0, 0, used);
+      this.held = grown;
+    }
+    chunk.buf.copy(this.held, used, from * RECORD_SIZE);
+    this.heldRows += chunk.count - from;
+  }
+
+  private foldRows(chunk: RecordChunk, to: number): void {
+    // A row closes at most one bar, so runs of rows no longer than the sink's free room never fill it inside
+    // the loop: the drain stays out of foldFast. (Code in a loop that first runs after V8 optimized it — the
+    // first drain came after 20k to 300k rows — deoptimizes it: back to the interpreter, a second compile.)
+    // The first run of a thread is a few rows, so the code after the loop has run before it is optimized too.
+    const sink = this.sink;
+    for (let from = 0; from < to; ) {
+      const room = sink.capacity - sink.fill;
+      if (room === 0) {
+        sink.drain();
+        continue;
+      }
+      const end = Math.min(to, from + (warmedUp ? room : Math.min(room, WARM_UP_ROWS)));
+      this.foldFast(chunk, from, end);
+      warmedUp = true;
+      from = end;
+    }
+  }
+
+  /** The hot loop over rows [from, to) of `chunk`: every bar it closes is final, and the sink has room for them. */
+  private foldFast(chunk: RecordChunk, from: number, to: number): void {
     const n = to;
     const ab = chunk.buf.buffer;
     const at = chunk.buf.byteOffset;
@@ -174,7 +315,7 @@ export class Folder {
     const f64 = chunk.f64;
     const b = this.bucketer;
     const sink = this.sink;
-    const out64 = sink.f64, out32 = sink.u32, cap = sink.capacity;
+    const out64 = sink.f64, out32 = sink.u32;
     let fill = sink.fill, closed = 0;
     const startPos = chunk.startPos;
     let has = this.has, key = this.key, o = this.o, h = this.h, l = this.l, c = this.c, v = this.v;
@@ -186,7 +327,7 @@ export class Folder {
     const WORDS32 = 16, TS_LO = 0, TS_HI = 1, ORIGIN_FLAGS = 14, TWO32 = 4294967296;
     const WORDS = 8, OPEN = 1, HIGH = 2, LOW = 3, CLOSE = 4, VOLUME = 5, SIZE = 64;
     const SRC_LO = 12, SRC_HI = 13, COUNT = 15;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const w = i * WORDS32;
       const ts = i32[w + TS_HI] * TWO32 + u32[w + TS_LO];
       if (ts <= prevTs) this.orderError(chunk, i, ts, prevTs);
@@ -223,14 +364,7 @@ export class Folder {
       if (has) {
         if (b.key < key) this.bucketError(chunk, i, b.key, key);
         lastFinalKey = key;
-        // The closed bar, encoded in place (BarSink.encode with flags 0).
-        if (fill === cap) {
-          sink.fill = fill;
-          sink.closed += closed;
-          closed = 0;
-          sink.drain();
-          fill = 0;
-        }
+        // The closed bar, encoded in place (BarSink.encode with flags 0); foldRows made room for it.
         const bw = fill * WORDS32, bf = fill * WORDS;
         const keyHi = Math.floor(key / TWO32);
         out32[bw + TS_LO] = key - keyHi * TWO32;
@@ -312,12 +446,13 @@ export class Folder {
 
   /** Hand the forming bar to the sink as closed, final or provisional by its period end. */
   private closeNear(): void {
+    const horizon = this.horizon!;
     const end = this.periodEnd(this.key);
-    if (!this.tail && end > this.horizon.final) {
+    if (!this.tail && end > horizon.final) {
       this.tail = true;
       this.tailSrc = this.src;
     }
-    const flags = this.tail ? FLAG_PROVISIONAL | (end > this.horizon.now ? FLAG_OPEN : 0) : 0;
+    const flags = this.tail ? FLAG_PROVISIONAL | (end > horizon.now ? FLAG_OPEN : 0) : 0;
     if (!this.tail) this.lastFinalKey = this.key;
     this.sink.pushBar(this.key, this.o, this.h, this.l, this.c, this.v, this.src, this.origin, flags, this.count);
   }
@@ -327,13 +462,15 @@ export class Folder {
    * otherwise provisional (and open while its period has not ended at now). Drains the sink.
    */
   finish(): void {
+    const horizon = this.horizon;
+    if (!horizon) throw new Error(`fold of ${this.sourceFile} finished before its source's final end was known`);
     if (this.has) {
       const end = this.periodEnd(this.key);
       let flags = 0;
-      if (this.tail || end > this.horizon.final) {
+      if (this.tail || end > horizon.final) {
         if (!this.tail) this.tailSrc = this.src;
         this.tail = true;
-        flags = FLAG_PROVISIONAL | (end > this.horizon.now ? FLAG_OPEN : 0);
+        flags = FLAG_PROVISIONAL | (end > horizon.now ? FLAG_OPEN : 0);
       } else {
         this.lastFinalKey = this.key;
       }

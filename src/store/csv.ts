@@ -5,42 +5,37 @@
 //   csv  := "time,open,high,low,close,volume\n" line*
 //   line := YYYY-MM-DD HH:MM "," open "," high "," low "," close "," volume "\n"
 // time is the record's ts (store time: UTC shifted by the transform's time_shift) printed as if UTC, no zone
-// suffix; prices use the store header's decimals (toFixed); volume the shortest round-trip form (String()).
-import { DAY_MS, MINUTE_MS, formatDay } from '../util/dates.js';
+// suffix; prices use the store header's decimals (exactly toFixed); volume the shortest round-trip form
+// (exactly String()). The bytes come from the encoder `build --csv` uses too (csvEncoder.ts).
 import type { Stage } from '../errors.js';
 import { FileAppender } from './appender.js';
 import type { RecordChunk } from './chunk.js';
+import { CsvEncoder } from './csvEncoder.js';
 import { StoreReader } from './reader.js';
 
 export const CSV_HEADER = 'time,open,high,low,close,volume\n';
 
+/** The mirror's encoder (store/csvEncoder.ts, flavor `mirror`): its bytes go to `flush`. */
+export function mirrorEncoder(decimals: number, flush: (bytes: Buffer) => void): CsvEncoder {
+  return new CsvEncoder(decimals, 'mirror', undefined, flush);
+}
+
+/** The mirror's lines of `records` as a string (for checks of a few lines; appends use mirrorEncoder). */
+export function mirrorLines(records: RecordChunk, decimals: number): string {
+  let out = '';
+  const enc = mirrorEncoder(decimals, (bytes) => (out += bytes.toString('latin1')));
+  enc.encodeRecords(records);
+  enc.end();
+  return out;
+}
+
+/** The mirror's lines of record chunks, as strings (verify compares the mirror's last line with one). */
 export class CsvFormatter {
-  private day = Number.NaN;
-  private dayText = '';
-
   constructor(private readonly decimals: number) {}
-
-  /** `YYYY-MM-DD HH:MM` of a store time. */
-  time(ts: number): string {
-    const day = Math.floor(ts / DAY_MS) * DAY_MS;
-    if (day !== this.day) {
-      this.day = day;
-      this.dayText = `${formatDay(day)} `;
-    }
-    const minute = Math.floor((ts - day) / MINUTE_MS);
-    const h = Math.floor(minute / 60);
-    const m = minute % 60;
-    return `${this.dayText}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}`;
-  }
 
   /** The CSV lines of every record in `chunk`. */
   chunk(c: RecordChunk): string {
-    const d = this.decimals;
-    let out = '';
-    for (let i = 0; i < c.count; i++) {
-      out += `${this.time(c.ts(i))},${c.open(i).toFixed(d)},${c.high(i).toFixed(d)},${c.low(i).toFixed(d)},${c.close(i).toFixed(d)},${String(c.volume(i))}\n`;
-    }
-    return out;
+    return mirrorLines(c, this.decimals);
   }
 }
 
@@ -52,9 +47,10 @@ export async function regenerateCsv(csvFile: string, storeFile: string, outPos: 
   const reader = await StoreReader.open(storeFile, { stage, limit: outPos });
   const out = await FileAppender.open(csvFile, { truncate: true });
   try {
-    const fmt = new CsvFormatter(reader.header.decimals);
-    await out.append(Buffer.from(CSV_HEADER, 'latin1'));
-    for await (const chunk of reader.scan()) await out.append(Buffer.from(fmt.chunk(chunk), 'latin1'));
+    const enc = mirrorEncoder(reader.header.decimals, (bytes) => out.appendSync(bytes));
+    out.appendSync(Buffer.from(CSV_HEADER, 'latin1'));
+    for await (const chunk of reader.scanChunks()) enc.encodeRecords(chunk);
+    enc.end();
     await out.sync();
     return out.size;
   } finally {

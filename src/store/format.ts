@@ -70,12 +70,12 @@ export const W32_TS_HI = 1;
 export const W32_SRC_LO = 12;
 export const W32_SRC_HI = 13;
 
-// The hot loops (resample/fold.ts, aggregate/aggregate.ts) write these offsets as literals, which V8 folds
+// The hot loops (resample/fold.ts, aggregate/aggregate.ts, the accessors of store/chunk.ts and store/open.ts) write these offsets as literals, which V8 folds
 // into their index arithmetic (values read from imported bindings it does not fold, even copied into locals:
 // 26 vs 16 ns a row). Changing the layout must break loudly here, not silently there.
 if (RECORD_WORDS !== 8 || RECORD_WORDS32 !== 16 || W_OPEN !== 1 || W_HIGH !== 2 || W_LOW !== 3 || W_CLOSE !== 4 || W_VOLUME !== 5
   || W32_TS_LO !== 0 || W32_TS_HI !== 1 || W32_SRC_LO !== 12 || W32_SRC_HI !== 13 || R_ORIGIN !== 56 || R_FLAGS !== 58 || R_COUNT !== 60 || HEADER_SIZE !== 64) {
-  throw new Error('record layout changed: update the literal offsets in resample/fold.ts and aggregate/aggregate.ts');
+  throw new Error('record layout changed: update the literal offsets in resample/fold.ts, aggregate/aggregate.ts, store/chunk.ts and store/open.ts');
 }
 
 /** Byte position of record `i` (record 0 starts right after the header). */

@@ -65,7 +65,7 @@ export function validateResampleConfig(config: Config, where?: string): void {
   try {
     resolveTimeframes(config, undefined);
     for (const pattern of Object.keys(config.resample.symbols)) resolveTimeframes(config, pattern);
-    for (const [pattern, s] of Object.entries(config.sessions)) if (s) sessionSpec(pattern, s);
+    for (const [pattern, s] of Object.entries(config.sessions)) if (s && s !== 'auto') sessionSpec(pattern, s);
   } catch (err) {
     if (err instanceof ConfigError && where !== undefined && err.file === undefined) throw new ConfigError(err.message, where, err.code);
     throw err;
@@ -173,10 +173,12 @@ function resolveSession(config: Config, symbol: string): SessionSpec | undefined
   const matching = matchingPatterns(config.sessions, symbol);
   if (matching.length === 0) return undefined;
   const [pattern, s] = matching[matching.length - 1];
+  // `auto` is replaced with the instrument's session before any plan is made (pipeline/instruments.ts).
+  if (s === 'auto') throw new ConfigError(`sessions."${pattern}": auto for ${symbol} is resolved from its instrument document (cache/instruments), which this command did not load: run \`candlestore run\` first`);
   return s ? sessionSpec(pattern, s) : undefined;
 }
 
-type SessionConfig = NonNullable<Config['sessions'][string]>;
+type SessionConfig = Exclude<NonNullable<Config['sessions'][string]>, 'auto'>;
 
 function sessionSpec(pattern: string, s: SessionConfig): SessionSpec {
   const key = `sessions.${pattern}`;

@@ -22,8 +22,10 @@ export interface DecodeOptions {
    * 'exact' (no round_decimals: `decimals` are the instrument's): a day with candles must have the
    * instrument's multiplier, 10^-decimals; another one is a day of another instrument, or a changed price
    * scale, and is refused. 'round' (round_decimals is set): any multiplier, prices rounded to `decimals`.
+   * 'scale' (no round_decimals, the run's choice): a multiplier of `decimals` or fewer decimals is exact at
+   * `decimals` and kept as it is; a finer one is refused (it would need rounding).
    */
-  fit: 'round' | 'exact';
+  fit: 'round' | 'exact' | 'scale';
   /** Fingerprint of the symbol's 1m definition, for the header (0 = none recorded yet). */
   definition: number;
   shift: ShiftFn;
@@ -74,6 +76,13 @@ export function decodeDay(doc: DayJson, opts: DecodeOptions): DecodedDay {
   // instrument's; with it, fewer decimals than the symbol's are exact as they are (units / 10^k is the same
   // double as the rescaled units / 10^D) and more are rounded.
   const decimals = opts.decimals ?? 0;
+  // 'scale' (the instrument document's priceScale): a coarser grid is exact at the scale, a finer one is not.
+  if (opts.fit === 'scale' && n > 0 && k > decimals) {
+    throw fail(
+      `multiplier ${doc.multiplier} (${k} decimals) is finer than ${opts.symbol}'s price scale (${decimals} decimals, its instrument document): ` +
+        `storing it would round prices; set transform.symbols."${opts.symbol}".round_decimals (${k} keeps them, ${decimals} rounds them) and rebuild it`,
+    );
+  }
   if (opts.fit === 'exact' && n > 0 && k !== decimals) {
     throw fail(
       `multiplier ${doc.multiplier} (${k} decimals) is not ${opts.symbol}'s (${decimals} decimals, fixed by its first day with candles): ` +

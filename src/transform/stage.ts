@@ -16,7 +16,7 @@ import { transformBatch, type TransformResult, type TransformTask } from './tran
 /** A symbol's 1m definition as the transform needs it (pipeline/definitions.ts records it). */
 export interface TransformDefinition {
   decimals: number | undefined;
-  fit: 'round' | 'exact';
+  fit: 'round' | 'exact' | 'scale';
   fingerprint: number;
 }
 

@@ -21,7 +21,7 @@ export interface TransformTask {
   shift: ShiftRule;
   /** The symbol's 1m definition (pipeline/definitions.ts): decimals, how another multiplier is taken, fingerprint. */
   decimals: number | undefined;
-  fit: 'round' | 'exact';
+  fit: 'round' | 'exact' | 'scale';
   definition: number;
   /** Why the existing day file was not trusted (it is converted again), when there was one. */
   damaged?: string;

@@ -8,10 +8,11 @@
 //      first candle has its ts; every field must be equal, src = 64 + 64·i. Only the last run may be a
 //      prefix of its day (the live day grows); a raw day with candles that the store skipped is a difference,
 //      days before its first record were not selected for it, days after its last day not aggregated yet.
-//   2. every timeframe vs its source: bars recomputed from the source rows with the timeframe's bucketer,
-//      one locate per row and a plain fold (first open, max high, min low, last close, volumes summed in row
-//      order, count, src of the first row, origin), compared with every stored bar (flags are the plain
-//      check's: verify's timeframe suite).
+//   2. every timeframe vs its source: bars recomputed from the source rows by the resampler's fold
+//      (resample/fold.ts, the timeframe's bucketer; first open, max high, min low, last close, volumes summed
+//      in row order, count, src of the first row, origin), compared with every stored bar as they come out,
+//      without holding them (flags are the plain check's: verify's timeframe suite). The independent
+//      computation is the tests' (test/helpers/independent.ts).
 // Reads everything; costs about a transform of the whole cache plus a scan of every store.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -23,7 +24,9 @@ import { symbolFileName } from '../dukascopy/symbolCode.js';
 import { CancelledError, CandleError, CorruptFileError } from '../errors.js';
 import type { Layout } from '../paths.js';
 import { makeBucketer } from '../resample/bucket.js';
-import type { RecordChunk } from '../store/chunk.js';
+import { BarSink, Folder } from '../resample/fold.js';
+import { SourceScan } from '../resample/scan.js';
+import { RecordChunk } from '../store/chunk.js';
 import { FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE, type Candle } from '../store/format.js';
 import { readIndexFile } from '../store/indexFile.js';
 import { StoreReader } from '../store/reader.js';
@@ -82,7 +85,7 @@ export async function verifyDeep(layout: Layout, config: Config, symbols: readon
       }
       const bucketer = makeBucketer(tf.rule, rules.get(tf.source)!, plan.session, plan.shift);
       const index = layout.resampleIndex(tf.name, symbol);
-      ends.set(tf.name, await timeframeAgainstSource(file, index, symbol, tf.name, files.get(tf.source)!, sourceEnd, bucketer, summary, findings));
+      ends.set(tf.name, await timeframeAgainstSource(file, index, symbol, tf.name, files.get(tf.source)!, tf.source, sourceEnd, bucketer, summary, findings));
     }
   }
   return report;
@@ -132,7 +135,7 @@ async function storeAgainstCache(layout: Layout, config: Config, symbol: string,
   const header = await readStoreHeader(store);
   const decoding = {
     decimals: built?.decimals ?? header.decimals,
-    fit: built?.fit ?? (settings.roundDecimals === undefined ? 'exact' as const : 'round' as const),
+    fit: built?.fit ?? (settings.roundDecimals === undefined ? 'scale' as const : 'round' as const),
     definition: built?.fingerprint ?? header.definition,
   };
   const code = symbolFileName(symbol);
@@ -256,7 +259,7 @@ type Bar = Omit<Candle, 'flags'>;
 
 /** Returns the file's committed end (out_pos: final bars and the provisional tail) as a source for its dependents, or undefined. */
 async function timeframeAgainstSource(
-  file: string, indexFile: string, symbol: string, timeframe: string, sourceFile: string, sourceEnd: number,
+  file: string, indexFile: string, symbol: string, timeframe: string, sourceFile: string, sourceTimeframe: string, sourceEnd: number,
   bucketer: ReturnType<typeof makeBucketer>, summary: FileSummary, findings: Findings,
 ): Promise<number | undefined> {
   let index;
@@ -274,62 +277,97 @@ async function timeframeAgainstSource(
   }
   summary.exists = true;
   const end = index.outPos;
-  // The recomputed bars, in order.
-  const bars: Bar[] = [];
-  let bar: Bar | undefined;
-  const source = await StoreReader.open(sourceFile, { stage: 'Verify', limit: sourceEnd });
-  try {
-    for await (const c of source.scan()) {
-      for (let i = 0; i < c.count; i++) {
-        bucketer.ts = c.ts(i);
-        bucketer.locate(c.record(i).readInt16LE(56));
-        if (!bucketer.inside) continue;
-        if (bar && bucketer.key === bar.ts) {
-          bar.high = Math.max(bar.high, c.high(i));
-          bar.low = Math.min(bar.low, c.low(i));
-          bar.close = c.close(i);
-          bar.volume += c.volume(i);
-          bar.count++;
-        } else {
-          bar = { ts: bucketer.key, open: c.open(i), high: c.high(i), low: c.low(i), close: c.close(i), volume: c.volume(i), src: c.posOf(i), origin: bucketer.origin, count: 1 };
-          bars.push(bar);
-        }
-      }
-    }
-  } finally {
-    await source.close();
-  }
+  // The source folded again by the resampler's own fold (every bar taken as final: flags are the plain
+  // check's), each recomputed bar compared with the next stored one as the fold hands them over.
   const reader = await StoreReader.open(file, { stage: 'Verify', expect: { symbol, timeframe }, limit: end });
+  const stored = new StoredBars(reader, file);
   let k = 0;
-  try {
-    for await (const c of reader.scan()) {
-      if (c.count > 0) {
-        summary.firstTs ??= c.ts(0);
-        summary.lastTs = c.ts(c.count - 1);
+  let missing: { count: number; ts: number } | undefined;
+  const compare = (bytes: Buffer): void => {
+    const got = new RecordChunk(bytes, 0);
+    for (let i = 0; i < got.count; i++, k++) {
+      const at = stored.next();
+      if (!at) {
+        missing ??= { count: 0, ts: got.ts(i) };
+        missing.count++;
+        continue;
       }
-      for (let i = 0; i < c.count; i++, k++) compareBar(c, i, bars[k], k, findings);
+      compareBar(at.chunk, at.i, got, i, k, findings);
     }
-    summary.records = reader.recordCount;
+  };
+  const sink = new BarSink(compare, { dataCrc: 0 });
+  const fold = new Folder(bucketer, sink, sourceFile, { now: Number.POSITIVE_INFINITY, maxPeriodMs: 0, sourceFinalEnd: Number.POSITIVE_INFINITY }, () => Number.NEGATIVE_INFINITY);
+  let source: SourceScan | undefined;
+  try {
+    source = await SourceScan.open(sourceFile, 'Verify', { symbol, timeframe: sourceTimeframe }, sourceEnd);
+    for (const chunk of source.chunks(HEADER_SIZE)) fold.fold(chunk);
+    fold.finish();
+  } catch (err) {
+    if (!(err instanceof CorruptFileError)) throw err;
+    findings.add('damage', 'deep', `its source cannot be folded again: ${err.message}`);
+    await stored.close();
+    return end;
   } finally {
-    await reader.close();
+    source?.close();
+    sink.release();
   }
-  if (k < bars.length) findings.add('damage', 'deep', `${bars.length - k} bar(s) from ${isoMinute(bars[k].ts)} on are missing (the source has rows for them)`);
+  for (let at = stored.next(); at; at = stored.next(), k++) findings.add('damage', 'deep', `bar ${k} (${isoMinute(at.chunk.ts(at.i))}) has no source rows`, at.chunk.posOf(at.i));
+  summary.firstTs = stored.firstTs;
+  summary.lastTs = stored.lastTs;
+  summary.records = reader.recordCount;
+  await stored.close();
+  if (missing) findings.add('damage', 'deep', `${missing.count} bar(s) from ${isoMinute(missing.ts)} on are missing (the source has rows for them)`);
   return end;
 }
 
-function compareBar(c: RecordChunk, i: number, want: Bar | undefined, k: number, findings: Findings): void {
-  const at = isoMinute(c.ts(i));
-  if (!want) {
-    findings.add('damage', 'deep', `bar ${k} (${at}) has no source rows`, c.posOf(i));
-    return;
+/** The stored bars of a timeframe file, one at a time, in order (read a chunk at a time). */
+class StoredBars {
+  firstTs: number | undefined;
+  lastTs: number | undefined;
+  private chunk: RecordChunk | undefined;
+  private i = 0;
+  private readonly scan: SourceScan;
+  private readonly chunks: Generator<RecordChunk>;
+
+  constructor(reader: StoreReader, file: string) {
+    this.scan = SourceScan.fromReader(reader, file, 'Verify');
+    this.chunks = this.scan.chunks(HEADER_SIZE);
   }
-  const rec = c.record(i);
-  const got: Bar = {
-    ts: c.ts(i), open: c.open(i), high: c.high(i), low: c.low(i), close: c.close(i), volume: c.volume(i),
-    src: Number(rec.readBigUInt64LE(48)), origin: rec.readInt16LE(56), count: rec.readUInt32LE(60),
-  };
-  const diff = (Object.keys(want) as (keyof Bar)[]).filter((f) => !Object.is(got[f], want[f]));
-  if (diff.length > 0) {
-    findings.add('damage', 'deep', `bar ${k} (${at}) differs from its source rows recomputed: ${diff.map((f) => `${f} ${got[f]} ≠ ${want[f]}`).join(', ')}`, c.posOf(i));
+
+  next(): { chunk: RecordChunk; i: number } | undefined {
+    if (!this.chunk || this.i >= this.chunk.count) {
+      if (!this.load()) return undefined;
+    }
+    return { chunk: this.chunk!, i: this.i++ };
   }
+
+  async close(): Promise<void> {
+    this.chunks.return(undefined);
+    this.scan.close();
+  }
+
+  private load(): boolean {
+    const r = this.chunks.next();
+    if (r.done) return false;
+    this.chunk = r.value;
+    this.i = 0;
+    this.firstTs ??= this.chunk.ts(0);
+    this.lastTs = this.chunk.ts(this.chunk.count - 1);
+    return true;
+  }
+}
+
+function compareBar(c: RecordChunk, i: number, want: RecordChunk, j: number, k: number, findings: Findings): void {
+  const got = c.record(i);
+  const exp = want.record(j);
+  // Everything but the flags (bytes 58–59).
+  if (got.compare(exp, 0, 58, 0, 58) === 0 && got.compare(exp, 60, 64, 60, 64) === 0) return;
+  const fields = (r: Buffer): Bar => ({
+    ts: Number(r.readBigInt64LE(0)), open: r.readDoubleLE(8), high: r.readDoubleLE(16), low: r.readDoubleLE(24), close: r.readDoubleLE(32),
+    volume: r.readDoubleLE(40), src: Number(r.readBigUInt64LE(48)), origin: r.readInt16LE(56), count: r.readUInt32LE(60),
+  });
+  const g = fields(got);
+  const w = fields(exp);
+  const diff = (Object.keys(w) as (keyof Bar)[]).filter((f) => !Object.is(g[f], w[f]));
+  findings.add('damage', 'deep', `bar ${k} (${isoMinute(c.ts(i))}) differs from its source rows recomputed: ${diff.map((f) => `${f} ${g[f]} ≠ ${w[f]}`).join(', ')}`, c.posOf(i));
 }

@@ -1,5 +1,6 @@
 // Checks that see every committed record once, chunk by chunk: timestamp order, OHLC sanity, the running
 // data checksum against the index, and gaps (runs of missing minutes inside a day).
+import { tradingGapsBetween } from './tradingGaps.js';
 import { crc32 } from 'node:zlib';
 import { DAY_MS, MINUTE_MS, formatDay, isoMinute, isoTime } from '../util/dates.js';
 import { FLAG_PROVISIONAL, HEADER_SIZE, RECORD_SIZE, R_FLAGS } from '../store/format.js';
@@ -96,19 +97,23 @@ export const flagsCheck: RecordCheck = {
 };
 
 /**
- * Gaps: more than `ctx.gapMinutes` consecutive missing minutes between two records of the same store-time
- * day. Edges of the day (before the first and after the last record) and weekends are not gaps: a simple
- * rule that needs no trading calendar, listed for a human to judge.
+ * Gaps. With the instrument's trading calendar (its cached document, verify/tradingGaps.ts): runs of more
+ * than `ctx.gapMinutes` trading minutes without a record, holidays and closed hours excluded. Without one:
+ * more than `ctx.gapMinutes` consecutive missing minutes between two records of the same store-time day;
+ * edges of the day and weekends are not gaps (a rule that needs no calendar, listed for a human to judge).
  */
 export const gapCheck: RecordCheck = {
   name: 'gaps',
   start(ctx) {
     let prev: number | undefined;
+    const calendar = ctx.calendar;
     return {
       chunk(c) {
         for (let i = 0; i < c.count; i++) {
           const ts = c.ts(i);
-          if (prev !== undefined && ts > prev) {
+          if (calendar && prev !== undefined && ts > prev) {
+            if (ts - prev > (ctx.gapMinutes + 1) * MINUTE_MS) tradingGapsBetween(calendar, prev, ts, ctx.gapMinutes, ctx.gap);
+          } else if (prev !== undefined && ts > prev) {
             const missing = Math.floor((ts - prev) / MINUTE_MS) - 1;
             const day = Math.floor(prev / DAY_MS);
             if (missing > ctx.gapMinutes && Math.floor(ts / DAY_MS) === day) {

@@ -4,6 +4,7 @@
 import type { Header } from '../store/format.js';
 import type { StoreIndex } from '../store/indexFormat.js';
 import type { RecordChunk } from '../store/chunk.js';
+import type { TradingCalendar } from './tradingGaps.js';
 import type { OneSidedReport } from './sides.js';
 
 /** File kinds with a CheckSuite here; resampled timeframes are checked by src/resample/verify.ts. */
@@ -73,6 +74,8 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** A gap is a run of more than this many missing minutes inside one day (default 30). */
   gapMinutes?: number;
+  /** symbol → its trading calendar (instrument document + the store's shift): gaps only in trading time. */
+  calendars?: ReadonlyMap<string, TradingCalendar>;
   /** Findings kept per check per file; the rest are counted in one summary finding (default 20). */
   maxFindingsPerCheck?: number;
   signal?: AbortSignal;
@@ -82,6 +85,8 @@ export interface VerifyOptions {
 export interface FileContext {
   readonly target: StoreTarget;
   readonly gapMinutes: number;
+  /** The symbol's trading calendar, when its instrument document is cached. */
+  readonly calendar?: TradingCalendar;
   /** Size of the store file in bytes. */
   readonly size: number;
   readonly header: Header;

@@ -113,6 +113,7 @@ async function verifyFile(
   const ctx: FileContext = {
     target, header, index, size, scanEnd,
     gapMinutes: opts.gapMinutes ?? DEFAULT_GAP_MINUTES,
+    calendar: target.kind === 'aggregate' ? opts.calendars?.get(target.symbol) : undefined,
     damage: (check, message, offset) => add('damage', check, message, offset),
     warn: (check, message, offset) => add('warning', check, message, offset),
     gap: (day, from, to, minutes) => report.gaps.push({ symbol: target.symbol, timeframe: target.timeframe, day, from, to, minutes }),

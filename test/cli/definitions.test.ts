@@ -205,7 +205,7 @@ test('a store whose definition file was deleted is judged by the fingerprint in 
   await ok(r);
   const defFile = join(r, 'data/aggregate/1m/index/EUR-USD.def.json');
   const recorded = readFileSync(defFile, 'utf8');
-  assert.equal(recorded, '{"definition":{"decimals":5,"time_shift":{"time_shift_ms":0},"timeframe":"1m"},"fingerprint":2631689996,"notes":{"decimals_key":null,"instrument_decimals":5,"time_shift_key":null}}\n');
+  assert.equal(recorded, '{"definition":{"decimals":5,"time_shift":{"time_shift_ms":0},"timeframe":"1m"},"fingerprint":2631689996,"notes":{"decimals_key":null,"decimals_source":"priceScale","instrument_decimals":5,"time_shift_key":null}}\n');
   rmSync(defFile);
   // Same settings: the run agrees with the header and writes the definition again.
   await ok(r);

@@ -40,7 +40,8 @@ test('a 3-symbol × 20-day run produces the expected cache and transform files, 
   assert.match(r.stdout, /Summary:/);
   assert.match(r.stdout, /Download .* 60 days downloaded/);
 
-  const expectedCache = [...CODES.flatMap((c) => DAYS.map((d) => `cache/2026/07/${c}_${d}.json`)), 'cache/2026/07/MANIFEST'].sort();
+  // The days, their month's MANIFEST and each symbol's instrument document (fetched before any day).
+  const expectedCache = [...CODES.flatMap((c) => DAYS.map((d) => `cache/2026/07/${c}_${d}.json`)), 'cache/2026/07/MANIFEST', ...CODES.map((c) => `cache/instruments/${c}.json`)].sort();
   assert.deepEqual(listFiles(join(cleanRoot, 'cache')).map((f) => `cache/${f}`), expectedCache);
   // The month's MANIFEST: one line per cached body, its size and CRC-32 (docs/format.md §7), sorted.
   const manifestLines = CODES.flatMap((c) => DAYS.map((d) => {
@@ -130,7 +131,8 @@ test('exhausted retries abort naming symbol and day, exit 1, and leave no partia
     const root = makeRoot(failing.url, SYMBOLS, '  max_retries: 2\n');
     const r = await runCli(runArgs(root));
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^ABORT! Critical error in Download: (EUR\/USD|BTC\/USD|AUS\.IDX\/AUD) (live day|2026-07-\d\d).*failed after 3 attempts.*503/m);
+    // The instrument documents are fetched first, with the same retries as days.
+    assert.match(r.stderr, /^ABORT! Critical error in Download: (EUR\/USD|BTC\/USD|AUS\.IDX\/AUD) (instrument document|live day|2026-07-\d\d).*failed after 3 attempts.*503/m);
     assert.doesNotMatch(r.stdout, /Summary/);
     assert.deepEqual(listFiles(join(root, 'cache')), []);
     assert.deepEqual(listFiles(join(root, 'data')).filter((f) => !f.startsWith('locks/') || f !== 'locks/run.lock'), []);
@@ -140,11 +142,12 @@ test('exhausted retries abort naming symbol and day, exit 1, and leave no partia
   }
 });
 
-test('an unknown instrument aborts at once with a clear message', async () => {
+test('an unknown instrument is refused before any download with a clear message (exit 2)', async () => {
   const root = makeRoot(sim.url, ['EUR/USD', 'ZZZ/QQQ']);
   const r = await runCli(runArgs(root));
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /ABORT! Critical error in Download: ZZZ\/QQQ .*404/);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /candlestore: the service has no instrument ZZZ\/QQQ: nothing was downloaded/);
+  assert.deepEqual(listFiles(join(root, 'cache')).filter((f) => !f.startsWith('instruments/')), []);
 });
 
 test('two concurrent runs: the second exits 3; a stale lock of a dead process is taken over', async () => {

@@ -63,12 +63,17 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
-/** A fresh data root with config.yaml pointing at `baseUrl` and the given symbols. */
-export function makeRoot(baseUrl: string, symbols: string[], extraYaml = ''): string {
+/**
+ * A fresh data root with config.yaml pointing at `baseUrl` and the given symbols. `start_date` is set (to the
+ * day tests have always started at without `--from`): unset, a new symbol would start at its instrument's
+ * first minute of data, years back.
+ */
+export function makeRoot(baseUrl: string, symbols: string[], extraYaml = '', startDate: string | null = '2026-01-01'): string {
   const root = mkdtempSync(join(tmpdir(), 'cs-root-'));
+  const start = startDate === null ? '' : `  start_date: "${startDate}"\n`;
   writeFileSync(
     join(root, 'config.yaml'),
-    `download:\n  base_url: ${baseUrl}\n  rate_limit_rps: 1000\n  concurrency: 4\n  backoff_ms: 20\n  backoff_max_ms: 200\n  timeout_ms: 5000\n${extraYaml}`,
+    `download:\n  base_url: ${baseUrl}\n${start}  rate_limit_rps: 1000\n  concurrency: 4\n  backoff_ms: 20\n  backoff_max_ms: 200\n  timeout_ms: 5000\n${extraYaml}`,
   );
   writeFileSync(join(root, 'symbols.txt'), `${symbols.join('\n')}\n`);
   return root;

@@ -93,8 +93,12 @@ test('range lookups by time: after inclusive, until exclusive, equal to a linear
       const until = probes[Math.floor(random() * probes.length)];
       const want = oracle.records.map((r, i) => expectBar(r, i, oracle.finalCount)).filter((b) => b.time >= after && b.time < until);
       const got: Bar[] = [];
-      for await (const chunk of s.chunks({ after, until }, 1 + Math.floor(random() * 500))) got.push(...chunk.bars());
+      const chunkBars = 1 + Math.floor(random() * 500);
+      for await (const chunk of s.chunks({ after, until }, chunkBars)) got.push(...chunk.bars());
       assert.deepEqual(got, want, `${code} ${tf} [${after}, ${until})`);
+      const scanned: Bar[] = [];
+      for await (const chunk of s.scan({ after, until }, chunkBars)) scanned.push(...chunk.bars());
+      assert.deepEqual(scanned, want, `scan ${code} ${tf} [${after}, ${until})`);
     }
     const q = { after: times[10], until: times[times.length - 5] };
     assert.deepEqual(await s.last(7, q), oracle.records.slice(-12, -5).map((r, i) => expectBar(r, oracle.records.length - 12 + i, oracle.finalCount)));
@@ -117,6 +121,20 @@ test('typed chunks expose the records without copies', async () => {
     }
   }
   assert.equal(i, oracle.records.length);
+  // scan: the same bars through one reused buffer (each chunk read into the memory of the one before).
+  const buffers = new Set<ArrayBufferLike>();
+  i = 0;
+  for await (const chunk of s.scan({}, 100)) {
+    buffers.add(chunk.records.buf.buffer);
+    assert.equal(chunk.firstIndex, i);
+    for (let k = 0; k < chunk.count; k++, i++) {
+      const r = oracle.records[i];
+      assert.deepEqual([chunk.time(k), chunk.open(k), chunk.high(k), chunk.low(k), chunk.close(k), chunk.volume(k), chunk.rows(k), chunk.flags(k)], [r.ts, r.o, r.h, r.l, r.c, r.v, r.count, r.flags]);
+    }
+  }
+  assert.equal(i, oracle.records.length);
+  assert.ok(i > 200);
+  assert.equal(buffers.size, 1, 'one buffer for the whole scan');
   await s.close();
 });
 

@@ -71,6 +71,52 @@ test('scan reads forward from a position in whole-record chunks and never re-rea
   await assert.rejects(async () => { for await (const _ of r.scan(from + 1)) void _; }, RangeError);
 });
 
+test('scanChunks reads [fromPos, toPos) forward into one reused buffer, never re-reading, equal to scan', async (t) => {
+  const candles = dayCandles(utcDay('2024-03-05'));
+  const r = await StoreReader.open(await sampleFile(await tempRoot(t), candles), opts);
+  t.after(() => r.close());
+  for (const [a, b, chunkBytes] of [[0, candles.length, 1000], [100, 1000, 64], [7, 8, 4096], [0, candles.length, 1 << 20], [5, 5, 640]]) {
+    const before = r.bytesRead;
+    const buffers = new Set<ArrayBufferLike>();
+    const seen: Candle[] = [];
+    let pos = HEADER_SIZE + a * RECORD_SIZE;
+    for await (const chunk of r.scanChunks({ fromPos: HEADER_SIZE + a * RECORD_SIZE, toPos: HEADER_SIZE + b * RECORD_SIZE, chunkBytes })) {
+      assert.equal(chunk.startPos, pos, 'chunks follow each other');
+      assert.ok(chunk.buf.length <= chunkBytes && chunk.count > 0);
+      buffers.add(chunk.buf.buffer);
+      for (let i = 0; i < chunk.count; i++) seen.push(chunk.candle(i));
+      pos = chunk.endPos;
+    }
+    assert.deepEqual(seen, candles.slice(a, b), `records [${a}, ${b}) in chunks of ${chunkBytes} bytes`);
+    assert.equal(r.bytesRead - before, (b - a) * RECORD_SIZE, 'each byte read once');
+    assert.ok(buffers.size <= 1, 'one buffer for the whole scan');
+  }
+  const all: number[] = [];
+  for await (const chunk of r.scanChunks()) for (let i = 0; i < chunk.count; i++) all.push(chunk.ts(i));
+  assert.deepEqual(all, candles.map((c) => c.ts), 'defaults: the whole file');
+  await assert.rejects(async () => { for await (const _ of r.scanChunks({ fromPos: HEADER_SIZE + 1 })) void _; }, RangeError);
+  await assert.rejects(async () => { for await (const _ of r.scanChunks({ toPos: r.endPos + RECORD_SIZE })) void _; }, RangeError);
+  await assert.rejects(async () => { for await (const _ of r.scanChunks({ fromPos: HEADER_SIZE + 2 * RECORD_SIZE, toPos: HEADER_SIZE + RECORD_SIZE })) void _; }, RangeError);
+});
+
+test('chunk accessors read every field as stored: negative times, src past 2^32, each field distinct', async (t) => {
+  const candles: Candle[] = Array.from({ length: 50 }, (_, i) => ({
+    ts: (i - 25) * 86_400_000 * 400 + i, open: 1.5 + i, high: 2.5 + i, low: 0.5 + i, close: 1.25 + i, volume: 1e6 * i + 0.5,
+    src: i * 2 ** 33 + 7 * i, origin: i - 20, flags: i % 4, count: 1 + i * 1000,
+  }));
+  const r = await StoreReader.open(await sampleFile(await tempRoot(t), candles), opts);
+  t.after(() => r.close());
+  const c = await r.readRange(0, candles.length);
+  for (let i = 0; i < candles.length; i++) {
+    const want = candles[i];
+    assert.deepEqual(c.candle(i), want);
+    assert.deepEqual([c.ts(i), c.open(i), c.high(i), c.low(i), c.close(i), c.volume(i), c.src(i)], [want.ts, want.open, want.high, want.low, want.close, want.volume, want.src], `record ${i}`);
+    c.setSrc(i, want.src + 1);
+    assert.equal(c.src(i), want.src + 1);
+    assert.equal(c.candle(i).src, want.src + 1);
+  }
+});
+
 test('TruncatedTrailingRecordIsIgnored, or refused in strict mode', async (t) => {
   const root = await tempRoot(t);
   const candles = dayCandles(utcDay('2024-03-05')).slice(0, 50);
@@ -179,6 +225,10 @@ test('openIndexed: the tail is a snapshot checked against tail_crc; a rewrite af
   await writeFile(file, rewritten);
   const all = await reader.readRange(0, reader.recordCount);
   assert.ok(all.buf.equals(bytes.subarray(HEADER_SIZE)), 'the records of the commit the reader opened');
+  // The reused-buffer scan too, with chunks that straddle final_pos (3 records each: 9..11 spans it).
+  const scanned: Buffer[] = [];
+  for await (const chunk of reader.scanChunks({ chunkBytes: 3 * RECORD_SIZE })) scanned.push(Buffer.from(chunk.buf));
+  assert.ok(Buffer.concat(scanned).equals(bytes.subarray(HEADER_SIZE)), 'scanChunks serves the snapshot, not the rewrite');
   await reader.close();
 });
 
