@@ -26,9 +26,7 @@ const NOW = '2026-03-20T15:20:30Z';
 // 135 closed days + the live day a symbol (405 days: enough for worker threads), across the US DST change of 2026-03-08
 const FROM = '2025-11-05';
 const KILLS = Number(process.env.CANDLESTORE_KILLS ?? 3);
-// makeRoot's config.yaml ends inside `download:`, so start_date comes first.
 const EXTRA = [
-  `  start_date: "${FROM}"`,
   'aggregate:\n  csv: true',
   'transform:\n  symbols:\n    "EUR/USD":\n      time_shift_rule: { zone: America/New_York, dst_ms: 10800000, std_ms: 7200000 }',
   'sessions:\n  "USA500.IDX/USD":\n    timezone: America/New_York\n    ranges: [{ from: "09:30", to: "16:00", weekdays: [1, 2, 3, 4, 5] }]',
@@ -40,7 +38,7 @@ let downloaded: string;
 
 before(async () => {
   sim = await startSim({ host: '127.0.0.1', port: 0, seed: 5, now: Date.parse(NOW) });
-  downloaded = track(makeRoot(sim.url, SYMBOLS, `${EXTRA}\n`));
+  downloaded = track(makeRoot(sim.url, SYMBOLS, `${EXTRA}\n`, FROM));
   const r = await runCli(['run', '--root', downloaded, '--now', NOW]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /3 symbols appended to their stores in the same pass/, 'the first run took the fused path');
