@@ -105,6 +105,8 @@ function selfTimes(p: CpuProfile, fromUs: number, toUs: number): { self: Map<str
 
 function workerRole(p: CpuProfile): string {
   const names = new Set(p.nodes.map((n) => n.callFrame.functionName));
+  // A cold run's fused workers convert and append (src/cold/fused.ts).
+  if (names.has('fuseSymbol')) return 'fused transform + aggregate';
   if (names.has('transformDayFile') || names.has('decodeDay')) return 'transform';
   if (names.has('resampleSymbol') || names.has('resampleTimeframe')) return 'resample';
   return 'other';

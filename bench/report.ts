@@ -61,12 +61,24 @@ export function buildRows(r: Results): Row[] {
     const w = r.cold.warm;
     const c = '1 cold pipeline';
     const busy = (f: { coresBusy: number; candlesPerCpuSec: number }) => ` · ${f.coresBusy.toFixed(2)} cores busy, ${M(f.candlesPerCpuSec)}/CPU-s`;
-    add(c, 'transform (2 worker threads)', `${M(w.transform.candlesPerSec)} candles/s · ${w.transform.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.transform.seconds)}${busy(w.transform)}`, TARGETS.transform, w.transform.candlesPerSec, REFERENCE.transform);
-    add(c, 'aggregate', `${(w.aggregate.mbPerSec / 1000).toFixed(2)} GB/s · ${M(w.aggregate.candlesPerSec)} candles/s · ${s3(w.aggregate.seconds)}${busy(w.aggregate)}`, TARGETS.aggregate, w.aggregate.mbPerSec * 1e6, REFERENCE.aggregate);
+    // Transform and aggregate targets: the stage-by-stage repetitions (a cold run fuses them into one pass).
+    const sbs = r.cold.stageByStage;
+    const apart = (stage: 'transform' | 'aggregate') => sbs?.[stage] ?? w[stage];
+    const t = apart('transform');
+    const a = apart('aggregate');
+    const how = sbs ? ', stage by stage' : '';
+    if (t) add(c, `transform (2 worker threads${how})`, `${M(t.candlesPerSec)} candles/s · ${t.mbPerSec.toFixed(0)} MB/s JSON · ${s3(t.seconds)}${busy(t)}`, TARGETS.transform, t.candlesPerSec, REFERENCE.transform);
+    if (a) add(c, `aggregate${sbs ? ' (stage by stage: day files read back)' : ''}`, `${(a.mbPerSec / 1000).toFixed(2)} GB/s · ${M(a.candlesPerSec)} candles/s · ${s3(a.seconds)}${busy(a)}`, TARGETS.aggregate, a.mbPerSec * 1e6, REFERENCE.aggregate);
+    if (w.fused) {
+      const sum = t && a ? ` (stage by stage: ${s3(t.seconds + a.seconds)})` : '';
+      add(c, 'transform + aggregate fused (cold run: one pass a symbol)', `${M(w.fused.candlesPerSec)} candles/s · ${w.fused.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.fused.seconds)}${sum}${busy(w.fused)}`);
+    }
     add(c, 'resample, all 9 timeframes', `${M(w.resample.candlesPerSec)} 1m candles/s · ${w.resample.mbPerSec.toFixed(0)} MB/s · ${s3(w.resample.seconds)}${busy(w.resample)}`, TARGETS.resample, w.resample.candlesPerSec, REFERENCE.resample);
     add(c, 'end to end (warm page cache)', `${M(w.endToEnd.candlesPerSec)} candles/s · ${w.endToEnd.mbPerSec.toFixed(0)} MB/s JSON · ${s3(w.endToEnd.seconds)} for ${M(r.cold.candles1m)} candles${busy(w.endToEnd)}`, TARGETS.coldEndToEnd, w.endToEnd.candlesPerSec, REFERENCE.coldEndToEnd);
+    if (sbs) add(c, 'end to end, stage by stage (warm)', `${M(sbs.endToEnd.candlesPerSec)} candles/s · ${s3(sbs.endToEnd.seconds)}${busy(sbs.endToEnd)}`);
     if (r.cold.cold) {
-      add(c, 'end to end (page cache dropped)', `${M(r.cold.cold.endToEnd.candlesPerSec)} candles/s · ${s3(r.cold.cold.endToEnd.seconds)} (transform ${M(r.cold.cold.transform.candlesPerSec)}/s)`);
+      const first = r.cold.cold.fused ?? r.cold.cold.transform;
+      add(c, 'end to end (page cache dropped)', `${M(r.cold.cold.endToEnd.candlesPerSec)} candles/s · ${s3(r.cold.cold.endToEnd.seconds)}${first ? ` (${r.cold.cold.fused ? 'fused pass' : 'transform'} ${M(first.candlesPerSec)}/s)` : ''}`);
     }
     add(c, 'whole process (start-up included)', `${s3(w.processSeconds)}`);
   }
@@ -123,7 +135,8 @@ export function buildRows(r: Results): Row[] {
     const growth = big / small;
     const dataGrowth = r.cold.candles1m / r.small.candles1m;
     add('6 memory', 'peak RSS of a full rebuild', `${MiB(small)} at ${M(r.small.candles1m)} candles → ${MiB(big)} at ${M(r.cold.candles1m)} (${dataGrowth.toFixed(1)}× data): ×${growth.toFixed(2)}`, TARGETS.rssGrowth, growth);
-    const perStage = (c: ColdResult) => c.reps[c.reps.length - 1].child.stages.map((x) => `${x.stage} ${MiB(x.rssPeakKb)}`).join(', ');
+    // The last repetition of the default (fused) path: the one whose peak RSS the row above compares.
+    const perStage = (c: ColdResult) => [...c.reps].reverse().find((x) => !x.stageByStage)!.child.stages.map((x) => `${x.stage} ${MiB(x.rssPeakKb)}`).join(', ');
     add('6 memory', 'peak RSS per stage, small → large', `${perStage(r.small)} → ${perStage(r.cold)}`);
   }
   if (r.probes) {

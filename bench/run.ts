@@ -91,7 +91,7 @@ if (main) {
   if (only.has('cold') || needsStores) {
     await section('1 cold pipeline', async () => {
       // Other sections only need the stores: one warm run builds them.
-      results.cold = only.has('cold') ? await measureCold(data, preset.coldReps, log) : await measureCold(data, 1, log, false);
+      results.cold = only.has('cold') ? await measureCold(data, preset.coldReps, log, true, preset.coldReps) : await measureCold(data, 1, log, false);
     });
   }
   if (only.has('scan')) {
@@ -146,7 +146,8 @@ if (values.profile) {
   await section('profiles', async () => {
     results.profiles = [];
     const w = results.cold?.warm;
-    const missed = w && (w.transform.candlesPerSec < TARGETS.transform.value || w.aggregate.mbPerSec * 1e6 < TARGETS.aggregate.value
+    const apart = results.cold?.stageByStage ?? w;
+    const missed = w && ((apart?.transform?.candlesPerSec ?? 0) < TARGETS.transform.value || (apart?.aggregate?.mbPerSec ?? 0) * 1e6 < TARGETS.aggregate.value
       || w.resample.candlesPerSec < TARGETS.resample.value || w.endToEnd.candlesPerSec < TARGETS.coldEndToEnd.value);
     if (main && (missed || !w)) {
       const dir = profileDir('cold');

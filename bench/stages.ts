@@ -19,8 +19,9 @@ export function requireStages(names: readonly string[], where: string): void {
   for (const s of MEASURED_STAGES) if (!names.includes(s)) throw new MissingStageError(s, where);
 }
 
-export function coldStages(ctx: RunContext): PipelineStage[] {
-  const stages = pipelineStages(ctx, { download: false });
+/** `stageByStage`: no symbol takes the fused cold path (transform and aggregate measured apart). */
+export function coldStages(ctx: RunContext, opts: { stageByStage?: boolean } = {}): PipelineStage[] {
+  const stages = pipelineStages(ctx, { download: false, fusedMinDays: opts.stageByStage ? Infinity : undefined });
   requireStages(stages.map((s) => s.stage), 'pipelineStages() (src/pipeline/stages.ts)');
   return stages;
 }

@@ -4,7 +4,8 @@
 // Prints one `BENCH-RESULT {json}` line: per-stage seconds and counters, the monotonic-clock window of
 // each stage (to cut CPU profiles by stage), its CPU seconds over all threads, and
 // process.resourceUsage().maxRSS.
-//   node bench/dist/bench/child/pipeline.js --root DIR [--now ISO]
+//   node bench/dist/bench/child/pipeline.js --root DIR [--now ISO] [--stage-by-stage]
+// --stage-by-stage: no symbol takes the fused cold path, so Transform and Aggregate are measured apart.
 import { parseArgs } from 'node:util';
 import { buildContext } from '../../src/pipeline/context.js';
 import { runStages, type PipelineStage } from '../../src/pipeline/run.js';
@@ -13,16 +14,16 @@ import { coldStages } from '../stages.js';
 
 export interface PipelineChildResult {
   /** Per stage: wall seconds, counters, monotonic window (µs) and CPU seconds of the whole process (all threads). */
-  stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number; cpuSeconds: number; rssPeakKb: number }[];
+  stages: { stage: string; seconds: number; counters: Record<string, number>; startUs: number; endUs: number; cpuSeconds: number; systemSeconds: number; rssPeakKb: number }[];
   seconds: number;
   maxRssKb: number;
 }
 
-const { values } = parseArgs({ options: { root: { type: 'string' }, now: { type: 'string' } } });
+const { values } = parseArgs({ options: { root: { type: 'string' }, now: { type: 'string' }, 'stage-by-stage': { type: 'boolean', default: false } } });
 if (!values.root) throw new Error('--root is required');
 const ctx = await buildContext({ root: values.root, now: values.now ? parseInstant(values.now) : undefined, quiet: true });
-const stages = coldStages(ctx);
-const windows = new Map<string, { startUs: number; endUs: number; cpuSeconds: number; rssPeakKb: number }>();
+const stages = coldStages(ctx, { stageByStage: values['stage-by-stage'] });
+const windows = new Map<string, { startUs: number; endUs: number; cpuSeconds: number; systemSeconds: number; rssPeakKb: number }>();
 // RSS sampled every 50 ms (and at each stage's end): which stage holds the peak. The main thread yields at
 // least every 20 ms in every stage, so the samples keep coming.
 let rssPeak = 0;
@@ -32,18 +33,21 @@ const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+/** Of which in the kernel (file reads and writes, fsync, page faults): a stage's I/O cost. */
+const systemSeconds = () => process.cpuUsage().system / 1e6;
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const timed: PipelineStage[] = stages.map((s) => ({
   stage: s.stage,
   async run(signal) {
     const startUs = nowUs();
     const cpu0 = cpuSeconds();
+    const sys0 = systemSeconds();
     rssPeak = 0;
     try {
       return await s.run(signal);
     } finally {
       sampleRss();
-      windows.set(s.stage, { startUs, endUs: nowUs(), cpuSeconds: cpuSeconds() - cpu0, rssPeakKb: Math.round(rssPeak / 1024) });
+      windows.set(s.stage, { startUs, endUs: nowUs(), cpuSeconds: cpuSeconds() - cpu0, systemSeconds: systemSeconds() - sys0, rssPeakKb: Math.round(rssPeak / 1024) });
     }
   },
 }));

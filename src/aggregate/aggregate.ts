@@ -37,6 +37,7 @@ import { regenerateCsv } from '../store/csv.js';
 import { CsvMirror } from './csvMirror.js';
 import { readDayFile, type DayBuffer } from './dayBuffer.js';
 import { listDayFiles, type DayFile } from './dayFiles.js';
+import { dayBufferOf, isMemoryDay, withConverted, type MemoryDay } from './fromMemory.js';
 import { DEFAULT_COMMIT_BYTES, newAggregateStats, type AggregateOptions, type AggregateStats } from './options.js';
 import { checkRecords, markProvisional, recordError, tsAt } from './records.js';
 import { checkDayDefinition } from './definition.js';
@@ -106,7 +107,8 @@ class AppendRun {
     }
     const lastFinal = this.state?.lastDate ?? 0;
     const listed = this.opts.dayFiles;
-    const all = listed && lastFinal >= listed.fromDate ? listed.files : await listDayFiles(layout, this.symbol, lastFinal);
+    const onDisk = listed && lastFinal >= listed.fromDate ? listed.files : await listDayFiles(layout, this.symbol, lastFinal);
+    const all = withConverted(onDisk, this.opts.converted);
     // Days up to the last final one are history; a provisional day starts the tail, and every day after it
     // stays in the tail too (the final part is a prefix in time). With the run's --from/--to: a new store
     // starts at the first day, no store takes a day after the last (its tail ends there too).
@@ -205,6 +207,11 @@ class AppendRun {
   /** Read a day file into the day buffer, validate its header (creating the store on the first day) and records. */
   private readDay(day: DayFile): { d: DayBuffer; n: number; size: number } {
     this.currentFile = day.file;
+    // A day converted in this thread (fromMemory.ts) is taken as it is, not read back.
+    if (isMemoryDay(day)) {
+      const converted = this.fromMemory(day);
+      return this.takeDay(converted.day, converted.size, day.file, true);
+    }
     const fd = openSync(day.file, 'r');
     let read: { day: DayBuffer; size: number };
     try {
@@ -220,11 +227,16 @@ class AppendRun {
    * decoded in this thread and never read back): header (creating the store on the first day with
    * records), body_crc, then the record pass, which writes each record's src in place.
    */
-  private takeDay(d: DayBuffer, size: number, file: string): { d: DayBuffer; n: number; size: number } {
+  private takeDay(d: DayBuffer, size: number, file: string, memory = false): { d: DayBuffer; n: number; size: number } {
     this.currentFile = file;
     const end = recordPos(wholeRecords(size));
-    this.stats.bytesRead += size;
-    this.stats.daysRead++;
+    if (memory) {
+      this.stats.bytesFromMemory += size;
+      this.stats.daysFromMemory++;
+    } else {
+      this.stats.bytesRead += size;
+      this.stats.daysRead++;
+    }
     const header = this.dayHeader(d.buf, Math.min(size, HEADER_SIZE), file);
     if (end !== size) {
       throw new CorruptFileError(STAGE, file, `truncated: ${size - end} stray bytes after the last whole record`, end, 'TRUNCATED');
@@ -238,7 +250,8 @@ class AppendRun {
     const n = (end - HEADER_SIZE) / RECORD_SIZE;
     // Day files are written without fsync (docs/format.md §8): their records are trusted only when they match
     // the header's body_crc (checked before the record pass writes src into the buffer).
-    if (n > 0 && crc32(d.buf.subarray(HEADER_SIZE, end)) !== header.bodyCrc) {
+    // (Not for a day converted in this thread: its bytes never came from the disk.)
+    if (n > 0 && !memory && crc32(d.buf.subarray(HEADER_SIZE, end)) !== header.bodyCrc) {
       throw new CorruptFileError(STAGE, file, 'records do not match the header\'s body_crc (a damaged day file; the next `candlestore run` converts it again from its raw day)', HEADER_SIZE, 'BODY_CRC');
     }
     if (n > 0) {
@@ -248,6 +261,12 @@ class AppendRun {
       this.lastSource = file;
     }
     return { d, n, size };
+  }
+
+  /** A day the caller converts now (fromMemory.ts): its day file's bytes, not read back. */
+  private fromMemory(day: MemoryDay): { day: DayBuffer; size: number } {
+    const bytes = day.convert();
+    return { day: dayBufferOf(bytes), size: bytes.length };
   }
 
   private previousRecord(): string {
@@ -323,7 +342,7 @@ class AppendRun {
       // Nothing written this run, yet the index must change (a repair cut the tail, or the CSV was regenerated).
       this.store = StoreWriter.openSync(this.paths.store, { stage: STAGE, expect: { symbol: this.symbol, timeframe: '1m' }, truncateTo: next.outPos });
     }
-    const handed = await this.commits.commit({ store: this.store, csv: this.csv }, next, { last, newBytes: this.uncommitted, createdStore: this.createdStore });
+    const handed = await this.commits.commit({ store: this.store, csv: this.csv }, next, { last, newBytes: this.uncommitted, createdStore: this.createdStore, prepare: this.opts.beforeCommit });
     if (handed) {
       this.store = undefined;
       this.csv = undefined;

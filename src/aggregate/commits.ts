@@ -36,7 +36,7 @@ export class CommitScheduler {
    * handed to it (they are closed: returns true) and the commit happens when the caller flushes; without
    * one it is awaited. Otherwise the commit goes on in the background.
    */
-  async commit(files: { store: StoreWriter; csv: CsvMirror | undefined }, next: StoreIndex, opts: { last: boolean; newBytes: number; createdStore: boolean }): Promise<boolean> {
+  async commit(files: { store: StoreWriter; csv: CsvMirror | undefined }, next: StoreIndex, opts: { last: boolean; newBytes: number; createdStore: boolean; prepare?: (batch: CommitBatch) => void }): Promise<boolean> {
     await this.settle();
     const wrap = (err: unknown) => asAggregateError(err, this.paths.store, this.symbol);
     const csvWrap = (err: unknown) => asAggregateError(err, this.paths.csv, this.symbol);
@@ -57,6 +57,8 @@ export class CommitScheduler {
       batch.newEntryIn(dirname(this.paths.store), wrap);
       this.dirQueued = true;
     }
+    // The caller's own prerequisites (the fused cold path: folders of the day files it wrote) join the batch.
+    opts.prepare?.(batch);
     batch.index(this.paths.index, next, wrap);
     this.queued = next;
     this.count++;

@@ -1,6 +1,7 @@
 // What the caller of aggregateSymbol passes in and gets back (aggregate.ts).
 import type { CommitBatch } from '../store/commit.js';
 import type { DayFile } from './dayFiles.js';
+import type { MemoryDay } from './fromMemory.js';
 
 /** Commit the index at the first final-day boundary after this many appended bytes. */
 export const DEFAULT_COMMIT_BYTES = 64 * 1024 * 1024;
@@ -13,6 +14,10 @@ export interface AggregateStats {
   recordsAppended: number;
   /** Bytes read from day files, each file's 64-byte header included. */
   bytesRead: number;
+  /** Days appended from memory as the caller converted them (AggregateOptions.converted): not read back. */
+  daysFromMemory: number;
+  /** Bytes of those day files. */
+  bytesFromMemory: number;
   /** Index commits written this run. */
   commits: number;
   /** The provisional tail was rewritten (it changed, or provisional days became final). */
@@ -53,6 +58,13 @@ export interface AggregateOptions {
   dayFiles?: { fromDate: number; files: DayFile[] };
   /** Only these days (the run's --from/--to); `firstDate` applies to a store being created. */
   bounds?: DayBounds;
+  /**
+   * Days the caller converts as the run reaches them (fromMemory.ts): merged into the listed day files (a
+   * converted day replaces the file of its date) and appended from memory, not read back.
+   */
+  converted?: readonly MemoryDay[];
+  /** Called with the batch of each commit before its index is added (the caller adds what must be durable first). */
+  beforeCommit?: (batch: CommitBatch) => void;
 }
 
 /** YYYYMMDD, inclusive; firstDate 0 = no lower bound. */
@@ -62,5 +74,5 @@ export interface DayBounds {
 }
 
 export function newAggregateStats(symbol: string): AggregateStats {
-  return { symbol, daysRead: 0, recordsAppended: 0, bytesRead: 0, commits: 0, tailRewritten: false, repairs: [], rebuilt: false };
+  return { symbol, daysRead: 0, recordsAppended: 0, bytesRead: 0, daysFromMemory: 0, bytesFromMemory: 0, commits: 0, tailRewritten: false, repairs: [], rebuilt: false };
 }

@@ -12,6 +12,8 @@ import { groupDigits } from '../util/digits.js';
 import { planResample, runResample } from '../resample/stage.js';
 import { recordDefinitions } from './definitions.js';
 import { resolveRange, type RangeOptions, type RunRange } from './range.js';
+import { planFused, runFused } from '../cold/stage.js';
+import type { FusedResult } from '../cold/fused.js';
 
 export type { RangeOptions } from './range.js';
 
@@ -78,7 +80,23 @@ export function downloadStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage 
   };
 }
 
-export function transformStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage {
+/**
+ * What the transform stage did on the fused cold path (src/cold/), for the aggregate stage: those symbols'
+ * stores are up to date already.
+ */
+export interface FusedOutcome {
+  symbols: Set<string>;
+  results: FusedResult[];
+}
+
+export interface TransformStageOptions {
+  /** Closed days to convert from which a symbol takes the fused path (default FUSED_MIN_DAYS; Infinity: never). */
+  fusedMinDays?: number;
+  /** The fused path commits every this many appended bytes (default: the aggregate stage's; tests make it small). */
+  fusedCommitBytes?: number;
+}
+
+export function transformStage(ctx: RunContext, rangeOf: RangeOf, fused: FusedOutcome = { symbols: new Set(), results: [] }, opts: TransformStageOptions = {}): PipelineStage {
   return {
     stage: 'Transform',
     async run(signal) {
@@ -102,19 +120,44 @@ export function transformStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage
         },
       );
       for (const t of tasks) if (t.damaged !== undefined) ctx.log(`repair: day file ${t.output} not trusted (${t.damaged}): converted again from ${t.input}`);
+      // Symbols with many new days are converted and appended in one pass (src/cold/); the rest as before.
+      const plan = planFused(tasks, { root: ctx.layout.root, csv: ctx.config.aggregate.csv, minDays: opts.fusedMinDays, commitBytes: opts.fusedCommitBytes, boundsOf: boundsIn(range) });
+      const threads = threadCount(ctx.config.workers);
       const bar = ctx.progress.stage('transform', tasks.length, 'days');
       try {
-        const s = await runTransform(tasks, { threads: threadCount(ctx.config.workers), signal, onProgress: (done) => bar.update(done), transformDir: ctx.layout.transformDir });
+        let done = 0;
+        const s = await runTransform(plan.rest, { threads, signal, onProgress: (n) => bar.update((done = n)), transformDir: ctx.layout.transformDir });
+        for (const r of await runFused(plan.fused, { threads, signal, onDays: (n) => bar.update((done += n)) })) {
+          fused.symbols.add(r.symbol);
+          fused.results.push(r);
+          s.days += r.transform.days;
+          s.candles += r.transform.candles;
+          s.bytesIn += r.transform.bytesIn;
+          s.bytesOut += r.transform.bytesOut;
+          s.zeroVolumeDropped += r.transform.zeroVolumeDropped;
+          s.overlapDropped += r.transform.overlapDropped;
+        }
+        for (const t of plan.fused.flatMap((f) => f.days)) if (t.damaged !== undefined) s.rebuilt++;
         const dropped = s.overlapDropped ? `, ${s.overlapDropped} in DST fall-back overlap dropped` : '';
         const rebuilt = s.rebuilt ? `, rebuilt ${fmt(s.rebuilt)} damaged day file${s.rebuilt === 1 ? '' : 's'}` : '';
+        const appended = fused.results.reduce((n, r) => n + r.aggregate.recordsAppended, 0);
+        const together = plan.fused.length ? `; ${plan.fused.length} symbol${plan.fused.length === 1 ? '' : 's'} appended to ${plan.fused.length === 1 ? 'its store' : 'their stores'} in the same pass (${fmt(appended)} candles)` : '';
         return {
-          detail: `${fmt(s.days)} days, ${fmt(s.candles)} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}${rebuilt}`,
-          counters: { ...s },
+          detail: `${fmt(s.days)} days, ${fmt(s.candles)} candles, ${formatBytes(s.bytesIn)} → ${formatBytes(s.bytesOut)}${dropped}${rebuilt}${together}`,
+          counters: { ...s, fusedSymbols: plan.fused.length, fusedRecordsAppended: appended },
         };
       } finally {
         bar.stop();
       }
     },
+  };
+}
+
+/** The days each symbol's store may take (YYYYMMDD, inclusive): a new store starts at its first day, none takes a day after --to. */
+function boundsIn(range: RunRange): (symbol: string) => { firstDate: number; lastDate: number } {
+  return (symbol) => {
+    const r = range.symbols.get(symbol)!;
+    return { firstDate: r.hasStore ? 0 : Number(compactDay(r.first)), lastDate: Number(compactDay(r.last)) };
   };
 }
 
@@ -145,32 +188,34 @@ export async function forEachFailFast<T>(items: readonly T[], limit: number, sig
   if (signal.aborted) throw new CancelledError('Aggregate');
 }
 
-export function aggregateStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage {
+export function aggregateStage(ctx: RunContext, rangeOf: RangeOf, fused: FusedOutcome = { symbols: new Set(), results: [] }): PipelineStage {
   return {
     stage: 'Aggregate',
     async run(signal) {
       let all: AggregateStats[];
-      const bar = ctx.progress.stage('aggregate', ctx.series.length, 'symbols');
+      // Symbols the transform stage appended in its fused pass are up to date.
+      const symbols = ctx.series.filter((s) => !fused.symbols.has(s));
+      const bar = ctx.progress.stage('aggregate', symbols.length, 'symbols');
       try {
         // Symbols in worker threads for a big run, inline with one commit for all of them for a small one.
         const range = await rangeOf('Transform');
-        // A new store starts at its first day; no store takes a day after --to.
-        const bounds = (symbol: string) => {
-          const r = range.symbols.get(symbol)!;
-          return { firstDate: r.hasStore ? 0 : Number(compactDay(r.first)), lastDate: Number(compactDay(r.last)) };
-        };
-        all = await runAggregate(
-          await planAggregate(ctx.layout, ctx.series, ctx.config.aggregate.csv, bounds),
+        // (No symbol left: nothing to list; an empty list would walk the whole day-file tree.)
+        all = symbols.length === 0 ? [] : await runAggregate(
+          await planAggregate(ctx.layout, symbols, ctx.config.aggregate.csv, boundsIn(range)),
           { threads: threadCount(ctx.config.workers), signal, onRepair: (m) => ctx.log(`repair: ${m}`), onProgress: (done) => bar.update(done) },
         );
       } finally {
         bar.stop();
       }
-      const sum = (f: (s: AggregateStats) => number) => all.reduce((a, s) => a + f(s), 0);
-      const repairs = sum((s) => s.repairs.length);
+      // Repairs the fused pass made are reported here, with the stage's own.
+      const inFused = fused.results.map((r) => r.aggregate);
+      for (const m of inFused.flatMap((s) => s.repairs)) ctx.log(`repair: ${m}`);
+      const sum = (f: (s: AggregateStats) => number, list = all) => list.reduce((a, s) => a + f(s), 0);
+      const repairs = sum((s) => s.repairs.length) + sum((s) => s.repairs.length, inFused);
+      const together = inFused.length ? `; ${fmt(sum((s) => s.recordsAppended, inFused))} candles of ${inFused.length} symbol${inFused.length === 1 ? '' : 's'} appended from memory by the transform pass (fused)` : '';
       return {
-        detail: `${fmt(sum((s) => s.recordsAppended))} candles appended from ${fmt(sum((s) => s.daysRead))} day files (${fmt(sum((s) => s.bytesRead))} bytes read)${repairs ? `, ${repairs} repairs` : ''}`,
-        counters: { recordsAppended: sum((s) => s.recordsAppended), bytesRead: sum((s) => s.bytesRead), daysRead: sum((s) => s.daysRead), repairs },
+        detail: `${fmt(sum((s) => s.recordsAppended))} candles appended from ${fmt(sum((s) => s.daysRead))} day files (${fmt(sum((s) => s.bytesRead))} bytes read)${together}${repairs ? `, ${repairs} repairs` : ''}`,
+        counters: { recordsAppended: sum((s) => s.recordsAppended), bytesRead: sum((s) => s.bytesRead), daysRead: sum((s) => s.daysRead), repairs, fusedRecordsAppended: sum((s) => s.recordsAppended, inFused) },
       };
     },
   };
@@ -196,7 +241,8 @@ export function resampleStage(ctx: RunContext): PipelineStage {
   };
 }
 
-export function pipelineStages(ctx: RunContext, opts: RangeOptions): PipelineStage[] {
+export function pipelineStages(ctx: RunContext, opts: RangeOptions & TransformStageOptions): PipelineStage[] {
   const rangeOf = rangeOnce(ctx, opts);
-  return [...(opts.download ? [downloadStage(ctx, rangeOf)] : []), transformStage(ctx, rangeOf), aggregateStage(ctx, rangeOf), resampleStage(ctx)];
+  const fused: FusedOutcome = { symbols: new Set(), results: [] };
+  return [...(opts.download ? [downloadStage(ctx, rangeOf)] : []), transformStage(ctx, rangeOf, fused, opts), aggregateStage(ctx, rangeOf, fused), resampleStage(ctx)];
 }

@@ -76,12 +76,12 @@ export async function planTransform(
     if (!symbol || (wanted && !wanted(symbol, day) && (live || !damaged.has(`${code}_${day}`)))) return undefined;
     const { shift } = settings.get(symbol)!;
     const { decimals, fit, fingerprint } = definitions.get(symbol)!;
-    const output = live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day);
-    const task: TransformTask = { symbol, day, input, output, live, shift, decimals, fit, definition: fingerprint, damaged: live ? undefined : damaged.get(`${code}_${day}`) };
+    const output = flat(live ? layout.liveTransformDay(symbol, day) : layout.transformDay(symbol, day));
+    const task: TransformTask = { symbol, day, input: flat(input), output, live, shift, decimals, fit, definition: fingerprint, damaged: live ? undefined : damaged.get(`${code}_${day}`) };
     tasks.push(task);
     return task;
   };
-  const manifests = new Map<string, Manifest>();
+  const manifests = new Map<string, Manifest & { path: string }>();
   for (const f of await listTreeDayFiles(layout.cacheDir, 'json', { fromDay })) {
     if (done.has(`${f.code}_${f.day}`)) continue;
     const task = add(f.code, f.day, f.path, false);
@@ -89,9 +89,9 @@ export async function planTransform(
     // Checksums of the cached bodies, one manifest per month folder read once.
     const dir = dirname(f.path);
     let manifest = manifests.get(dir);
-    if (!manifest) manifests.set(dir, (manifest = readManifest(dir)));
+    if (!manifest) manifests.set(dir, (manifest = { ...readManifest(dir), path: flat(join(dir, MANIFEST_NAME)) }));
     task.recorded = manifest.entries.get(basename(f.path));
-    task.manifest = join(dir, MANIFEST_NAME);
+    task.manifest = manifest.path;
   }
   // A temp day (live or provisional) may have changed: its day file is rebuilt unless its JSON is as it was
   // when the day file was written (liveStamp.ts; the downloader leaves an unchanged answer untouched).
@@ -101,6 +101,17 @@ export async function planTransform(
     add(f.code, f.day, f.path, true);
   }
   return tasks;
+}
+
+/**
+ * `path` as one flat string. path.join builds its result a segment at a time, as a tree of string pieces
+ * (~400 bytes for a day file's path); a cold run plans a task per day, so the plan held 1.6 KB a day, and
+ * the peak memory grew with the length of history (issue 13). Converting it to a number makes V8 flatten
+ * the string in place.
+ */
+function flat(path: string): string {
+  void Number(path);
+  return path;
 }
 
 /** Days per task: big enough to make dispatch negligible, small enough for progress and fail-fast. */

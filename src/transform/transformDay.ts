@@ -39,7 +39,11 @@ export interface TransformResult {
   overlapDropped: number;
 }
 
-export function transformDayFile(task: TransformTask): TransformResult {
+/**
+ * `written` (the fused cold path, src/cold/) receives the day file's bytes once written, to append them from
+ * memory; they live in this thread's scratch buffer, valid until the next day is converted.
+ */
+export function transformDayFile(task: TransformTask, written?: (bin: Buffer) => void): TransformResult {
   let raw: Uint8Array;
   try {
     raw = readRaw(task.input);
@@ -62,6 +66,7 @@ export function transformDayFile(task: TransformTask): TransformResult {
   }, 'scratch'); // written right below and forgotten: the thread's reused buffer
   writeFileAtomicSync(task.output, decoded.bin, { durable: false });
   if (task.live) stampTempDayFile(task.input, task.output);
+  written?.(decoded.bin);
   return {
     candles: decoded.count,
     bytesIn: raw.length,
@@ -99,5 +104,5 @@ function readRaw(path: string): Uint8Array {
 
 /** A batch of days handled as one task (cuts per-task dispatch between threads ~30×). */
 export async function transformBatch(tasks: readonly TransformTask[]): Promise<TransformResult[]> {
-  return tasks.map(transformDayFile);
+  return tasks.map((task) => transformDayFile(task));
 }
