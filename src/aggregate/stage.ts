@@ -10,7 +10,7 @@ import { CancelledError } from '../errors.js';
 import { Layout } from '../paths.js';
 import { balancedGroups } from '../workers/balance.js';
 import { asWorkerReply, runTasks, siblingModule } from '../workers/pool.js';
-import { CommitBatch } from '../store/commit.js';
+import { CommitBatch, inCommitBatches } from '../store/commit.js';
 import { readIndexFileSync } from '../store/indexFile.js';
 import { aggregateSymbol, type AggregateStats, type DayBounds } from './aggregate.js';
 import { listDayFilesOf, type DayFile } from './dayFiles.js';
@@ -49,22 +49,12 @@ export async function aggregateGroup(
   tasks: readonly AggregateTask[],
   opts: { signal?: AbortSignal; onRepair?: (message: string) => void; onDone?: (stats: AggregateStats) => void } = {},
 ): Promise<AggregateStats[]> {
-  const batch = new CommitBatch();
-  const out: AggregateStats[] = [];
-  try {
-    for (const task of tasks) {
+  return inCommitBatches(tasks, BATCH_STORES, (task, batch) => aggregateTask(task, { signal: opts.signal, batch, onRepair: opts.onRepair }), {
+    beforeEach: () => {
       if (opts.signal?.aborted) throw new CancelledError('Aggregate');
-      const stats = await aggregateTask(task, { signal: opts.signal, batch, onRepair: opts.onRepair });
-      out.push(stats);
-      opts.onDone?.(stats);
-      if (batch.pending >= BATCH_STORES) await batch.flush();
-    }
-    await batch.flush();
-  } catch (err) {
-    await batch.abandon();
-    throw err;
-  }
-  return out;
+    },
+    onDone: opts.onDone,
+  });
 }
 
 /**

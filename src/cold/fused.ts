@@ -14,7 +14,7 @@ import { Layout } from '../paths.js';
 import { aggregateSymbol, newAggregateStats, type AggregateStats, type DayBounds } from '../aggregate/aggregate.js';
 import { asAggregateError } from '../aggregate/aggregateError.js';
 import type { MemoryDay } from '../aggregate/fromMemory.js';
-import { CommitBatch } from '../store/commit.js';
+import { CommitBatch, inCommitBatches } from '../store/commit.js';
 import { transformDayFile, type TransformResult, type TransformTask } from '../transform/transformDay.js';
 import { compactDay } from '../util/dates.js';
 
@@ -129,22 +129,12 @@ export async function fuseSymbol(task: FusedTask, opts: { batch?: CommitBatch; s
 
 /** Symbols one after another, their last commits in one batch: a worker's task, or the inline run. */
 export async function fusedGroup(tasks: readonly FusedTask[], opts: { signal?: AbortSignal; onDay?: () => void; onDone?: (r: FusedResult) => void } = {}): Promise<FusedResult[]> {
-  const batch = new CommitBatch();
-  const out: FusedResult[] = [];
-  try {
-    for (const task of tasks) {
+  return inCommitBatches(tasks, BATCH_STORES, (task, batch) => fuseSymbol(task, { batch, signal: opts.signal, onDay: opts.onDay }), {
+    beforeEach: () => {
       if (opts.signal?.aborted) throw new CancelledError('Transform');
-      const r = await fuseSymbol(task, { batch, signal: opts.signal, onDay: opts.onDay });
-      out.push(r);
-      opts.onDone?.(r);
-      if (batch.pending >= BATCH_STORES) await batch.flush();
-    }
-    await batch.flush();
-  } catch (err) {
-    await batch.abandon();
-    throw err;
-  }
-  return out;
+    },
+    onDone: opts.onDone,
+  });
 }
 
 /** What the transform stage's worker would report for an error thrown converting a day. */

@@ -10,6 +10,7 @@ import { firstMinute, WEEKDAY_NAMES, type InstrumentDocument, type ScheduleSessi
 import { cachedInstrumentNames, loadInstruments } from '../download/instruments.js';
 import { Layout } from '../paths.js';
 import { isoMinute } from '../util/dates.js';
+import { clientOptions } from '../download/options.js';
 
 export interface InstrumentsCommandOptions {
   root?: string;
@@ -41,12 +42,11 @@ export async function instrumentsCommand(opts: InstrumentsCommandOptions): Promi
   const layout = new Layout(resolve(opts.root ?? '.'));
   const { config } = await loadConfig(layout.root);
   const names = [...new Set([...KNOWN_INSTRUMENTS, ...(await cachedInstrumentNames(layout)).sort()])];
-  const d = config.download;
   const { docs, unknown } = await loadInstruments(layout, names, {
     download: opts.download ?? true,
     keepUnknown: true,
     signal: opts.signal,
-    client: { baseUrl: d.base_url, rateLimitRps: d.rate_limit_rps, concurrency: d.concurrency, timeoutMs: d.timeout_ms, maxRetries: d.max_retries, backoffMs: d.backoff_ms, backoffMaxMs: d.backoff_max_ms },
+    client: clientOptions(config.download),
   });
   if (unknown.length > 0) opts.warn(`note: the service has no document for ${unknown.join(', ')}: left out`);
   const search = opts.search?.toLowerCase();

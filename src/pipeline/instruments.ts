@@ -8,6 +8,7 @@ import { loadInstruments, readCachedInstrument } from '../download/instruments.j
 import { resolveAutoSessions } from '../config/autoSessions.js';
 import type { RunContext } from './context.js';
 import { baseSymbol } from '../dukascopy/series.js';
+import { clientOptions } from '../download/options.js';
 
 const loaded = new WeakMap<RunContext, Map<string, InstrumentDocument>>();
 
@@ -24,20 +25,11 @@ export interface PrepareInstrumentsOptions {
  * NO_SUCH_INSTRUMENT (exit 2) for names the service does not know, before any day is fetched.
  */
 export async function prepareInstruments(ctx: RunContext, opts: PrepareInstrumentsOptions): Promise<Map<string, InstrumentDocument>> {
-  const d = ctx.config.download;
   const { docs, fetched } = await loadInstruments(ctx.layout, ctx.symbols, {
     download: opts.download,
     refresh: opts.refresh,
     signal: opts.signal,
-    client: {
-      baseUrl: d.base_url,
-      rateLimitRps: d.rate_limit_rps,
-      concurrency: d.concurrency,
-      timeoutMs: d.timeout_ms,
-      maxRetries: d.max_retries,
-      backoffMs: d.backoff_ms,
-      backoffMaxMs: d.backoff_max_ms,
-    },
+    client: clientOptions(ctx.config.download),
   });
   if (fetched > 0) ctx.log(`instruments: ${fetched} document${fetched === 1 ? '' : 's'} fetched into ${ctx.layout.instrumentsDir}`);
   const missing = ctx.symbols.filter((s) => !docs.has(s));

@@ -14,6 +14,7 @@ import { recordDefinitions } from './definitions.js';
 import { resolveRange, type RangeOptions, type RunRange } from './range.js';
 import { planFused, runFused } from '../cold/stage.js';
 import type { FusedResult } from '../cold/fused.js';
+import { clientOptions } from '../download/options.js';
 
 export type { RangeOptions } from './range.js';
 
@@ -48,16 +49,7 @@ export function downloadStage(ctx: RunContext, rangeOf: RangeOf): PipelineStage 
         (s) => range.symbols.get(s)!.first,
         range.last,
         now,
-        {
-          baseUrl: d.base_url,
-          rateLimitRps: d.rate_limit_rps,
-          concurrency: d.concurrency,
-          timeoutMs: d.timeout_ms,
-          maxRetries: d.max_retries,
-          backoffMs: d.backoff_ms,
-          backoffMaxMs: d.backoff_max_ms,
-          settleMs: d.settle_minutes * 60_000,
-        },
+        clientOptions(d),
         {
           signal,
           onProgress: (p) => {

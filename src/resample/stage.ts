@@ -15,7 +15,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import { mkdirDurableSync } from '../util/fsx.js';
 import { CancelledError, CandleError } from '../errors.js';
-import { CommitBatch } from '../store/commit.js';
+import { CommitBatch, inCommitBatches } from '../store/commit.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../store/format.js';
 import { readIndexFileSync } from '../store/indexFile.js';
 import { resolveSymbolPlan, type SymbolPlan } from '../timeframes/plan.js';
@@ -68,26 +68,21 @@ export function resampleTask(task: ResampleTask, batch?: CommitBatch): Promise<R
  * The body of a worker's task, and the inline stage. `onDone` sees each symbol's stats before its commit.
  */
 export async function resampleGroup(tasks: readonly ResampleTask[], opts: { signal?: AbortSignal; onDone?: (stats: ResampleStats) => void } = {}): Promise<ResampleStats[]> {
-  const batch = new CommitBatch();
-  const out: ResampleStats[] = [];
   // Each index folder is listed once for the group, not once per symbol (stale temps of a killed run).
   const tempListings = new Map<string, string[]>();
-  try {
-    for (const task of tasks) {
-      // A symbol's work is synchronous: let a signal or an abort in (it is an event) before the next one.
-      if (opts.signal) await nextTurn();
-      if (opts.signal?.aborted) throw new CancelledError('Resample');
-      const stats = await resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal, tempListings, nowMs: task.nowMs });
-      out.push(stats);
-      opts.onDone?.(stats);
-      if (batch.pending >= BATCH_FILES) await batch.flush();
-    }
-    await batch.flush();
-  } catch (err) {
-    await batch.abandon();
-    throw err;
-  }
-  return out;
+  return inCommitBatches(
+    tasks,
+    BATCH_FILES,
+    (task, batch) => resampleSymbol(new Layout(task.root), task.plan, { chunkBytes: task.chunkBytes, batch, signal: opts.signal, tempListings, nowMs: task.nowMs }),
+    {
+      beforeEach: async () => {
+        // A symbol's work is synchronous: let a signal or an abort in (it is an event) before the next one.
+        if (opts.signal) await nextTurn();
+        if (opts.signal?.aborted) throw new CancelledError('Resample');
+      },
+      onDone: opts.onDone,
+    },
+  );
 }
 
 /**

@@ -196,3 +196,32 @@ function removeTemps(round: Round): void {
     ix.tmp = '';
   }
 }
+
+/**
+ * Run `each` over `tasks` one after another with one CommitBatch, flushed whenever `flushAt` commits are
+ * pending and at the end (a group of symbols shares its directory and index fsyncs); any error abandons what
+ * is pending and propagates. `beforeEach` runs first for every task (a cancellation check).
+ */
+export async function inCommitBatches<T, R>(
+  tasks: readonly T[],
+  flushAt: number,
+  each: (task: T, batch: CommitBatch) => Promise<R>,
+  hooks: { beforeEach?: () => Promise<void> | void; onDone?: (result: R) => void } = {},
+): Promise<R[]> {
+  const batch = new CommitBatch();
+  const out: R[] = [];
+  try {
+    for (const task of tasks) {
+      await hooks.beforeEach?.();
+      const result = await each(task, batch);
+      out.push(result);
+      hooks.onDone?.(result);
+      if (batch.pending >= flushAt) await batch.flush();
+    }
+    await batch.flush();
+  } catch (err) {
+    await batch.abandon();
+    throw err;
+  }
+  return out;
+}

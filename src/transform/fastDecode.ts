@@ -117,7 +117,9 @@ export function decodeDayFast(b: Uint8Array, opts: DecodeOptions, into: Into = '
   // decodeDay's checks that do not depend on the candles: any failure is its to explain.
   const k = multiplierDecimals(multiplier);
   if (k === undefined) return undefined;
-  if (n > 0 && (opts.decimals === undefined || (opts.fit === 'exact' && k !== opts.decimals))) return undefined;
+  // A day the fit refuses ('exact': another multiplier; 'scale': one finer than the price scale) goes to the
+  // JSON.parse path, which words the error.
+  if (n > 0 && (opts.decimals === undefined || (opts.fit === 'exact' && k !== opts.decimals) || (opts.fit === 'scale' && k > opts.decimals))) return undefined;
   const decimals = opts.decimals ?? 0;
   let o0 = 0, h0 = 0, l0 = 0, c0 = 0;
   if (n > 0) {

@@ -4,39 +4,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSim, type SimServer } from '../../src/sim/server.js';
-import { SIM_INSTRUMENTS } from '../../src/sim/instruments.js';
-import { KNOWN_INSTRUMENTS } from '../../src/dukascopy/catalogue.js';
 import { makeRoot, runCli } from '../helpers/cli.js';
+import { useRecordingSim } from '../helpers/recordingSim.js';
 import { independentDecode, readBin } from '../helpers/independent.js';
-import { tradesAt, type DocLike } from '../helpers/tradingTime.js';
 
-const FIXTURES = new URL('../fixtures/dukascopy/', import.meta.url).pathname;
 const NOW = '2026-07-15T12:00:00Z';
-const DAY = 86_400_000;
-let sim: SimServer;
-const requests: string[] = [];
-
-before(async () => {
-  sim = await startSim({ now: Date.parse(NOW), verbose: true, log: (line) => requests.push(line.split(' ')[1]) });
-});
-after(async () => {
-  await sim.close();
-});
-
-async function get(base: string, path: string): Promise<{ status: number; text: string }> {
-  const r = await fetch(`${base}${path}`);
-  return { status: r.status, text: await r.text() };
-}
-
-const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+const recording = useRecordingSim(NOW);
+const requests = recording.requests;
 
 /** A front for the sim that answers EUR/USD's document with another priceScale (a document that disagrees with its days). */
 async function scaleFront(priceScale: number): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
-    const r = await fetch(`${sim.url}${req.url}`);
+    const r = await fetch(`${recording.sim.url}${req.url}`);
     let body = await r.text();
     if (req.url === '/v1/instruments/EUR-USD') body = body.replace('"priceScale":5,', `"priceScale":${priceScale},`);
     res.writeHead(r.status, { 'content-type': 'application/json', date: r.headers.get('date') ?? '' }).end(body);
@@ -45,7 +26,7 @@ async function scaleFront(priceScale: number): Promise<{ url: string; close: () 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 test("decimals follow the instrument's priceScale; a coarser day is rescaled exactly, a finer one refused", async () => {
-  const root = makeRoot(sim.url, ['USD/JPY', 'ADA/USD']);
+  const root = makeRoot(recording.sim.url, ['USD/JPY', 'ADA/USD']);
   const r = await runCli(['run', '--root', root, '--from', '2026-07-13', '--to', '2026-07-14', '--now', NOW, '-q']);
   assert.equal(r.code, 0, r.stderr);
   for (const [code, want] of [['USD-JPY', 3], ['ADA-USD', 4]] as const) {
@@ -93,19 +74,19 @@ test('a new symbol starts at its first minute of data (or a later start_date), n
   const now = '2021-09-29T12:00:00Z';
   const days = (root: string) => readdirSync(join(root, 'cache/2021/09')).filter((f) => f.endsWith('.json')).sort();
   // start_date unset: the first minute; a --from years earlier is brought to it, with a note.
-  const unset = makeRoot(sim.url, ['SOL/USD'], '', null);
+  const unset = makeRoot(recording.sim.url, ['SOL/USD'], '', null);
   const r1 = await runCli(['run', '--root', unset, '--now', now, '-q']);
   assert.equal(r1.code, 0, r1.stderr);
   assert.deepEqual(days(unset), ['SOL-USD_20210925.json', 'SOL-USD_20210926.json', 'SOL-USD_20210927.json', 'SOL-USD_20210928.json']);
   assert.equal(readBin(join(unset, 'data/aggregate/1m/SOL-USD.bin')).records[0].ts, first);
-  const early = makeRoot(sim.url, ['SOL/USD'], '', '2015-01-01');
+  const early = makeRoot(recording.sim.url, ['SOL/USD'], '', '2015-01-01');
   const r2 = await runCli(['run', '--root', early, '--from', '2019-01-01', '--now', now, '-q']);
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stderr, /SOL\/USD: --from 2019-01-01 is before its first minute of data \(2021-09-25/);
   assert.deepEqual(readdirSync(join(early, 'cache')).sort(), ['2021', 'instruments']);
   assert.deepEqual(days(early), days(unset));
   // A start_date after the first minute wins.
-  const later = makeRoot(sim.url, ['SOL/USD'], '', '2021-09-27');
+  const later = makeRoot(recording.sim.url, ['SOL/USD'], '', '2021-09-27');
   assert.equal((await runCli(['run', '--root', later, '--now', now, '-q'])).code, 0);
   assert.deepEqual(days(later), ['SOL-USD_20210927.json', 'SOL-USD_20210928.json']);
 });

@@ -1,47 +1,26 @@
 // The instrument document cache (issue 14 part 1), the CLI against `sim`: kept exactly as served in
 // cache/instruments, fetched again after 7 days or by `rebuild weekly`, read offline.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSim, type SimServer } from '../../src/sim/server.js';
-import { SIM_INSTRUMENTS } from '../../src/sim/instruments.js';
-import { KNOWN_INSTRUMENTS } from '../../src/dukascopy/catalogue.js';
 import { makeRoot, runCli } from '../helpers/cli.js';
-import { independentDecode, readBin } from '../helpers/independent.js';
-import { tradesAt, type DocLike } from '../helpers/tradingTime.js';
+import { useRecordingSim, getText } from '../helpers/recordingSim.js';
 
-const FIXTURES = new URL('../fixtures/dukascopy/', import.meta.url).pathname;
 const NOW = '2026-07-15T12:00:00Z';
 const DAY = 86_400_000;
-let sim: SimServer;
-const requests: string[] = [];
-
-before(async () => {
-  sim = await startSim({ now: Date.parse(NOW), verbose: true, log: (line) => requests.push(line.split(' ')[1]) });
-});
-after(async () => {
-  await sim.close();
-});
-
-async function get(base: string, path: string): Promise<{ status: number; text: string }> {
-  const r = await fetch(`${base}${path}`);
-  return { status: r.status, text: await r.text() };
-}
-
-const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+const recording = useRecordingSim(NOW);
+const requests = recording.requests;
 
 test('documents are cached, fetched again after 7 days or by rebuild weekly, and read offline', async () => {
-  const root = makeRoot(sim.url, ['EUR/CHF']);
+  const root = makeRoot(recording.sim.url, ['EUR/CHF']);
   const args = ['--root', root, '--from', '2026-07-13', '--now', NOW, '-q'];
   const docRequests = (from: number) => requests.slice(from).filter((p) => p === '/v1/instruments/EUR-CHF').length;
   let seen = requests.length;
   assert.equal((await runCli(['run', ...args])).code, 0);
   assert.equal(docRequests(seen), 1);
   const file = join(root, 'cache/instruments/EUR-CHF.json');
-  assert.equal(readFileSync(file, 'utf8'), (await get(sim.url, '/v1/instruments/EUR-CHF')).text, 'kept exactly as served');
+  assert.equal(readFileSync(file, 'utf8'), (await getText(recording.sim.url, '/v1/instruments/EUR-CHF')).text, 'kept exactly as served');
   seen = requests.length;
   assert.equal((await runCli(['run', ...args])).code, 0);
   assert.equal(docRequests(seen), 0, 'young: not fetched again');

@@ -1,36 +1,22 @@
 // Instrument documents (issue 14 part 1), the CLI against `sim`: the sim's catalogue is real-shaped and its data
 // follows each document; a misspelled symbol is refused before any download; the `instruments` command
 // prints the catalogue. (Pipeline use: test/cli/instrumentsRun.test.ts; the cache: instrumentCache.test.ts.)
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSim, type SimServer } from '../../src/sim/server.js';
 import { SIM_INSTRUMENTS } from '../../src/sim/instruments.js';
 import { KNOWN_INSTRUMENTS } from '../../src/dukascopy/catalogue.js';
 import { makeRoot, runCli } from '../helpers/cli.js';
-import { independentDecode, readBin } from '../helpers/independent.js';
+import { useRecordingSim, INSTRUMENT_FIXTURES, getText } from '../helpers/recordingSim.js';
+import { independentDecode } from '../helpers/independent.js';
 import { tradesAt, type DocLike } from '../helpers/tradingTime.js';
 
-const FIXTURES = new URL('../fixtures/dukascopy/', import.meta.url).pathname;
 const NOW = '2026-07-15T12:00:00Z';
 const DAY = 86_400_000;
-let sim: SimServer;
-const requests: string[] = [];
-
-before(async () => {
-  sim = await startSim({ now: Date.parse(NOW), verbose: true, log: (line) => requests.push(line.split(' ')[1]) });
-});
-after(async () => {
-  await sim.close();
-});
-
-async function get(base: string, path: string): Promise<{ status: number; text: string }> {
-  const r = await fetch(`${base}${path}`);
-  return { status: r.status, text: await r.text() };
-}
+const FIXTURES = INSTRUMENT_FIXTURES;
+const recording = useRecordingSim(NOW);
+const requests = recording.requests;
 
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
@@ -41,7 +27,7 @@ test('the sim serves a catalogue of ≥ 50 real-shaped documents, the built-in l
   const groups = new Set<string>();
   for (const name of KNOWN_INSTRUMENTS) {
     const code = name.replace('/', '-');
-    const r = await get(sim.url, `/v1/instruments/${code}`);
+    const r = await getText(recording.sim.url, `/v1/instruments/${code}`);
     assert.equal(r.status, 200, name);
     const doc = JSON.parse(r.text) as Record<string, unknown> & DocLike & { priceScale: number; groupCode: string };
     assert.deepEqual(Object.keys(doc), Object.keys(real), `${name}: the real keys in the real order`);
@@ -54,7 +40,7 @@ test('the sim serves a catalogue of ≥ 50 real-shaped documents, the built-in l
     if (!['EUR/CHF', 'GAS.CMD/USD', 'COCOA.CMD/USD', 'HKG.IDX/HKD', 'SOL/USD', 'EUR/USD'].includes(name)) continue;
     for (const day of [Date.UTC(2025, 11, 25), Date.UTC(2025, 11, 31), Date.UTC(2026, 0, 1), Date.UTC(2026, 2, 8), Date.UTC(2026, 6, 10), Date.UTC(2026, 6, 12)]) {
       const d = new Date(day);
-      const body = (await get(sim.url, `/v1/candles/minute/${code}/BID/${d.getUTCFullYear()}/${d.getUTCMonth() + 1}/${d.getUTCDate()}`)).text;
+      const body = (await getText(recording.sim.url, `/v1/candles/minute/${code}/BID/${d.getUTCFullYear()}/${d.getUTCMonth() + 1}/${d.getUTCDate()}`)).text;
       const candles = independentDecode(body);
       for (const c of candles) assert.ok(tradesAt(doc, c.ts), `${name}: candle at ${new Date(c.ts).toISOString()} outside its document's trading time`);
       let open = 0;
@@ -64,7 +50,7 @@ test('the sim serves a catalogue of ≥ 50 real-shaped documents, the built-in l
   }
   for (const g of ['FX_MAJORS', 'FX_CROSSES', 'FX_METALS', 'CMD_ENERGY', 'CMD_AGRICULTURAL', 'IDX_AMERICA', 'IDX_EUROPE', 'IDX_ASIA', 'VCCY']) assert.ok(groups.has(g), g);
   // A new FX cross is written like the real EUR/USD document, Christmas closed.
-  const chf = JSON.parse((await get(sim.url, '/v1/instruments/EUR-CHF')).text) as DocLike & { tradeSchedule: unknown[] };
+  const chf = JSON.parse((await getText(recording.sim.url, '/v1/instruments/EUR-CHF')).text) as DocLike & { tradeSchedule: unknown[] };
   assert.equal(chf.defaultTimezone, 'America/New_York');
   assert.deepEqual(chf.tradeSchedule, real.tradeSchedule);
   assert.ok(chf.holidays.some((h) => h.from === Date.UTC(2025, 11, 24, 22) && h.till === Date.UTC(2025, 11, 25, 22)), 'Christmas 2025: 17:00 New York to 17:00');
@@ -72,7 +58,7 @@ test('the sim serves a catalogue of ≥ 50 real-shaped documents, the built-in l
 
 test('a misspelled symbol is refused (exit 2) with the nearest real names before any download', async () => {
   for (const [symbol, hint] of [['EUR/USX', 'EUR/USD'], ['EURUSD', 'EUR/USD'], ['BTC/USDT', 'BTC/USD']]) {
-    const root = makeRoot(sim.url, ['GBP/USD', symbol]);
+    const root = makeRoot(recording.sim.url, ['GBP/USD', symbol]);
     const seen = requests.length;
     const r = await runCli(['run', '--root', root, '--from', '2026-07-13', '--now', NOW, '-q']);
     assert.equal(r.code, 2, r.stderr);
@@ -85,7 +71,7 @@ test('a misspelled symbol is refused (exit 2) with the nearest real names before
 
 
 test('`instruments` prints the catalogue as a table and as JSON, filtered by --group and --search', async () => {
-  const root = makeRoot(sim.url, ['EUR/USD']);
+  const root = makeRoot(recording.sim.url, ['EUR/USD']);
   const all = await runCli(['instruments', '--root', root]);
   assert.equal(all.code, 0, all.stderr);
   const lines = all.stdout.trimEnd().split('\n');
@@ -100,7 +86,7 @@ test('`instruments` prints the catalogue as a table and as JSON, filtered by --g
   const rows = JSON.parse(majors.stdout) as { name: string; description: string; group: string; decimals: number; firstMinute: string; timezone: string; holidays: unknown[] }[];
   assert.deepEqual(rows.map((r) => r.name), ['EUR/USD', 'GBP/USD', 'USD/JPY', 'AUD/USD', 'USD/CHF', 'USD/CAD', 'NZD/USD']);
   for (const row of rows) {
-    const doc = JSON.parse((await get(sim.url, `/v1/instruments/${row.name.replace('/', '-')}`)).text);
+    const doc = JSON.parse((await getText(recording.sim.url, `/v1/instruments/${row.name.replace('/', '-')}`)).text);
     assert.equal(row.description, doc.description);
     assert.equal(row.group, 'FX_MAJORS');
     assert.equal(row.decimals, doc.priceScale);

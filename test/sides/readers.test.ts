@@ -11,8 +11,9 @@ import { startSim, type SimServer } from '../../src/sim/server.js';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { Layout } from '../../src/paths.js';
 import { makeRoot, runCli } from '../helpers/cli.js';
-import { independentDecode, type BinRecord } from '../helpers/independent.js';
+import { independentDecode } from '../helpers/independent.js';
 import { oracleSeries, timeText } from '../build/helpers.js';
+import { pairedBars, type PairedBar } from './paired.js';
 import { hyparquetRows, hyparquetTime } from '../build/readers.js';
 import { get } from '../api/helpers.js';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
@@ -35,42 +36,12 @@ after(async () => {
   await sim.close();
 });
 
-/** `1.08512` at 5 decimals → 108512n: the decimal text of the stored double, as an integer of 10^-d units. */
-const units = (v: number, d: number) => BigInt(v.toFixed(d).replace('.', ''));
-/** An integer of 10^-d units as decimal text with d decimals. */
-function decimal(u: bigint, d: number): string {
-  const neg = u < 0n;
-  const s = (neg ? -u : u).toString().padStart(d + 1, '0');
-  return `${neg ? '-' : ''}${d === 0 ? s : `${s.slice(0, -d)}.${s.slice(-d)}`}`;
-}
-
-interface Expected {
-  time: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: number;
-  spread: string;
-}
+type Expected = PairedBar & { time: number };
 
 /** Mid and spread of one series computed from its two stores: bars of both sides at the same time only. */
 function expectedMid(code: string, tf: string): { rows: Expected[]; oneSided: number; decimals: number } {
-  const bid = oracleSeries(root, code, tf);
-  const ask = oracleSeries(root, `${code}.ASK`, tf);
-  const d = bid.decimals;
-  const byTime = new Map<number, BinRecord>(ask.records.map((r) => [r.ts, r]));
-  const rows: Expected[] = [];
-  const mid = (b: number, a: number) => decimal((units(b, d) + units(a, d)) * 5n, d + 1);
-  for (const b of bid.records) {
-    const a = byTime.get(b.ts);
-    if (!a) continue;
-    rows.push({ time: b.ts, open: mid(b.o, a.o), high: mid(b.h, a.h), low: mid(b.l, a.l), close: mid(b.c, a.c), volume: Number(((b.v + a.v) / 2).toPrecision(15)), spread: decimal(units(a.c, d) - units(b.c, d), d) });
-  }
-  const bidTimes = new Set(bid.records.map((r) => r.ts));
-  const oneSided = bid.records.length + ask.records.length - 2 * rows.length;
-  assert.equal(rows.length, ask.records.filter((r) => bidTimes.has(r.ts)).length);
-  return { rows, oneSided, decimals: d };
+  const p = pairedBars(root, code, tf);
+  return { rows: p.rows.map((r) => ({ ...r, time: r.ts })), oneSided: p.bidOnly.length + p.askOnly.length, decimals: p.decimals };
 }
 
 test('build --side mid --spread: CSV and Parquet equal mid and spread computed from both stores; one-sided bars left out and counted', async () => {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startSim, type SimServer } from '../../src/sim/server.js';
 import { makeRoot, runCli } from '../helpers/cli.js';
-import type { BinRecord } from '../helpers/independent.js';
 import { oracleSeries, timeText } from '../build/helpers.js';
+import { pairedBars, type Paired } from './paired.js';
 
 const NOW = '2026-03-11T12:00:00Z';
 let sim: SimServer;
@@ -28,46 +28,10 @@ after(async () => {
 });
 
 const show = (args: string[], at = root) => runCli(['show', '--root', at, ...args]);
-const units = (v: number, d: number) => BigInt(v.toFixed(d).replace('.', ''));
-function decimal(u: bigint, d: number): string {
-  const neg = u < 0n;
-  const s = (neg ? -u : u).toString().padStart(d + 1, '0');
-  return `${neg ? '-' : ''}${d === 0 ? s : `${s.slice(0, -d)}.${s.slice(-d)}`}`;
-}
-
-interface Row {
-  ts: number;
-  bid: BinRecord;
-  ask: BinRecord;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: number;
-  spread: string;
-}
-
-/** Bars of both stores at the same time, with mid and spread; the times on one side only. */
-function expected(tf: string): { rows: Row[]; bidOnly: number[]; askOnly: number[]; d: number; finalBoth: (ts: number) => boolean } {
-  const bid = oracleSeries(root, 'EUR-USD', tf);
-  const ask = oracleSeries(root, 'EUR-USD.ASK', tf);
-  const d = bid.decimals;
-  const askAt = new Map(ask.records.map((r) => [r.ts, r]));
-  const bidAt = new Set(bid.records.map((r) => r.ts));
-  const mid = (b: number, a: number) => decimal((units(b, d) + units(a, d)) * 5n, d + 1);
-  const rows: Row[] = [];
-  for (const b of bid.records) {
-    const a = askAt.get(b.ts);
-    if (a) rows.push({ ts: b.ts, bid: b, ask: a, open: mid(b.o, a.o), high: mid(b.h, a.h), low: mid(b.l, a.l), close: mid(b.c, a.c), volume: Number(((b.v + a.v) / 2).toPrecision(15)), spread: decimal(units(a.c, d) - units(b.c, d), d) });
-  }
-  const bidFinal = new Set(bid.records.slice(0, bid.finalCount).map((r) => r.ts));
-  const askFinal = new Set(ask.records.slice(0, ask.finalCount).map((r) => r.ts));
-  return {
-    rows, d,
-    bidOnly: bid.records.filter((r) => !askAt.has(r.ts)).map((r) => r.ts),
-    askOnly: ask.records.filter((r) => !bidAt.has(r.ts)).map((r) => r.ts),
-    finalBoth: (ts) => bidFinal.has(ts) && askFinal.has(ts),
-  };
+/** Bars of both EUR/USD stores at the same time, with mid and spread; the times on one side only. */
+function expected(tf: string): Paired & { d: number } {
+  const p = pairedBars(root, 'EUR-USD', tf);
+  return { ...p, d: p.decimals };
 }
 
 test('--side mid --spread --csv equals mid and spread of both stores; one-sided bars left out and noted as build notes them', async () => {

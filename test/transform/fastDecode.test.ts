@@ -67,7 +67,7 @@ function docDecimals(text: string): number | undefined {
   return m ? multiplierDecimals(Number(m[1])) : undefined;
 }
 
-/** The ways transform decodes a day: the instrument's decimals exactly, rounded to fewer or more, shifted. */
+/** The ways transform decodes a day: the instrument's decimals exactly, rounded to fewer or more, shifted, at a price scale. */
 function optionsFor(doc: Doc, variant: number, file = `cache/${doc.name}.json`): DecodeOptions {
   const k = docDecimals(doc.text) ?? 5;
   const rule: Rule = variant === 3 ? PLUS2 : variant === 4 ? MT4 : UTC;
@@ -78,10 +78,14 @@ function optionsFor(doc: Doc, variant: number, file = `cache/${doc.name}.json`):
     case 5: return { ...base, decimals: undefined, fit: 'exact' };
     case 6: return { ...base, decimals: k === 5 ? 3 : 5, fit: 'exact' };
     case 7: return { ...base, day: doc.day + DAY_MS, decimals: k, fit: 'exact' };
+    // The instrument document's price scale: coarser days rescaled exactly, a finer one refused, the same.
+    case 8: return { ...base, decimals: k + 1, fit: 'scale' };
+    case 9: return { ...base, decimals: Math.max(0, k - 1), fit: 'scale' };
+    case 10: return { ...base, decimals: k, fit: 'scale' };
     default: return { ...base, decimals: k, fit: 'exact' };
   }
 }
-const VARIANTS = 8;
+const VARIANTS = 11;
 
 type Outcome = { day: DecodedDay } | { error: string };
 
