@@ -15,6 +15,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildContext } from '../src/pipeline/context.js';
 import { downloadStage, rangeOnce } from '../src/pipeline/stages.js';
+import { prepareInstruments } from '../src/pipeline/instruments.js';
 import { startSim } from '../src/sim/server.js';
 import { HEADER_SIZE, RECORD_SIZE } from '../src/store/format.js';
 import { DAY_MS, HOUR_MS, formatDay, parseDay } from '../src/util/dates.js';
@@ -115,9 +116,11 @@ export async function measureIncremental(preset: Preset, log: (line: string) => 
     makeRoot(roots.B, raw.root, from);
     makeRoot(roots.long, longRaw.root, longFrom);
     const iso = () => new Date(clock).toISOString();
-    // The download stage of a download-excluded root, in this process and untimed.
+    // The download stage of a download-excluded root, in this process and untimed: as `run` does it, the
+    // instrument documents first (they decide decimals and the first day), then the days.
     const download = async (root: string, first: number) => {
       const ctx = await buildContext({ root, now: clock, quiet: true });
+      await prepareInstruments(ctx, { download: true });
       await downloadStage(ctx, rangeOnce(ctx, { download: true, from: first })).run(new AbortController().signal);
     };
     warmFiles(join(raw.root, 'cache'));
