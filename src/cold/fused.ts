@@ -15,7 +15,7 @@ import { aggregateSymbol, newAggregateStats, type AggregateStats, type DayBounds
 import { asAggregateError } from '../aggregate/aggregateError.js';
 import type { MemoryDay } from '../aggregate/fromMemory.js';
 import { CommitBatch, inCommitBatches } from '../store/commit.js';
-import { transformDayFile, type TransformResult, type TransformTask } from '../transform/transformDay.js';
+import { addTransformResult, transformDayFile, type TransformResult, type TransformSums, type TransformTask } from '../transform/transformDay.js';
 import { compactDay } from '../util/dates.js';
 
 export interface FusedTask {
@@ -35,7 +35,7 @@ export interface FusedTask {
 export interface FusedResult {
   symbol: string;
   /** The transform side, summed over the symbol's days. */
-  transform: TransformResult & { days: number };
+  transform: TransformSums;
   aggregate: AggregateStats;
 }
 
@@ -70,12 +70,7 @@ export async function fuseSymbol(task: FusedTask, opts: { batch?: CommitBatch; s
       throw failure;
     }
     converted[i] = true;
-    sums.days++;
-    sums.candles += r.candles;
-    sums.bytesIn += r.bytesIn;
-    sums.bytesOut += r.bytesOut;
-    sums.zeroVolumeDropped += r.zeroVolumeDropped;
-    sums.overlapDropped += r.overlapDropped;
+    addTransformResult(sums, r);
     if (!day.live) {
       const month = dirname(day.output);
       if (!gained.has(month)) {

@@ -12,7 +12,7 @@ import { listFlatDayFiles, listTreeDayFiles } from '../util/dayFiles.js';
 import { fsyncDir } from '../util/fsx.js';
 import { dayFileProblem } from './dayFileCheck.js';
 import { tempDayFileCurrent } from './liveStamp.js';
-import { transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
+import { addTransformResult, transformBatch, type TransformResult, type TransformTask } from './transformDay.js';
 
 /** A symbol's 1m definition as the transform needs it (pipeline/definitions.ts records it). */
 export interface TransformDefinition {
@@ -138,14 +138,7 @@ export async function runTransform(
     minTasksForThreads: Math.ceil(400 / BATCH_DAYS),
     signal: opts.signal,
     onResult: (results) => {
-      for (const r of results) {
-        stats.days++;
-        stats.candles += r.candles;
-        stats.bytesIn += r.bytesIn;
-        stats.bytesOut += r.bytesOut;
-        stats.zeroVolumeDropped += r.zeroVolumeDropped;
-        stats.overlapDropped += r.overlapDropped;
-      }
+      for (const r of results) addTransformResult(stats, r);
       opts.onProgress?.(stats.days, tasks.length, stats.candles);
     },
   });

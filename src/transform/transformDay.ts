@@ -39,6 +39,21 @@ export interface TransformResult {
   overlapDropped: number;
 }
 
+/** Counters over converted days: the Transform stage's summary, and a fused pass's share of it (src/cold/). */
+export interface TransformSums extends TransformResult {
+  days: number;
+}
+
+/** Count one converted day into `sums`. */
+export function addTransformResult(sums: TransformSums, r: TransformResult): void {
+  sums.days++;
+  sums.candles += r.candles;
+  sums.bytesIn += r.bytesIn;
+  sums.bytesOut += r.bytesOut;
+  sums.zeroVolumeDropped += r.zeroVolumeDropped;
+  sums.overlapDropped += r.overlapDropped;
+}
+
 /**
  * `written` (the fused cold path, src/cold/) receives the day file's bytes once written, to append them from
  * memory; they live in this thread's scratch buffer, valid until the next day is converted.
